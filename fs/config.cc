@@ -1,0 +1,137 @@
+#include "fs/config.h"
+
+#include <ini.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+namespace snapfs {
+namespace {
+
+struct ParseState {
+  std::vector<RemoteConfig> remotes;
+  std::string error;
+};
+
+std::string trim(const std::string& s) {
+  std::size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  std::size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+// inih handles ';' comments; '#' after white space is accepted too, as in the examples users copy
+// from rclone and SEMANTICS.md.
+std::string strip_hash_comment(const std::string& value) {
+  for (std::size_t i = 1; i < value.size(); ++i) {
+    if (value[i] == '#' && (value[i - 1] == ' ' || value[i - 1] == '\t')) {
+      return trim(value.substr(0, i));
+    }
+  }
+  return value;
+}
+
+int on_entry(void* user, const char* section, const char* name, const char* value) {
+  auto* state = static_cast<ParseState*>(user);
+  std::string sec = section ? section : "";
+  if (sec.empty()) {
+    state->error = std::string("key '") + name + "' is outside any [remote] section";
+    return 0;
+  }
+  if (state->remotes.empty() || state->remotes.back().name != sec) {
+    auto existing = std::find_if(state->remotes.begin(), state->remotes.end(),
+                                 [&](const RemoteConfig& r) { return r.name == sec; });
+    if (existing != state->remotes.end()) {
+      state->error = "section [" + sec + "] appears twice";
+      return 0;
+    }
+    RemoteConfig remote;
+    remote.name = sec;
+    state->remotes.push_back(remote);
+  }
+  std::string key = trim(name ? name : "");
+  std::string val = strip_hash_comment(trim(value ? value : ""));
+  if (key == "type") {
+    state->remotes.back().type = val;
+  } else {
+    state->remotes.back().keys[key] = val;
+  }
+  return 1;
+}
+
+bool valid_remote_name(const std::string& name) {
+  if (name.empty() || name == "." || name == ".." || name.size() > 255) return false;
+  return name.find('/') == std::string::npos;
+}
+
+}  // namespace
+
+bool is_secret_key(const std::string& key) {
+  static const std::set<std::string> kSecrets = {
+      "secret_key", "application_secret", "consumer_key", "client_secret", "access_token", "password"};
+  return kSecrets.count(key) > 0;
+}
+
+Result<ConfigFile> load_config_file(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    return Error(ErrorKind::NotFound, "cannot read configuration file " + path);
+  }
+  ParseState state;
+  int rc = ini_parse(path.c_str(), on_entry, &state);
+  if (rc < 0) return Error(ErrorKind::NotFound, "cannot read configuration file " + path);
+  if (!state.error.empty()) {
+    return Error(ErrorKind::InvalidArgument, path + ": " + state.error);
+  }
+  if (rc > 0) {
+    return Error(ErrorKind::InvalidArgument, path + ":" + std::to_string(rc) + ": syntax error");
+  }
+  std::vector<std::string> known = provider_types();
+  bool has_secret = false;
+  for (const RemoteConfig& remote : state.remotes) {
+    if (!valid_remote_name(remote.name)) {
+      return Error(ErrorKind::InvalidArgument,
+                   path + ": [" + remote.name + "] cannot be a directory name");
+    }
+    if (remote.type.empty()) {
+      return Error(ErrorKind::InvalidArgument, path + ": [" + remote.name + "] has no type");
+    }
+    if (std::find(known.begin(), known.end(), remote.type) == known.end()) {
+      std::string list;
+      for (const auto& t : known) list += (list.empty() ? "" : ", ") + t;
+      return Error(ErrorKind::InvalidArgument, path + ": [" + remote.name + "] has unknown type '" +
+                                                   remote.type + "' (known: " + list + ")");
+    }
+    for (const auto& [key, value] : remote.keys) {
+      if (is_secret_key(key) && !value.empty()) has_secret = true;
+    }
+  }
+  if (has_secret && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Error(ErrorKind::AccessDenied,
+                 path + " holds secrets but is accessible by others (mode " + mode +
+                     "); run: chmod 600 " + path);
+  }
+  return ConfigFile{path, std::move(state.remotes)};
+}
+
+std::string default_config_path(const ProviderEnv& env) {
+  std::vector<std::string> candidates;
+  auto xdg = env.getenv ? env.getenv("XDG_CONFIG_HOME") : std::nullopt;
+  if (xdg && !xdg->empty()) {
+    candidates.push_back(*xdg + "/snapfs/snapfs.conf");
+  } else if (!env.home.empty()) {
+    candidates.push_back(env.home + "/.config/snapfs/snapfs.conf");
+  }
+  candidates.push_back("/etc/snapfs.conf");
+  for (const auto& c : candidates) {
+    if (access(c.c_str(), R_OK) == 0) return c;
+  }
+  return "";
+}
+
+}  // namespace snapfs

@@ -1,0 +1,344 @@
+#include "fs/fuse_adapter.h"
+
+#include <sys/statvfs.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "providers/common/log.h"
+
+namespace snapfs {
+
+// --- FuseNotifier ------------------------------------------------------------------------------
+
+FuseNotifier::~FuseNotifier() { stop(); }
+
+void FuseNotifier::start(fuse_session* session) {
+  session_ = session;
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void FuseNotifier::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void FuseNotifier::inval_entry(std::uint64_t parent, const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (session_ == nullptr || stopping_) return;
+  queue_.push_back({parent, name});
+  cv_.notify_one();
+}
+
+void FuseNotifier::inval_inode(std::uint64_t ino) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (session_ == nullptr || stopping_) return;
+  queue_.push_back({ino, ""});
+  cv_.notify_one();
+}
+
+void FuseNotifier::run() {
+  for (;;) {
+    Item item;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      item = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    int rc = item.name.empty()
+                 ? fuse_lowlevel_notify_inval_inode(session_, item.ino, -1, 0)
+                 : fuse_lowlevel_notify_inval_entry(session_, item.ino, item.name.c_str(),
+                                                    item.name.size());
+    // ENOENT: the kernel had nothing cached, which is fine.
+    if (rc != 0 && rc != -ENOENT) {
+      log_debug("kernel invalidation failed: " + std::string(std::strerror(-rc)));
+    }
+  }
+}
+
+// --- Operations --------------------------------------------------------------------------------
+
+namespace {
+
+FuseAdapterConfig* config_of(fuse_req_t req) {
+  return static_cast<FuseAdapterConfig*>(fuse_req_userdata(req));
+}
+
+// A deadline for the request, cancelled when the kernel interrupts it (Ctrl-C on `ls`).
+OpContext request_context(fuse_req_t req) {
+  OpContext ctx(config_of(req)->timeout);
+  auto flag = ctx.cancel_flag();
+  fuse_req_interrupt_func(
+      req, [](fuse_req_t, void* data) { static_cast<std::atomic<bool>*>(data)->store(true); },
+      flag.get());
+  return ctx;
+}
+
+void reply_entry(fuse_req_t req, int rc, const EntryReply& entry) {
+  if (rc != 0 && !(rc == ENOENT && entry.ino == 0 && entry.timeout > 0)) {
+    fuse_reply_err(req, rc);
+    return;
+  }
+  fuse_entry_param e{};
+  e.ino = entry.ino;
+  e.attr = entry.attr;
+  e.attr_timeout = entry.timeout;
+  e.entry_timeout = entry.timeout;
+  fuse_reply_entry(req, &e);  // ino 0: a negative entry the kernel may cache
+}
+
+struct DirHandle {
+  std::uint64_t ino = 0;
+  std::vector<DirEntryReply> entries;
+};
+
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  OpContext ctx = request_context(req);
+  EntryReply entry;
+  int rc = config_of(req)->ns->lookup(parent, name, ctx, &entry);
+  reply_entry(req, rc, entry);
+}
+
+void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+  config_of(req)->ns->forget(ino, nlookup);
+  fuse_reply_none(req);
+}
+
+void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
+  for (size_t i = 0; i < count; ++i) config_of(req)->ns->forget(forgets[i].ino, forgets[i].nlookup);
+  fuse_reply_none(req);
+}
+
+void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+  OpContext ctx = request_context(req);
+  struct stat st {};
+  Namespace* ns = config_of(req)->ns;
+  int rc = ns->getattr(ino, ctx, &st);
+  if (rc != 0) {
+    fuse_reply_err(req, rc);
+  } else {
+    fuse_reply_attr(req, &st, ns->entry_timeout());
+  }
+}
+
+void op_setattr(fuse_req_t req, fuse_ino_t, struct stat*, int, fuse_file_info*) {
+  fuse_reply_err(req, config_of(req)->ns->refused());
+}
+
+void op_readlink(fuse_req_t req, fuse_ino_t ino) {
+  std::string target;
+  int rc = config_of(req)->ns->readlink(ino, &target);
+  if (rc != 0) {
+    fuse_reply_err(req, rc);
+  } else {
+    fuse_reply_readlink(req, target.c_str());
+  }
+}
+
+void op_mknod(fuse_req_t req, fuse_ino_t, const char*, mode_t, dev_t) {
+  fuse_reply_err(req, config_of(req)->ns->refused());
+}
+
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t) {
+  OpContext ctx = request_context(req);
+  EntryReply entry;
+  int rc = config_of(req)->ns->mkdir(parent, name, ctx, &entry);
+  if (rc != 0) {
+    fuse_reply_err(req, rc);
+  } else {
+    reply_entry(req, 0, entry);
+  }
+}
+
+void op_refuse_name(fuse_req_t req, fuse_ino_t, const char*) {
+  fuse_reply_err(req, config_of(req)->ns->refused());
+}
+
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  OpContext ctx = request_context(req);
+  fuse_reply_err(req, config_of(req)->ns->rmdir(parent, name, ctx));
+}
+
+void op_symlink(fuse_req_t req, const char*, fuse_ino_t, const char*) {
+  fuse_reply_err(req, config_of(req)->ns->refused());
+}
+
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
+               const char* newname, unsigned int flags) {
+  OpContext ctx = request_context(req);
+  fuse_reply_err(req, config_of(req)->ns->rename(parent, name, newparent, newname, flags, ctx));
+}
+
+void op_link(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) {
+  fuse_reply_err(req, config_of(req)->ns->refused());
+}
+
+void op_create(fuse_req_t req, fuse_ino_t, const char*, mode_t, fuse_file_info*) {
+  fuse_reply_err(req, config_of(req)->ns->refused());
+}
+
+void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  OpContext ctx = request_context(req);
+  auto handle = std::make_unique<DirHandle>();
+  handle->ino = ino;
+  // The listing is taken once per open so that offsets stay stable while `ls` reads it.
+  int rc = config_of(req)->ns->readdir(ino, ctx, &handle->entries);
+  if (rc != 0) {
+    fuse_reply_err(req, rc);
+    return;
+  }
+  fi->fh = reinterpret_cast<uint64_t>(handle.release());
+  if (fuse_reply_open(req, fi) == -ENOENT) {
+    delete reinterpret_cast<DirHandle*>(fi->fh);  // the request was interrupted
+  }
+}
+
+void do_readdir(fuse_req_t req, size_t size, off_t offset, fuse_file_info* fi, bool plus) {
+  auto* handle = reinterpret_cast<DirHandle*>(fi->fh);
+  Namespace* ns = config_of(req)->ns;
+  std::vector<char> buf(size);
+  size_t used = 0;
+  const double timeout = ns->entry_timeout();
+  std::vector<std::uint64_t> referenced;
+  for (off_t i = offset; i < static_cast<off_t>(handle->entries.size()) + 2; ++i) {
+    std::string name;
+    struct stat st {};
+    bool dot = i < 2;
+    if (dot) {
+      name = i == 0 ? "." : "..";
+      st.st_ino = handle->ino;
+      st.st_mode = S_IFDIR;
+    } else {
+      name = handle->entries[i - 2].name;
+      st = handle->entries[i - 2].attr;
+    }
+    size_t entry_size;
+    if (plus) {
+      fuse_entry_param e{};
+      e.attr = st;
+      if (!dot) {
+        e.ino = st.st_ino;  // "." and ".." carry no lookup reference
+        e.attr_timeout = timeout;
+        e.entry_timeout = timeout;
+      }
+      entry_size = fuse_add_direntry_plus(req, buf.data() + used, size - used, name.c_str(), &e, i + 1);
+    } else {
+      entry_size = fuse_add_direntry(req, buf.data() + used, size - used, name.c_str(), &st, i + 1);
+    }
+    if (entry_size > size - used) break;
+    used += entry_size;
+    if (plus && !dot) referenced.push_back(st.st_ino);
+  }
+  // Count the kernel's references before it can forget them.
+  for (std::uint64_t ino : referenced) ns->add_lookup(ino);
+  if (fuse_reply_buf(req, buf.data(), used) != 0 && plus) {
+    for (std::uint64_t ino : referenced) ns->forget(ino, 1);
+  }
+}
+
+void op_readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
+  do_readdir(req, size, offset, fi, false);
+}
+
+void op_readdirplus(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
+  do_readdir(req, size, offset, fi, true);
+}
+
+void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  delete reinterpret_cast<DirHandle*>(fi->fh);
+  fuse_reply_err(req, 0);
+}
+
+void op_statfs(fuse_req_t req, fuse_ino_t) {
+  struct statvfs st {};
+  st.f_bsize = 4096;
+  st.f_frsize = 4096;
+  st.f_namemax = 255;
+  fuse_reply_statfs(req, &st);
+}
+
+void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
+                 int) {
+  OpContext ctx = request_context(req);
+  fuse_reply_err(req, config_of(req)->ns->setxattr(ino, name, std::string(value, size), ctx));
+}
+
+void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+  OpContext ctx = request_context(req);
+  std::string value;
+  int rc = config_of(req)->ns->getxattr(ino, name, ctx, &value);
+  if (rc != 0) {
+    fuse_reply_err(req, rc);
+  } else if (size == 0) {
+    fuse_reply_xattr(req, value.size());
+  } else if (size < value.size()) {
+    fuse_reply_err(req, ERANGE);
+  } else {
+    fuse_reply_buf(req, value.data(), value.size());
+  }
+}
+
+void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  OpContext ctx = request_context(req);
+  std::vector<std::string> names;
+  int rc = config_of(req)->ns->listxattr(ino, ctx, &names);
+  if (rc != 0) {
+    fuse_reply_err(req, rc);
+    return;
+  }
+  std::string list;
+  for (const auto& n : names) list.append(n).push_back('\0');
+  if (size == 0) {
+    fuse_reply_xattr(req, list.size());
+  } else if (size < list.size()) {
+    fuse_reply_err(req, ERANGE);
+  } else {
+    fuse_reply_buf(req, list.data(), list.size());
+  }
+}
+
+void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
+  OpContext ctx = request_context(req);
+  fuse_reply_err(req, config_of(req)->ns->removexattr(ino, name, ctx));
+}
+
+}  // namespace
+
+fuse_lowlevel_ops make_lowlevel_ops() {
+  fuse_lowlevel_ops ops{};
+  ops.lookup = op_lookup;
+  ops.forget = op_forget;
+  ops.forget_multi = op_forget_multi;
+  ops.getattr = op_getattr;
+  ops.setattr = op_setattr;
+  ops.readlink = op_readlink;
+  ops.mknod = op_mknod;
+  ops.mkdir = op_mkdir;
+  ops.unlink = op_refuse_name;
+  ops.rmdir = op_rmdir;
+  ops.symlink = op_symlink;
+  ops.rename = op_rename;
+  ops.link = op_link;
+  ops.create = op_create;
+  ops.opendir = op_opendir;
+  ops.readdir = op_readdir;
+  ops.readdirplus = op_readdirplus;
+  ops.releasedir = op_releasedir;
+  ops.statfs = op_statfs;
+  ops.setxattr = op_setxattr;
+  ops.getxattr = op_getxattr;
+  ops.listxattr = op_listxattr;
+  ops.removexattr = op_removexattr;
+  return ops;
+}
+
+}  // namespace snapfs

@@ -1,0 +1,266 @@
+// snapfs: mount cloud NAS and volume snapshots as directories.
+//
+//   snapfs [-o OPTIONS] [--config FILE] MOUNTPOINT
+//   snapfs CONFIG MOUNTPOINT -o OPTIONS        (as mount.fuse3 and /etc/fstab call it)
+#include <fuse_lowlevel.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "fs/config.h"
+#include "fs/fuse_adapter.h"
+#include "fs/namespace.h"
+#include "providers/common/log.h"
+
+namespace snapfs {
+namespace {
+
+struct CliOptions {
+  char* config = nullptr;
+  char* cache_ttl = nullptr;
+  char* timeout = nullptr;
+  char* log_level = nullptr;
+  char* remotes = nullptr;
+  char* uid = nullptr;
+  char* gid = nullptr;
+  char* umask = nullptr;
+  int read_only = 0;
+  int show_help = 0;
+  int show_version = 0;
+  std::vector<std::string> positional;
+};
+
+enum { kKeyHelp, kKeyVersion, kKeyReadOnly };
+
+#define SNAPFS_OPT(templ, field) {templ, offsetof(CliOptions, field), 1}
+const fuse_opt kOptions[] = {
+    SNAPFS_OPT("config=%s", config),
+    SNAPFS_OPT("--config=%s", config),
+    SNAPFS_OPT("--config %s", config),
+    SNAPFS_OPT("cache_ttl=%s", cache_ttl),
+    SNAPFS_OPT("timeout=%s", timeout),
+    SNAPFS_OPT("log_level=%s", log_level),
+    SNAPFS_OPT("remotes=%s", remotes),
+    SNAPFS_OPT("uid=%s", uid),
+    SNAPFS_OPT("gid=%s", gid),
+    SNAPFS_OPT("umask=%s", umask),
+    FUSE_OPT_KEY("ro", kKeyReadOnly),
+    FUSE_OPT_KEY("-h", kKeyHelp),
+    FUSE_OPT_KEY("--help", kKeyHelp),
+    FUSE_OPT_KEY("-V", kKeyVersion),
+    FUSE_OPT_KEY("--version", kKeyVersion),
+    FUSE_OPT_END,
+};
+#undef SNAPFS_OPT
+
+int option_proc(void* data, const char* arg, int key, fuse_args*) {
+  auto* opts = static_cast<CliOptions*>(data);
+  switch (key) {
+    case kKeyHelp: opts->show_help = 1; return 0;
+    case kKeyVersion: opts->show_version = 1; return 0;
+    case kKeyReadOnly: opts->read_only = 1; return 1;  // also a kernel mount option: keep it
+    case FUSE_OPT_KEY_NONOPT: opts->positional.emplace_back(arg); return 0;
+    default: return 1;
+  }
+}
+
+void print_help(const char* prog) {
+  std::printf(
+      "usage: %s [options] MOUNTPOINT\n"
+      "       %s CONFIG MOUNTPOINT [-o options]\n\n"
+      "Shows cloud NAS and volume snapshots as directories:\n"
+      "  MOUNTPOINT/<remote>/<service>/<volume>/.snapshots/<snapshot>/\n\n"
+      "snapfs options:\n"
+      "    --config FILE, -o config=FILE  configuration file (default: $XDG_CONFIG_HOME/snapfs/\n"
+      "                                   snapfs.conf, then /etc/snapfs.conf)\n"
+      "    -o ro                          read-only mount: mkdir, rmdir, mv and xattr writes\n"
+      "                                   fail with EROFS\n"
+      "    -o cache_ttl=SECONDS           how long listings are cached (default 30)\n"
+      "    -o timeout=SECONDS             deadline of each operation (default 20)\n"
+      "    -o remotes=NAME[,NAME...]      mount only these remotes\n"
+      "    -o uid=N, -o gid=N             owner of every entry (default: the mounting user)\n"
+      "    -o umask=OCTAL                 permission bits to clear (default 0)\n"
+      "    -o log_level=LEVEL             error, warning, info (default) or debug\n"
+      "    -V, --version                  print the version\n\n"
+      "FUSE options:\n",
+      prog, prog);
+  fuse_cmdline_help();
+  fuse_lowlevel_help();
+}
+
+bool parse_seconds(const char* text, std::chrono::milliseconds* out) {
+  if (text == nullptr) return true;
+  char* end = nullptr;
+  double value = std::strtod(text, &end);
+  if (end == text || *end != '\0' || value < 0 || value > 86400 * 365) return false;
+  *out = std::chrono::milliseconds(static_cast<long long>(value * 1000));
+  return true;
+}
+
+bool parse_unsigned(const char* text, int base, unsigned long* out) {
+  char* end = nullptr;
+  unsigned long value = std::strtoul(text, &end, base);
+  if (end == text || *end != '\0') return false;
+  *out = value;
+  return true;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) items.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
+}
+
+int run(int argc, char* argv[]) {
+  fuse_args args = FUSE_ARGS_INIT(argc, argv);
+  CliOptions cli;
+  if (fuse_opt_parse(&args, &cli, kOptions, option_proc) != 0) return 2;
+  if (cli.show_version) {
+    std::printf("snapfs %s\nFUSE library version %s\n", SNAPFS_VERSION, fuse_pkgversion());
+    return 0;
+  }
+  if (cli.show_help) {
+    print_help(argv[0]);
+    return 0;
+  }
+  // mount.fuse3 passes the fstab "device" (our configuration file) before the mount point.
+  std::string config_path = cli.config ? cli.config : "";
+  if (cli.positional.size() == 2) {
+    if (config_path.empty()) config_path = cli.positional[0];
+    cli.positional.erase(cli.positional.begin());
+  }
+  if (cli.positional.size() != 1) {
+    std::fprintf(stderr, "snapfs: expected one mount point (see --help)\n");
+    return 2;
+  }
+  fuse_opt_add_arg(&args, cli.positional[0].c_str());
+
+  fuse_cmdline_opts cmd{};
+  if (fuse_parse_cmdline(&args, &cmd) != 0) return 2;
+  if (cmd.show_help || cmd.show_version) {
+    print_help(argv[0]);
+    return 0;
+  }
+
+  LogLevel level = cmd.debug ? LogLevel::Debug : LogLevel::Info;
+  if (cli.log_level && !parse_log_level(cli.log_level, &level)) {
+    std::fprintf(stderr, "snapfs: log_level must be error, warning, info or debug\n");
+    return 2;
+  }
+  set_log_level(level);
+
+  FsOptions fs_options;
+  fs_options.uid = getuid();
+  fs_options.gid = getgid();
+  fs_options.read_only = cli.read_only != 0;
+  unsigned long number = 0;
+  if (cli.uid) {
+    if (!parse_unsigned(cli.uid, 10, &number)) return std::fprintf(stderr, "snapfs: bad uid\n"), 2;
+    fs_options.uid = static_cast<uid_t>(number);
+  }
+  if (cli.gid) {
+    if (!parse_unsigned(cli.gid, 10, &number)) return std::fprintf(stderr, "snapfs: bad gid\n"), 2;
+    fs_options.gid = static_cast<gid_t>(number);
+  }
+  if (cli.umask) {
+    if (!parse_unsigned(cli.umask, 8, &number) || number > 0777) {
+      return std::fprintf(stderr, "snapfs: bad umask\n"), 2;
+    }
+    fs_options.umask = static_cast<mode_t>(number);
+  }
+  if (!parse_seconds(cli.cache_ttl, &fs_options.cache_ttl)) {
+    std::fprintf(stderr, "snapfs: cache_ttl must be a number of seconds\n");
+    return 2;
+  }
+  if (!parse_seconds(cli.timeout, &fs_options.timeout) || fs_options.timeout.count() == 0) {
+    std::fprintf(stderr, "snapfs: timeout must be a positive number of seconds\n");
+    return 2;
+  }
+
+  ProviderEnv env = default_provider_env();
+  if (config_path.empty()) config_path = default_config_path(env);
+  if (config_path.empty()) {
+    std::fprintf(stderr,
+                 "snapfs: no configuration file: give --config FILE or create "
+                 "~/.config/snapfs/snapfs.conf or /etc/snapfs.conf (see snapfs.conf(5))\n");
+    return 2;
+  }
+  auto config = load_config_file(config_path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "snapfs: %s\n", config.error().message.c_str());
+    return 2;
+  }
+  std::vector<std::string> wanted = cli.remotes ? split_list(cli.remotes) : std::vector<std::string>{};
+  std::vector<Remote> remotes;
+  for (const RemoteConfig& rc : config->remotes) {
+    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), rc.name) == wanted.end()) continue;
+    auto provider = make_provider(rc, env);
+    if (!provider.ok()) {
+      std::fprintf(stderr, "snapfs: remote [%s]: %s\n", rc.name.c_str(),
+                   provider.error().message.c_str());
+      return 2;
+    }
+    remotes.push_back(Remote{rc, std::move(provider.value())});
+  }
+  for (const auto& name : wanted) {
+    if (std::none_of(remotes.begin(), remotes.end(),
+                     [&](const Remote& r) { return r.config.name == name; })) {
+      std::fprintf(stderr, "snapfs: remotes=: no [%s] in %s\n", name.c_str(), config_path.c_str());
+      return 2;
+    }
+  }
+
+  // The kernel enforces the modes we report (0755 .snapshots, 0555 elsewhere), also with
+  // allow_other; fsname/subtype name the mount in /proc/mounts and df.
+  fuse_opt_add_arg(&args, "-odefault_permissions,fsname=snapfs,subtype=snapfs");
+
+  FuseNotifier notifier;
+  Namespace ns(std::move(remotes), fs_options, &notifier);
+  FuseAdapterConfig adapter{&ns, fs_options.timeout};
+  fuse_lowlevel_ops ops = make_lowlevel_ops();
+  fuse_session* session = fuse_session_new(&args, &ops, sizeof ops, &adapter);
+  if (session == nullptr) return 1;
+  int rc = 1;
+  if (fuse_set_signal_handlers(session) == 0) {
+    if (fuse_session_mount(session, cmd.mountpoint) == 0) {
+      log_info("mounted " + std::string(cmd.mountpoint) + " from " + config_path);
+      if (!cmd.foreground) log_to_syslog("snapfs");
+      fuse_daemonize(cmd.foreground);
+      notifier.start(session);
+      if (cmd.singlethread) {
+        rc = fuse_session_loop(session);
+      } else {
+        fuse_loop_config* loop = fuse_loop_cfg_create();
+        fuse_loop_cfg_set_clone_fd(loop, cmd.clone_fd);
+        fuse_loop_cfg_set_max_threads(loop, cmd.max_threads);
+        rc = fuse_session_loop_mt(session, loop);
+        fuse_loop_cfg_destroy(loop);
+      }
+      notifier.stop();
+      fuse_session_unmount(session);
+      log_info("unmounted " + std::string(cmd.mountpoint));
+    }
+    fuse_remove_signal_handlers(session);
+  }
+  fuse_session_destroy(session);
+  free(cmd.mountpoint);
+  fuse_opt_free_args(&args);
+  return rc == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace snapfs
+
+int main(int argc, char* argv[]) { return snapfs::run(argc, argv); }

@@ -1,0 +1,1200 @@
+#include "fs/namespace.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <set>
+
+#include "fs/errno_map.h"
+#include "fs/names.h"
+#include "providers/common/log.h"
+#include "providers/common/time_util.h"
+
+namespace snapfs {
+
+// One entry of a directory listing, as shown.
+struct Namespace::Child {
+  std::string name;  // display name
+  std::string key;   // identity within the directory: provider id, remote name, or ".snapshots"
+  NodeKind kind = NodeKind::Snapshot;
+  std::shared_ptr<const ServiceInfo> service;
+  std::shared_ptr<const VolumeInfo> volume;
+  std::shared_ptr<const SnapshotInfo> snapshot;
+  std::string alias_target;  // Alias: display name of the snapshot it points to
+};
+
+struct Namespace::DirListing {
+  std::vector<Child> children;
+  std::unordered_map<std::string, std::size_t> by_name;
+
+  void index() {
+    by_name.clear();
+    for (std::size_t i = 0; i < children.size(); ++i) by_name.emplace(children[i].name, i);
+  }
+  const Child* find(const std::string& name) const {
+    auto it = by_name.find(name);
+    return it == by_name.end() ? nullptr : &children[it->second];
+  }
+  const Child* find_key(const std::string& key) const {
+    for (const Child& c : children) {
+      if (c.key == key) return &c;
+    }
+    return nullptr;
+  }
+};
+
+struct Namespace::Node {
+  std::uint64_t ino = 0;
+  std::uint64_t parent = 0;
+  NodeKind kind = NodeKind::Root;
+  std::size_t remote = 0;
+  std::string key;
+  std::string name;
+  std::shared_ptr<const ServiceInfo> service;
+  std::shared_ptr<const VolumeInfo> volume;
+  std::shared_ptr<const SnapshotInfo> snapshot;
+  std::string alias_target;
+  std::uint64_t nlookup = 0;
+};
+
+// Mutations made through this mount that a provider's listing may not show yet.
+struct Namespace::PendingChanges {
+  struct Created {
+    std::shared_ptr<const SnapshotInfo> snapshot;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::map<std::string, Created> created;  // by id
+  std::map<std::string, std::chrono::steady_clock::time_point> deleted;  // by id
+};
+
+// A service-wide snapshot list (SnapshotListing::PerService), grouped by volume.
+struct Namespace::ServiceSnapshots {
+  std::unordered_map<std::string, std::vector<std::shared_ptr<const SnapshotInfo>>> by_volume;
+};
+
+namespace {
+
+bool is_dir(NodeKind kind) { return kind != NodeKind::Alias; }
+
+void json_escape_into(std::string* out, const std::string& s) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
+  writer.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+  out->append(buf.GetString(), buf.GetSize());
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += sep;
+    out += item;
+  }
+  return out;
+}
+
+bool in_progress(const std::string& state) {
+  return state == "creating" || state == "busy" || state == "deleting";
+}
+
+const std::set<std::string>& common_keys() {
+  static const std::set<std::string> kKeys = {"id",   "name",        "state",      "created",
+                                              "size", "type",        "description", "expiration",
+                                              "tags", "json",        "schedule",   "default-expiration",
+                                              "refresh", "stats"};
+  return kKeys;
+}
+
+}  // namespace
+
+bool parse_duration_seconds(const std::string& text, std::int64_t* seconds) {
+  if (text.empty()) return false;
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 12) return false;
+  std::int64_t value = std::stoll(text.substr(0, digits));
+  std::string unit = text.substr(digits);
+  std::int64_t factor = 0;
+  if (unit.empty() || unit == "s") {
+    factor = 1;
+  } else if (unit == "m") {
+    factor = 60;
+  } else if (unit == "h") {
+    factor = 3600;
+  } else if (unit == "d") {
+    factor = 86400;
+  } else if (unit == "w") {
+    factor = 7 * 86400;
+  } else {
+    return false;
+  }
+  if (value <= 0) return false;
+  *seconds = value * factor;
+  return true;
+}
+
+Namespace::Namespace(std::vector<Remote> remotes, FsOptions options, KernelNotifier* notifier)
+    : remotes_(std::move(remotes)),
+      options_(options),
+      notifier_(notifier),
+      mount_time_us_(now_unix_us()),
+      listings_(&counters_),
+      service_snapshots_(&counters_),
+      lazy_attrs_(&counters_) {
+  auto root = std::make_unique<Node>();
+  root->ino = kRootIno;
+  root->parent = kRootIno;
+  root->kind = NodeKind::Root;
+  root->nlookup = 1;  // the kernel holds the root for the life of the mount
+  nodes_.emplace(kRootIno, std::move(root));
+}
+
+Namespace::~Namespace() = default;
+
+Namespace::Node* Namespace::find_node(std::uint64_t ino) const {
+  auto it = nodes_.find(ino);
+  return it == nodes_.end() ? nullptr : it->second.get();
+}
+
+Namespace::Node* Namespace::child_node(const Node& parent, const Child& child) {
+  auto key = std::make_pair(parent.ino, child.key);
+  auto it = by_parent_key_.find(key);
+  Node* node = nullptr;
+  if (it != by_parent_key_.end()) {
+    node = find_node(it->second);
+  }
+  if (node == nullptr) {
+    auto created = std::make_unique<Node>();
+    created->ino = next_ino_++;
+    created->parent = parent.ino;
+    created->kind = child.kind;
+    created->remote = parent.kind == NodeKind::Root ? std::stoul(child.key.substr(1)) : parent.remote;
+    created->key = child.key;
+    node = created.get();
+    by_parent_key_[key] = node->ino;
+    nodes_.emplace(node->ino, std::move(created));
+  }
+  // The listing is the newest word on the object: refresh what the node shows.
+  node->name = child.name;
+  node->service = child.service;
+  node->volume = child.volume;
+  node->snapshot = child.snapshot;
+  node->alias_target = child.alias_target;
+  return node;
+}
+
+std::string Namespace::cache_key(const Node& dir) const {
+  switch (dir.kind) {
+    case NodeKind::Root: return "/";
+    case NodeKind::Remote: return "r" + std::to_string(dir.remote);
+    case NodeKind::Service: return "r" + std::to_string(dir.remote) + "/s:" + dir.key;
+    case NodeKind::Volume:
+    case NodeKind::SnapshotsDir: {
+      const Node* volume = dir.kind == NodeKind::Volume ? &dir : find_node(dir.parent);
+      const Node* service = volume ? find_node(volume->parent) : nullptr;
+      if (!volume || !service) return "";
+      return "r" + std::to_string(dir.remote) + "/s:" + service->key + "/v:" + volume->key +
+             (dir.kind == NodeKind::SnapshotsDir ? "/snapshots" : "");
+    }
+    default: return "";
+  }
+}
+
+ObjectRef Namespace::object_ref(const Node& node) const {
+  ObjectRef ref;
+  const Node* snapshot = nullptr;
+  const Node* volume = nullptr;
+  const Node* cur = &node;
+  switch (node.kind) {
+    case NodeKind::Snapshot: ref.level = Level::Snapshot; break;
+    case NodeKind::SnapshotsDir: ref.level = Level::SnapshotsDir; break;
+    case NodeKind::Volume: ref.level = Level::Volume; break;
+    default: ref.level = Level::Service; break;
+  }
+  while (cur != nullptr && cur->kind != NodeKind::Root) {
+    if (cur->kind == NodeKind::Snapshot) snapshot = cur;
+    if (cur->kind == NodeKind::Volume) volume = cur;
+    if (cur->kind == NodeKind::Service) ref.service_id = cur->key;
+    if (cur->kind == NodeKind::Remote) break;
+    cur = find_node(cur->parent);
+  }
+  if (volume != nullptr) {
+    ref.volume_id = volume->key;
+    if (volume->volume) ref.volume_data = volume->volume->provider_data;
+  }
+  if (snapshot != nullptr) {
+    ref.snapshot_id = snapshot->key;
+    if (snapshot->snapshot) ref.snapshot_name = snapshot->snapshot->name;
+  }
+  return ref;
+}
+
+Provider* Namespace::provider_of(const Node& node) const {
+  if (node.kind == NodeKind::Root || node.remote >= remotes_.size()) return nullptr;
+  return remotes_[node.remote].provider.get();
+}
+
+int Namespace::refused() const { return options_.read_only ? EROFS : EPERM; }
+
+double Namespace::entry_timeout() const {
+  return std::chrono::duration<double>(options_.cache_ttl).count();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listings
+
+Result<Namespace::ListingPtr> Namespace::listing(std::uint64_t dir_ino, const OpContext& ctx) {
+  Node dir_copy;
+  ObjectRef ref;
+  std::string key;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Node* dir = find_node(dir_ino);
+    if (dir == nullptr) return Error(ErrorKind::NotFound, "stale inode");
+    if (!is_dir(dir->kind)) return Error(ErrorKind::InvalidArgument, "not a directory");
+    dir_copy.ino = dir->ino;
+    dir_copy.kind = dir->kind;
+    dir_copy.remote = dir->remote;
+    dir_copy.key = dir->key;
+    dir_copy.volume = dir->volume;
+    ref = object_ref(*dir);
+    key = cache_key(*dir);
+  }
+  switch (dir_copy.kind) {
+    case NodeKind::Root: {
+      auto listing = std::make_shared<DirListing>();
+      for (std::size_t i = 0; i < remotes_.size(); ++i) {
+        Child c;
+        c.name = remotes_[i].config.name;
+        c.key = "r" + std::to_string(i);
+        c.kind = NodeKind::Remote;
+        listing->children.push_back(std::move(c));
+      }
+      listing->index();
+      return ListingPtr(listing);
+    }
+    case NodeKind::Volume: {
+      auto listing = std::make_shared<DirListing>();
+      Child c;
+      c.name = kSnapshotsDirName;
+      c.key = kSnapshotsDirName;
+      c.kind = NodeKind::SnapshotsDir;
+      listing->children.push_back(std::move(c));
+      listing->index();
+      return ListingPtr(listing);
+    }
+    case NodeKind::Snapshot: return ListingPtr(std::make_shared<DirListing>());
+    default: break;
+  }
+  ListingPtr before = listings_.peek(key);
+  auto result = listings_.get(key, options_.cache_ttl, ctx, [&]() {
+    return fetch_listing(dir_copy, ref, key, ctx);
+  });
+  if (result.ok() && before && result.value() != before) {
+    publish_changes(dir_ino, before.get(), *result.value());
+  }
+  return result;
+}
+
+Result<Namespace::ListingPtr> Namespace::fetch_listing(const Node& dir, const ObjectRef& ref,
+                                                       const std::string& key,
+                                                       const OpContext& ctx) {
+  Provider* provider = remotes_[dir.remote].provider.get();
+  const std::string& remote_name = remotes_[dir.remote].config.name;
+  auto fail = [&](const Error& e) {
+    log_warning(remote_name + ": listing failed: " + e.message);
+    return e;
+  };
+  if (dir.kind == NodeKind::Remote) {
+    auto services = provider->list_services(ctx);
+    if (!services.ok()) return fail(services.error());
+    std::vector<NamedObject> named;
+    for (const auto& s : services.value()) named.push_back({s.id, s.name.empty() ? s.id : s.name, 0});
+    auto names = display_names(named);
+    auto listing = std::make_shared<DirListing>();
+    for (std::size_t i = 0; i < services->size(); ++i) {
+      Child c;
+      c.name = names[i];
+      c.key = (*services)[i].id;
+      c.kind = NodeKind::Service;
+      c.service = std::make_shared<const ServiceInfo>((*services)[i]);
+      listing->children.push_back(std::move(c));
+    }
+    listing->index();
+    return ListingPtr(listing);
+  }
+  if (dir.kind == NodeKind::Service) {
+    auto volumes = provider->list_volumes(ref, ctx);
+    if (!volumes.ok()) return fail(volumes.error());
+    std::vector<NamedObject> named;
+    for (const auto& v : volumes.value()) named.push_back({v.id, v.name, v.created_us});
+    auto names = display_names(named);
+    auto listing = std::make_shared<DirListing>();
+    for (std::size_t i = 0; i < volumes->size(); ++i) {
+      Child c;
+      c.name = names[i];
+      c.key = (*volumes)[i].id;
+      c.kind = NodeKind::Volume;
+      c.volume = std::make_shared<const VolumeInfo>(std::move((*volumes)[i]));
+      listing->children.push_back(std::move(c));
+    }
+    listing->index();
+    return ListingPtr(listing);
+  }
+  // A .snapshots directory.
+  std::vector<std::shared_ptr<const SnapshotInfo>> snapshots;
+  if (provider->capabilities().listing == SnapshotListing::PerService) {
+    ObjectRef scope;
+    scope.level = Level::Service;
+    scope.service_id = ref.service_id;
+    std::string service_key = "r" + std::to_string(dir.remote) + "/s:" + ref.service_id + "/*";
+    auto all = service_snapshots_.get(
+        service_key, options_.cache_ttl, ctx,
+        [&]() -> Result<std::shared_ptr<const ServiceSnapshots>> {
+          auto list = provider->list_snapshots(scope, ctx);
+          if (!list.ok()) return fail(list.error());
+          auto grouped = std::make_shared<ServiceSnapshots>();
+          for (auto& s : list.value()) {
+            std::string volume_id = s.volume_id;
+            grouped->by_volume[volume_id].push_back(
+                std::make_shared<const SnapshotInfo>(std::move(s)));
+          }
+          return std::shared_ptr<const ServiceSnapshots>(grouped);
+        });
+    if (!all.ok()) return all.error();
+    auto it = all.value()->by_volume.find(ref.volume_id);
+    if (it != all.value()->by_volume.end()) snapshots = it->second;
+  } else {
+    ObjectRef scope = ref;
+    scope.level = Level::Volume;
+    auto list = provider->list_snapshots(scope, ctx);
+    if (!list.ok()) return fail(list.error());
+    for (auto& s : list.value()) {
+      if (s.volume_id.empty()) s.volume_id = ref.volume_id;
+      snapshots.push_back(std::make_shared<const SnapshotInfo>(std::move(s)));
+    }
+  }
+  return build_snapshot_listing(key, std::move(snapshots), true);
+}
+
+// Builds a .snapshots listing from the provider's snapshots, with this mount's pending creates
+// and deletes applied and its aliases added.
+Namespace::ListingPtr Namespace::build_snapshot_listing(
+    const std::string& key, std::vector<std::shared_ptr<const SnapshotInfo>> snapshots,
+    bool from_provider) {
+  std::map<std::string, std::string> aliases;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto now = std::chrono::steady_clock::now();
+    auto pending = pending_.find(key);
+    if (pending != pending_.end()) {
+      std::set<std::string> listed;
+      for (const auto& s : snapshots) listed.insert(s->id);
+      auto& created = pending->second.created;
+      // Only a provider listing can settle a pending change; a local rebuild keeps it.
+      for (auto it = created.begin(); it != created.end();) {
+        if (listed.count(it->first) && from_provider) {
+          it = created.erase(it);  // the provider shows it now
+        } else if (it->second.until < now) {
+          it = created.erase(it);  // it never came
+        } else {
+          if (!listed.count(it->first)) snapshots.push_back(it->second.snapshot);
+          ++it;
+        }
+      }
+      auto& deleted = pending->second.deleted;
+      for (auto it = deleted.begin(); it != deleted.end();) {
+        if ((!listed.count(it->first) && from_provider) || it->second < now) {
+          it = deleted.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      if (!deleted.empty()) {
+        snapshots.erase(std::remove_if(snapshots.begin(), snapshots.end(),
+                                       [&](const auto& s) { return deleted.count(s->id) > 0; }),
+                        snapshots.end());
+      }
+    }
+    std::int64_t now_us = now_unix_us();
+    for (const auto& s : snapshots) first_seen_us_.emplace(s->id, now_us);
+    auto a = aliases_.find(key);
+    if (a != aliases_.end()) aliases = a->second;
+  }
+  std::vector<NamedObject> named;
+  named.reserve(snapshots.size());
+  for (const auto& s : snapshots) named.push_back({s->id, s->name, s->created_us});
+  auto names = display_names(named);
+  auto listing = std::make_shared<DirListing>();
+  listing->children.reserve(snapshots.size() + aliases.size());
+  std::unordered_map<std::string, std::string> name_of_id;
+  for (std::size_t i = 0; i < snapshots.size(); ++i) {
+    Child c;
+    c.name = names[i];
+    c.key = snapshots[i]->id;
+    c.kind = NodeKind::Snapshot;
+    c.snapshot = snapshots[i];
+    name_of_id[c.key] = c.name;
+    listing->children.push_back(std::move(c));
+  }
+  listing->index();
+  for (const auto& [alias, id] : aliases) {
+    auto target = name_of_id.find(id);
+    if (target == name_of_id.end() || listing->find(alias) != nullptr) continue;
+    Child c;
+    c.name = alias;
+    c.key = "alias:" + alias;
+    c.kind = NodeKind::Alias;
+    c.alias_target = target->second;
+    listing->children.push_back(std::move(c));
+  }
+  listing->index();
+  return listing;
+}
+
+// Tells the kernel about names that appeared, vanished or changed since the listing it may have
+// cached, so a remote change shows without waiting for the entry timeout.
+void Namespace::publish_changes(std::uint64_t dir_ino, const DirListing* before,
+                                const DirListing& after) {
+  if (notifier_ == nullptr || before == nullptr) return;
+  std::vector<std::string> changed;
+  for (const Child& c : before->children) {
+    const Child* now = after.find(c.name);
+    if (now == nullptr || now->key != c.key) changed.push_back(c.name);
+  }
+  for (const Child& c : after.children) {
+    if (before->find(c.name) == nullptr) changed.push_back(c.name);
+  }
+  for (const auto& name : changed) notifier_->inval_entry(dir_ino, name);
+  if (!changed.empty()) notifier_->inval_inode(dir_ino);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attributes
+
+void Namespace::fill_attr(const Node& node, struct stat* st) const {
+  *st = {};
+  st->st_ino = node.ino;
+  st->st_uid = options_.uid;
+  st->st_gid = options_.gid;
+  st->st_nlink = 1;
+  st->st_blksize = 4096;
+  std::int64_t time_us = mount_time_us_;
+  mode_t perm = 0555;
+  switch (node.kind) {
+    case NodeKind::SnapshotsDir: perm = options_.read_only ? 0555 : 0755; break;
+    case NodeKind::Volume:
+      if (node.volume && node.volume->created_us != 0) time_us = node.volume->created_us;
+      break;
+    case NodeKind::Snapshot:
+      if (node.snapshot) {
+        if (node.snapshot->created_us != 0) {
+          time_us = node.snapshot->created_us;
+        } else {
+          auto seen = first_seen_us_.find(node.key);
+          if (seen != first_seen_us_.end()) time_us = seen->second;
+        }
+        st->st_size = static_cast<off_t>(node.snapshot->size.value_or(0));
+      }
+      break;
+    default: break;
+  }
+  if (node.kind == NodeKind::Alias) {
+    st->st_mode = S_IFLNK | 0777;
+    st->st_size = static_cast<off_t>(node.alias_target.size());
+  } else {
+    st->st_mode = S_IFDIR | (perm & ~options_.umask);
+  }
+  st->st_mtim.tv_sec = static_cast<time_t>(time_us / 1000000);
+  st->st_mtim.tv_nsec = static_cast<long>((time_us % 1000000) * 1000);
+  st->st_ctim = st->st_mtim;
+  st->st_atim = st->st_mtim;
+}
+
+int Namespace::refresh_node(std::uint64_t ino, const OpContext& ctx) {
+  std::uint64_t parent = 0;
+  std::string key;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Node* node = find_node(ino);
+    if (node == nullptr) return ENOENT;
+    if (node->kind == NodeKind::Root) return 0;
+    parent = node->parent;
+    key = node->key;
+  }
+  // The parent's listing is the source of truth for the node's metadata; within cache_ttl this
+  // costs nothing, after it the listing is fetched again (or served stale when that fails).
+  auto list = listing(parent, ctx);
+  if (!list.ok()) return 0;  // keep showing what we know
+  const Child* child = list.value()->find_key(key);
+  std::lock_guard<std::mutex> lock(mu_);
+  Node* dir = find_node(parent);
+  if (dir == nullptr) return 0;
+  if (child == nullptr) return ENOENT;  // gone at the provider
+  child_node(*dir, *child);
+  return 0;
+}
+
+int Namespace::getattr(std::uint64_t ino, const OpContext& ctx, struct stat* out) {
+  if (int rc = refresh_node(ino, ctx); rc != 0) return rc;
+  std::lock_guard<std::mutex> lock(mu_);
+  Node* node = find_node(ino);
+  if (node == nullptr) return ENOENT;
+  fill_attr(*node, out);
+  return 0;
+}
+
+int Namespace::readlink(std::uint64_t ino, std::string* target) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Node* node = find_node(ino);
+  if (node == nullptr) return ENOENT;
+  if (node->kind != NodeKind::Alias) return EINVAL;
+  *target = node->alias_target;
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lookups and listings
+
+int Namespace::entry_for(std::uint64_t parent, const std::string& name, const DirListing& listing,
+                         EntryReply* out) {
+  out->timeout = entry_timeout();
+  const Child* child = listing.find(name);
+  std::lock_guard<std::mutex> lock(mu_);
+  Node* dir = find_node(parent);
+  if (dir == nullptr) return ENOENT;
+  if (child == nullptr) {
+    out->ino = 0;  // negative entry: the kernel answers repeated probes itself
+    return ENOENT;
+  }
+  Node* node = child_node(*dir, *child);
+  node->nlookup++;
+  out->ino = node->ino;
+  fill_attr(*node, &out->attr);
+  return 0;
+}
+
+int Namespace::lookup(std::uint64_t parent, const std::string& name, const OpContext& ctx,
+                      EntryReply* out) {
+  auto list = listing(parent, ctx);
+  if (!list.ok()) return errno_for(list.error());
+  return entry_for(parent, name, *list.value(), out);
+}
+
+int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirEntryReply>* out) {
+  auto list = listing(ino, ctx);
+  if (!list.ok()) return errno_for(list.error());
+  std::lock_guard<std::mutex> lock(mu_);
+  Node* dir = find_node(ino);
+  if (dir == nullptr) return ENOENT;
+  out->clear();
+  out->reserve(list.value()->children.size());
+  for (const Child& child : list.value()->children) {
+    Node* node = child_node(*dir, child);
+    DirEntryReply entry;
+    entry.name = child.name;
+    fill_attr(*node, &entry.attr);
+    out->push_back(std::move(entry));
+  }
+  return 0;
+}
+
+void Namespace::add_lookup(std::uint64_t ino, std::uint64_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Node* node = find_node(ino);
+  if (node != nullptr) node->nlookup += n;
+}
+
+void Namespace::forget(std::uint64_t ino, std::uint64_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Node* node = find_node(ino);
+  if (node == nullptr || ino == kRootIno) return;
+  node->nlookup = node->nlookup > n ? node->nlookup - n : 0;
+  // Directories above snapshots hold their listings' identity; only leaves are dropped. A leaf
+  // the kernel forgot is found again by (parent, key) if it is listed later.
+  if (node->nlookup == 0 && (node->kind == NodeKind::Snapshot || node->kind == NodeKind::Alias)) {
+    by_parent_key_.erase({node->parent, node->key});
+    nodes_.erase(ino);
+  }
+}
+
+std::size_t Namespace::node_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return nodes_.size();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mutations
+
+int Namespace::mutation_precheck(std::uint64_t parent, Node** dir) const {
+  *dir = find_node(parent);
+  if (*dir == nullptr) return ENOENT;
+  if (options_.read_only) return EROFS;
+  if ((*dir)->kind != NodeKind::SnapshotsDir) return EPERM;
+  return 0;
+}
+
+int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpContext& ctx,
+                     EntryReply* out) {
+  Provider* provider = nullptr;
+  ObjectRef volume_ref;
+  std::string key;
+  std::string service_key;
+  std::string remote_name;
+  CreateRequest request;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Node* dir = nullptr;
+    if (int rc = mutation_precheck(parent, &dir); rc != 0) return rc;
+    provider = provider_of(*dir);
+    volume_ref = object_ref(*dir);
+    volume_ref.level = Level::Volume;
+    key = cache_key(*dir);
+    service_key = "r" + std::to_string(dir->remote) + "/s:" + volume_ref.service_id + "/*";
+    remote_name = remotes_[dir->remote].config.name;
+    auto exp = default_expiration_.find(key);
+    if (exp != default_expiration_.end()) request.expires_in_seconds = exp->second;
+  }
+  if (name.size() > 255) return ENAMETOOLONG;
+  auto list = listing(parent, ctx);
+  if (!list.ok()) return errno_for(list.error());
+  if (list.value()->find(name) != nullptr) return EEXIST;
+  request.name = unescape_name(name);
+  if (Status valid = provider->validate_name(request.name); !valid.ok()) {
+    log_warning(remote_name + ": cannot create snapshot '" + name + "': " + valid.error().message);
+    return errno_for(valid.error());
+  }
+  auto created = provider->create_snapshot(volume_ref, request, ctx);
+  if (!created.ok() && created.error().outcome_unknown) {
+    // The request may have been applied: look before reporting anything, never re-send blind.
+    log_warning(remote_name + ": create of '" + name + "' had an unclear outcome (" +
+                created.error().message + "); checking the listing");
+    std::set<std::string> known;
+    for (const Child& c : list.value()->children) known.insert(c.key);
+    listings_.invalidate(key);
+    if (provider->capabilities().listing == SnapshotListing::PerService) {
+      service_snapshots_.invalidate(service_key);
+    }
+    OpContext check(std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::max(ctx.remaining(), std::chrono::milliseconds(2000))));
+    auto fresh = listing(parent, check);
+    if (fresh.ok()) {
+      for (const Child& c : fresh.value()->children) {
+        if (c.kind == NodeKind::Snapshot && !known.count(c.key) && c.snapshot->name == request.name) {
+          created = *c.snapshot;
+          break;
+        }
+      }
+    }
+  }
+  if (!created.ok()) {
+    log_warning(remote_name + ": cannot create snapshot '" + name + "': " + created.error().message);
+    return errno_for(created.error());
+  }
+  SnapshotInfo snapshot = created.value();
+  if (snapshot.volume_id.empty()) snapshot.volume_id = volume_ref.volume_id;
+  auto shared = std::make_shared<const SnapshotInfo>(snapshot);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_[key].created[snapshot.id] = {shared, std::chrono::steady_clock::now() + options_.pending_ttl};
+    if (snapshot.name != request.name) aliases_[key][name] = snapshot.id;
+  }
+  // Rebuild this directory's listing with the new snapshot, from the provider's answer.
+  ListingPtr current = listings_.peek(key);
+  std::vector<std::shared_ptr<const SnapshotInfo>> snapshots;
+  if (current) {
+    for (const Child& c : current->children) {
+      if (c.kind == NodeKind::Snapshot && c.key != snapshot.id) snapshots.push_back(c.snapshot);
+    }
+  }
+  ListingPtr updated = build_snapshot_listing(key, std::move(snapshots), false);
+  listings_.replace(key, updated);
+  const Child* child = updated->find_key(snapshot.id);
+  if (child == nullptr) return EIO;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Node* dir = find_node(parent);
+    if (dir == nullptr) return ENOENT;
+    Node* node = child_node(*dir, *child);
+    node->nlookup++;
+    out->ino = node->ino;
+    out->timeout = entry_timeout();
+    fill_attr(*node, &out->attr);
+  }
+  if (notifier_ != nullptr) {
+    // The kernel made a directory entry `name` for the reply; where the provider chose another
+    // name, `name` is an alias symlink: drop the kernel's entry so the next lookup sees the link.
+    if (child->name != name) notifier_->inval_entry(parent, name);
+    notifier_->inval_inode(parent);
+  }
+  log_info(remote_name + ": created snapshot '" + snapshot.name + "' (" + snapshot.id + ")");
+  return 0;
+}
+
+int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpContext& ctx) {
+  Provider* provider = nullptr;
+  std::string key;
+  std::string remote_name;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Node* dir = find_node(parent);
+    if (dir == nullptr) return ENOENT;
+    if (dir->kind != NodeKind::SnapshotsDir) {
+      // rmdir of a volume, service or .snapshots itself: never a provider operation.
+      return options_.read_only ? EROFS : EPERM;
+    }
+    if (int rc = mutation_precheck(parent, &dir); rc != 0) return rc;
+    provider = provider_of(*dir);
+    key = cache_key(*dir);
+    remote_name = remotes_[dir->remote].config.name;
+  }
+  auto list = listing(parent, ctx);
+  if (!list.ok()) return errno_for(list.error());
+  const Child* child = list.value()->find(name);
+  if (child == nullptr) return ENOENT;
+  if (child->kind == NodeKind::Alias) return ENOTDIR;
+  std::string id = child->key;
+  if (in_progress(child->snapshot->state)) {
+    // The cached state may be old: ask again before refusing.
+    listings_.invalidate(key);
+    list = listing(parent, ctx);
+    if (!list.ok()) return errno_for(list.error());
+    child = list.value()->find_key(id);
+    if (child == nullptr) return ENOENT;
+    if (in_progress(child->snapshot->state)) {
+      log_info(remote_name + ": snapshot '" + name + "' is " + child->snapshot->state +
+               "; not deleting it");
+      return EBUSY;
+    }
+  }
+  ObjectRef ref;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Node* dir = find_node(parent);
+    if (dir == nullptr) return ENOENT;
+    Node* node = child_node(*dir, *child);
+    ref = object_ref(*node);
+  }
+  Status deleted = provider->delete_snapshot(ref, ctx);
+  if (!deleted.ok()) {
+    log_warning(remote_name + ": cannot delete snapshot '" + name + "': " + deleted.error().message);
+    return errno_for(deleted.error());
+  }
+  std::vector<std::string> dropped_aliases;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_[key].created.erase(id);
+    pending_[key].deleted[id] = std::chrono::steady_clock::now() + options_.pending_ttl;
+    auto a = aliases_.find(key);
+    if (a != aliases_.end()) {
+      for (auto it = a->second.begin(); it != a->second.end();) {
+        if (it->second == id) {
+          dropped_aliases.push_back(it->first);
+          it = a->second.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+  }
+  std::vector<std::shared_ptr<const SnapshotInfo>> snapshots;
+  for (const Child& c : list.value()->children) {
+    if (c.kind == NodeKind::Snapshot && c.key != id) snapshots.push_back(c.snapshot);
+  }
+  listings_.replace(key, build_snapshot_listing(key, std::move(snapshots), false));
+  if (notifier_ != nullptr) {
+    for (const auto& alias : dropped_aliases) notifier_->inval_entry(parent, alias);
+    notifier_->inval_inode(parent);
+  }
+  log_info(remote_name + ": deleted snapshot '" + name + "' (" + id + ")");
+  return 0;
+}
+
+int Namespace::rename(std::uint64_t parent, const std::string& name, std::uint64_t new_parent,
+                      const std::string& new_name, unsigned int flags, const OpContext& ctx) {
+  constexpr unsigned int kRenameExchange = 2;  // RENAME_EXCHANGE
+  Provider* provider = nullptr;
+  std::string key;
+  std::string remote_name;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Node* dir = nullptr;
+    if (int rc = mutation_precheck(parent, &dir); rc != 0) return rc;
+    Node* target_dir = find_node(new_parent);
+    if (target_dir == nullptr) return ENOENT;
+    if (new_parent != parent) {
+      return target_dir->kind == NodeKind::SnapshotsDir ? EXDEV : EPERM;
+    }
+    provider = provider_of(*dir);
+    key = cache_key(*dir);
+    remote_name = remotes_[dir->remote].config.name;
+  }
+  if (flags & kRenameExchange) return EINVAL;
+  if (!provider->capabilities().rename) return ENOTSUP;
+  if (new_name.size() > 255) return ENAMETOOLONG;
+  auto list = listing(parent, ctx);
+  if (!list.ok()) return errno_for(list.error());
+  const Child* child = list.value()->find(name);
+  if (child == nullptr) return ENOENT;
+  if (name == new_name) return 0;
+  if (child->kind != NodeKind::Snapshot) return EPERM;
+  if (list.value()->find(new_name) != nullptr) return EEXIST;
+  std::string provider_name = unescape_name(new_name);
+  if (Status valid = provider->validate_name(provider_name); !valid.ok()) {
+    return errno_for(valid.error());
+  }
+  ObjectRef ref;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Node* dir = find_node(parent);
+    if (dir == nullptr) return ENOENT;
+    ref = object_ref(*child_node(*dir, *child));
+  }
+  auto renamed = provider->rename_snapshot(ref, provider_name, ctx);
+  if (!renamed.ok()) {
+    log_warning(remote_name + ": cannot rename snapshot '" + name + "': " + renamed.error().message);
+    return errno_for(renamed.error());
+  }
+  SnapshotInfo updated = renamed.value();
+  if (updated.volume_id.empty()) updated.volume_id = child->snapshot->volume_id;
+  std::vector<std::shared_ptr<const SnapshotInfo>> snapshots;
+  for (const Child& c : list.value()->children) {
+    if (c.kind != NodeKind::Snapshot) continue;
+    snapshots.push_back(c.key == updated.id ? std::make_shared<const SnapshotInfo>(updated)
+                                            : c.snapshot);
+  }
+  listings_.replace(key, build_snapshot_listing(key, std::move(snapshots), false));
+  if (notifier_ != nullptr) notifier_->inval_inode(parent);
+  log_info(remote_name + ": renamed snapshot '" + name + "' to '" + new_name + "'");
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extended attributes
+
+const AttrSpec* Namespace::find_spec(const Node& node, const std::string& key) const {
+  Provider* provider = provider_of(node);
+  if (provider == nullptr) return nullptr;
+  Level level;
+  switch (node.kind) {
+    case NodeKind::Service: level = Level::Service; break;
+    case NodeKind::Volume: level = Level::Volume; break;
+    case NodeKind::SnapshotsDir: level = Level::SnapshotsDir; break;
+    case NodeKind::Snapshot: level = Level::Snapshot; break;
+    default: return nullptr;
+  }
+  for (const AttrSpec& spec : provider->capabilities().attrs) {
+    if (spec.level == level && spec.key == key) return &spec;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Namespace::attribute_names(const Node& node) const {
+  std::vector<std::string> keys;
+  auto add_attrs = [&](const AttrList& attrs) {
+    for (const Attr& a : attrs) keys.push_back(a.key);
+  };
+  switch (node.kind) {
+    case NodeKind::Root: keys.push_back("stats"); break;
+    case NodeKind::Service:
+      if (node.service) {
+        if (!node.service->json.empty()) keys.push_back("json");
+        add_attrs(node.service->attrs);
+      }
+      break;
+    case NodeKind::Volume:
+      if (node.volume) {
+        const VolumeInfo& v = *node.volume;
+        keys.insert(keys.end(), {"id", "name"});
+        if (!v.state.empty()) keys.push_back("state");
+        if (v.created_us != 0) keys.push_back("created");
+        if (v.size) keys.push_back("size");
+        if (v.tags) keys.push_back("tags");
+        if (!v.json.empty()) keys.push_back("json");
+        add_attrs(v.attrs);
+      }
+      break;
+    case NodeKind::SnapshotsDir:
+      if (Provider* p = provider_of(node); p && p->capabilities().create_expiration) {
+        keys.push_back("default-expiration");
+      }
+      break;
+    case NodeKind::Snapshot:
+      if (node.snapshot) {
+        const SnapshotInfo& s = *node.snapshot;
+        keys.insert(keys.end(), {"id", "name", "state"});
+        if (s.created_us != 0) keys.push_back("created");
+        if (s.size) keys.push_back("size");
+        if (!s.type.empty()) keys.push_back("type");
+        if (s.description) keys.push_back("description");
+        if (s.expiration) keys.push_back("expiration");
+        if (s.tags) keys.push_back("tags");
+        if (!s.json.empty()) keys.push_back("json");
+        add_attrs(s.attrs);
+      }
+      break;
+    default: break;
+  }
+  // Attributes the provider declares but only fetches on demand.
+  if (Provider* provider = provider_of(node)) {
+    Level level = node.kind == NodeKind::Service        ? Level::Service
+                  : node.kind == NodeKind::Volume       ? Level::Volume
+                  : node.kind == NodeKind::SnapshotsDir ? Level::SnapshotsDir
+                                                        : Level::Snapshot;
+    if (node.kind != NodeKind::Remote && node.kind != NodeKind::Alias) {
+      for (const AttrSpec& spec : provider->capabilities().attrs) {
+        if (spec.level == level && (spec.lazy || spec.writable) &&
+            std::find(keys.begin(), keys.end(), spec.key) == keys.end()) {
+          keys.push_back(spec.key);
+        }
+      }
+    }
+  }
+  return keys;
+}
+
+Result<std::string> Namespace::attribute(const Node& node, const std::string& key,
+                                         const OpContext& ctx) {
+  auto missing = [] { return Error(ErrorKind::NotFound, "no such attribute"); };
+  auto from_list = [&](const AttrList& attrs) -> std::optional<std::string> {
+    for (const Attr& a : attrs) {
+      if (a.key == key) return a.value;
+    }
+    return std::nullopt;
+  };
+  if (node.kind == NodeKind::Root) {
+    if (key == "stats") return stats_json();
+    return missing();
+  }
+  if (node.kind == NodeKind::Snapshot && node.snapshot) {
+    const SnapshotInfo& s = *node.snapshot;
+    if (key == "id") return s.id;
+    if (key == "name") return s.name;
+    if (key == "state") return s.state;
+    if (key == "created" && s.created_us != 0) return format_rfc3339_us(s.created_us);
+    if (key == "size" && s.size) return std::to_string(*s.size);
+    if (key == "type" && !s.type.empty()) return s.type;
+    if (key == "description" && s.description) return *s.description;
+    if (key == "expiration" && s.expiration) return *s.expiration;
+    if (key == "tags" && s.tags) return join(*s.tags, ",");
+    if (key == "json" && !s.json.empty()) return s.json;
+    if (auto v = from_list(s.attrs)) return *v;
+  }
+  if (node.kind == NodeKind::Volume && node.volume) {
+    const VolumeInfo& v = *node.volume;
+    if (key == "id") return v.id;
+    if (key == "name") return v.name;
+    if (key == "state" && !v.state.empty()) return v.state;
+    if (key == "created" && v.created_us != 0) return format_rfc3339_us(v.created_us);
+    if (key == "size" && v.size) return std::to_string(*v.size);
+    if (key == "tags" && v.tags) return join(*v.tags, ",");
+    if (key == "json" && !v.json.empty()) return v.json;
+    if (auto value = from_list(v.attrs)) return *value;
+  }
+  if (node.kind == NodeKind::Service && node.service) {
+    if (key == "json" && !node.service->json.empty()) return node.service->json;
+    if (auto value = from_list(node.service->attrs)) return *value;
+  }
+  if (node.kind == NodeKind::SnapshotsDir && key == "default-expiration") {
+    Provider* provider = provider_of(node);
+    if (!provider || !provider->capabilities().create_expiration) return missing();
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = default_expiration_.find(cache_key(node));
+    if (it == default_expiration_.end()) return std::string();
+    return std::to_string(it->second) + "s";
+  }
+  const AttrSpec* spec = find_spec(node, key);
+  if (spec == nullptr || !spec->lazy) return missing();
+  // A lazily fetched attribute: one provider call per object per cache_ttl.
+  Provider* provider = provider_of(node);
+  ObjectRef ref;
+  std::string cache_id;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ref = object_ref(node);
+    cache_id = "attrs:" + std::to_string(node.remote) + "/" + ref.service_id + "/" + ref.volume_id +
+               "/" + std::to_string(static_cast<int>(ref.level)) + "/" + ref.snapshot_id;
+  }
+  auto attrs = lazy_attrs_.get(cache_id, options_.cache_ttl, ctx, [&]() -> Result<std::shared_ptr<const AttrList>> {
+    auto fetched = provider->fetch_attrs(ref, ctx);
+    if (!fetched.ok()) return fetched.error();
+    return std::make_shared<const AttrList>(std::move(fetched.value()));
+  });
+  if (!attrs.ok()) return attrs.error();
+  if (auto value = from_list(*attrs.value())) return *value;
+  return missing();
+}
+
+int Namespace::getxattr(std::uint64_t ino, const std::string& name, const OpContext& ctx,
+                        std::string* value) {
+  if (name.rfind(kXattrPrefix, 0) != 0) return ENODATA;
+  std::string key = name.substr(std::char_traits<char>::length(kXattrPrefix));
+  if (int rc = refresh_node(ino, ctx); rc != 0) return rc;
+  Node copy;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Node* node = find_node(ino);
+    if (node == nullptr) return ENOENT;
+    copy = *node;
+  }
+  auto result = attribute(copy, key, ctx);
+  if (!result.ok()) {
+    return result.error().kind == ErrorKind::NotFound && result.error().http_status == 0
+               ? ENODATA
+               : errno_for(result.error());
+  }
+  *value = std::move(result.value());
+  return 0;
+}
+
+int Namespace::listxattr(std::uint64_t ino, const OpContext& ctx, std::vector<std::string>* names) {
+  if (int rc = refresh_node(ino, ctx); rc != 0) return rc;
+  std::lock_guard<std::mutex> lock(mu_);
+  Node* node = find_node(ino);
+  if (node == nullptr) return ENOENT;
+  names->clear();
+  for (const auto& key : attribute_names(*node)) names->push_back(kXattrPrefix + key);
+  return 0;
+}
+
+int Namespace::apply_update(std::uint64_t ino, const AttrUpdate& update) {
+  std::string key;
+  std::uint64_t dir_ino = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Node* node = find_node(ino);
+    if (node == nullptr) return 0;
+    if (update.volume) node->volume = std::make_shared<const VolumeInfo>(*update.volume);
+    if (update.snapshot) node->snapshot = std::make_shared<const SnapshotInfo>(*update.snapshot);
+    Node* parent = find_node(node->parent);
+    if (parent == nullptr) return 0;
+    key = cache_key(*parent);
+    dir_ino = parent->ino;
+  }
+  ListingPtr current = listings_.peek(key);
+  if (!current) return 0;
+  if (update.snapshot) {
+    std::vector<std::shared_ptr<const SnapshotInfo>> snapshots;
+    for (const Child& c : current->children) {
+      if (c.kind != NodeKind::Snapshot) continue;
+      snapshots.push_back(c.key == update.snapshot->id
+                              ? std::make_shared<const SnapshotInfo>(*update.snapshot)
+                              : c.snapshot);
+    }
+    listings_.replace(key, build_snapshot_listing(key, std::move(snapshots), false));
+  } else if (update.volume) {
+    auto copy = std::make_shared<DirListing>(*current);
+    for (Child& c : copy->children) {
+      if (c.key == update.volume->id) c.volume = std::make_shared<const VolumeInfo>(*update.volume);
+    }
+    listings_.replace(key, copy);
+  }
+  (void)dir_ino;
+  return 0;
+}
+
+int Namespace::setxattr(std::uint64_t ino, const std::string& name, const std::string& value,
+                        const OpContext& ctx) {
+  if (name.rfind(kXattrPrefix, 0) != 0) return ENOTSUP;  // user.xdg.*, security.*, ...: no call
+  std::string key = name.substr(std::char_traits<char>::length(kXattrPrefix));
+  Node copy;
+  std::string dir_key;
+  ObjectRef ref;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Node* node = find_node(ino);
+    if (node == nullptr) return ENOENT;
+    copy = *node;
+    if (is_dir(node->kind)) dir_key = cache_key(*node);
+    ref = object_ref(*node);
+  }
+  if (options_.read_only) return EROFS;
+  if (key == "refresh" && is_dir(copy.kind)) {
+    if (!dir_key.empty()) listings_.invalidate(dir_key);
+    if (copy.kind == NodeKind::SnapshotsDir) {
+      service_snapshots_.invalidate("r" + std::to_string(copy.remote) + "/s:" + ref.service_id + "/*");
+    }
+    log_debug("listing of inode " + std::to_string(ino) + " dropped on request");
+    return 0;
+  }
+  Provider* provider = provider_of(copy);
+  if (copy.kind == NodeKind::SnapshotsDir && key == "default-expiration" && provider &&
+      provider->capabilities().create_expiration) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (value.empty()) {
+      default_expiration_.erase(dir_key);
+      return 0;
+    }
+    std::int64_t seconds = 0;
+    if (!parse_duration_seconds(value, &seconds)) return EINVAL;
+    default_expiration_[dir_key] = seconds;
+    return 0;
+  }
+  const AttrSpec* spec = find_spec(copy, key);
+  if (spec == nullptr || !spec->writable) {
+    if (common_keys().count(key) || spec != nullptr) return EPERM;
+    return ENOTSUP;
+  }
+  auto updated = provider->set_attr(ref, key, value, ctx);
+  if (!updated.ok()) {
+    log_warning(remotes_[copy.remote].config.name + ": cannot set " + name + ": " +
+                updated.error().message);
+    return errno_for(updated.error());
+  }
+  if (spec->lazy) {
+    lazy_attrs_.invalidate("attrs:" + std::to_string(copy.remote) + "/" + ref.service_id + "/" +
+                           ref.volume_id + "/" + std::to_string(static_cast<int>(ref.level)) + "/" +
+                           ref.snapshot_id);
+  }
+  return apply_update(ino, updated.value());
+}
+
+int Namespace::removexattr(std::uint64_t ino, const std::string& name, const OpContext& ctx) {
+  if (name.rfind(kXattrPrefix, 0) != 0) return ENOTSUP;
+  // Removing a writable attribute clears it (no tags, no schedule, no default expiration).
+  std::vector<std::string> names;
+  if (int rc = listxattr(ino, ctx, &names); rc != 0) return rc;
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    return options_.read_only ? EROFS : ENODATA;
+  }
+  return setxattr(ino, name, "", ctx);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+std::string Namespace::stats_json() const {
+  std::size_t inodes = node_count();
+  std::string out = "{\"remotes\": {";
+  bool first = true;
+  for (const Remote& remote : remotes_) {
+    if (!first) out += ", ";
+    first = false;
+    json_escape_into(&out, remote.config.name);
+    out += ": {\"type\": ";
+    json_escape_into(&out, remote.config.type);
+    const RequestStats* stats = remote.provider->request_stats();
+    RequestStats::Snapshot s = stats ? stats->snapshot() : RequestStats::Snapshot{};
+    out += ", \"requests\": " + std::to_string(s.requests) + ", \"by_status\": {";
+    bool first_status = true;
+    for (const auto& [status, count] : s.by_status) {
+      if (!first_status) out += ", ";
+      first_status = false;
+      out += "\"" + std::to_string(status) + "\": " + std::to_string(count);
+    }
+    out += "}, \"retries\": " + std::to_string(s.retries) +
+           ", \"errors\": " + std::to_string(s.errors) + ", \"last_error\": ";
+    json_escape_into(&out, s.last_error);
+    out += "}";
+  }
+  out += "}, \"cache\": {\"hits\": " + std::to_string(counters_.hits.load()) +
+         ", \"misses\": " + std::to_string(counters_.misses.load()) +
+         ", \"fetches\": " + std::to_string(counters_.fetches.load()) +
+         ", \"shared\": " + std::to_string(counters_.shared.load()) +
+         ", \"stale\": " + std::to_string(counters_.stale.load()) + "}, \"inodes\": " +
+         std::to_string(inodes) + "}";
+  return out;
+}
+
+}  // namespace snapfs

@@ -1,0 +1,155 @@
+// The snapfs namespace: the tree of SEMANTICS.md section 1 over the configured providers, its
+// inode table and listing caches, and every filesystem operation expressed as errno results.
+// Nothing here knows FUSE (fs/fuse_adapter.cc translates) or HTTP (providers/ do that).
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "fs/ttl_cache.h"
+#include "providers/provider.h"
+
+namespace snapfs {
+
+struct FsOptions {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  mode_t umask = 0;
+  bool read_only = false;
+  std::chrono::milliseconds cache_ttl{30000};
+  std::chrono::milliseconds timeout{20000};  // per operation, all retries included
+  // How long an entry created or deleted through this mount overrides provider listings that
+  // do not show the change yet (APIs that apply mutations asynchronously).
+  std::chrono::seconds pending_ttl{600};
+};
+
+// Cache invalidations for the kernel. Implementations must not call back into the filesystem
+// from the calling thread (libfuse deadlocks when a notification is sent from the handler of a
+// related operation), so the FUSE implementation queues them to a thread of its own.
+class KernelNotifier {
+ public:
+  virtual ~KernelNotifier() = default;
+  virtual void inval_entry(std::uint64_t parent, const std::string& name) = 0;
+  virtual void inval_inode(std::uint64_t ino) = 0;
+};
+
+struct Remote {
+  RemoteConfig config;
+  std::unique_ptr<Provider> provider;
+};
+
+enum class NodeKind { Root, Remote, Service, Volume, SnapshotsDir, Snapshot, Alias };
+
+struct EntryReply {
+  std::uint64_t ino = 0;  // 0: negative entry (the name does not exist)
+  struct stat attr {};
+  double timeout = 0;  // seconds, for both entry and attributes
+};
+
+struct DirEntryReply {
+  std::string name;
+  struct stat attr {};
+};
+
+class Namespace {
+ public:
+  static constexpr std::uint64_t kRootIno = 1;
+  static constexpr const char* kSnapshotsDirName = ".snapshots";
+  static constexpr const char* kXattrPrefix = "user.snapfs.";
+
+  Namespace(std::vector<Remote> remotes, FsOptions options, KernelNotifier* notifier);
+  ~Namespace();
+
+  // Each returns 0 or an errno value.
+  int lookup(std::uint64_t parent, const std::string& name, const OpContext& ctx, EntryReply* out);
+  int getattr(std::uint64_t ino, const OpContext& ctx, struct stat* out);
+  int readlink(std::uint64_t ino, std::string* target);
+  // Children of a directory (without "." and ".."), each with its inode allocated.
+  int readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirEntryReply>* out);
+  int mkdir(std::uint64_t parent, const std::string& name, const OpContext& ctx, EntryReply* out);
+  int rmdir(std::uint64_t parent, const std::string& name, const OpContext& ctx);
+  int rename(std::uint64_t parent, const std::string& name, std::uint64_t new_parent,
+             const std::string& new_name, unsigned int flags, const OpContext& ctx);
+  int getxattr(std::uint64_t ino, const std::string& name, const OpContext& ctx, std::string* value);
+  int listxattr(std::uint64_t ino, const OpContext& ctx, std::vector<std::string>* names);
+  int setxattr(std::uint64_t ino, const std::string& name, const std::string& value,
+               const OpContext& ctx);
+  int removexattr(std::uint64_t ino, const std::string& name, const OpContext& ctx);
+  // The answer to every operation that would create or change file data or metadata.
+  int refused() const;
+
+  // The kernel took `n` more references (lookup, readdirplus entry) / dropped `n`.
+  void add_lookup(std::uint64_t ino, std::uint64_t n = 1);
+  void forget(std::uint64_t ino, std::uint64_t n);
+
+  double entry_timeout() const;
+  bool read_only() const { return options_.read_only; }
+  // The value of user.snapfs.stats: JSON counters.
+  std::string stats_json() const;
+  std::size_t node_count() const;
+
+ private:
+  struct Child;
+  struct DirListing;
+  struct Node;
+  struct PendingChanges;
+  struct ServiceSnapshots;
+  using ListingPtr = std::shared_ptr<const DirListing>;
+
+  Node* find_node(std::uint64_t ino) const;  // requires mu_
+  // Updates a node from its parent's (cached) listing; ENOENT when the provider dropped it.
+  int refresh_node(std::uint64_t ino, const OpContext& ctx);
+  Node* child_node(const Node& parent, const Child& child);  // requires mu_
+  std::string cache_key(const Node& dir) const;  // requires mu_
+  ObjectRef object_ref(const Node& node) const;  // requires mu_
+  Provider* provider_of(const Node& node) const;
+
+  Result<ListingPtr> listing(std::uint64_t dir_ino, const OpContext& ctx);
+  Result<ListingPtr> fetch_listing(const Node& dir_copy, const ObjectRef& ref,
+                                   const std::string& key, const OpContext& ctx);
+  ListingPtr build_snapshot_listing(const std::string& key,
+                                    std::vector<std::shared_ptr<const SnapshotInfo>> snapshots,
+                                    bool from_provider);
+  void publish_changes(std::uint64_t dir_ino, const DirListing* before, const DirListing& after);
+  void fill_attr(const Node& node, struct stat* st) const;
+  int entry_for(std::uint64_t parent, const std::string& name, const DirListing& listing,
+                EntryReply* out);
+  Result<std::string> attribute(const Node& node, const std::string& key, const OpContext& ctx);
+  std::vector<std::string> attribute_names(const Node& node) const;
+  const AttrSpec* find_spec(const Node& node, const std::string& key) const;
+  int apply_update(std::uint64_t ino, const AttrUpdate& update);
+  int mutation_precheck(std::uint64_t parent, Node** dir) const;
+
+  std::vector<Remote> remotes_;
+  FsOptions options_;
+  KernelNotifier* notifier_;
+  std::int64_t mount_time_us_;
+
+  mutable std::mutex mu_;  // guards the inode table, pending changes, aliases and settings
+  std::unordered_map<std::uint64_t, std::unique_ptr<Node>> nodes_;
+  std::map<std::pair<std::uint64_t, std::string>, std::uint64_t> by_parent_key_;
+  std::uint64_t next_ino_ = kRootIno + 1;
+  std::map<std::string, PendingChanges> pending_;  // by snapshots-dir cache key
+  std::map<std::string, std::map<std::string, std::string>> aliases_;  // key -> alias -> id
+  std::map<std::string, std::int64_t> default_expiration_;  // key -> seconds
+  std::map<std::string, std::int64_t> first_seen_us_;  // snapshot id -> when first listed
+
+  CacheCounters counters_;
+  TtlCache<DirListing> listings_;
+  TtlCache<ServiceSnapshots> service_snapshots_;
+  TtlCache<AttrList> lazy_attrs_;
+};
+
+// Parses a duration such as "7d", "12h", "30m", "90s" or "3600" (seconds); false when malformed.
+bool parse_duration_seconds(const std::string& text, std::int64_t* seconds);
+
+}  // namespace snapfs

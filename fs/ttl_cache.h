@@ -1,0 +1,171 @@
+// A keyed cache of immutable values with a time to live and single-flight refresh: N concurrent
+// readers of one cold or expired key make one fetch, and each waits no longer than its own
+// deadline. When a fetch fails and an older value exists, the older value is served (stale), as
+// SEMANTICS.md section 5 asks.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "providers/op_context.h"
+#include "providers/result.h"
+
+namespace snapfs {
+
+struct CacheCounters {
+  std::atomic<std::uint64_t> hits{0};
+  std::atomic<std::uint64_t> misses{0};
+  std::atomic<std::uint64_t> stale{0};    // stale values served after a failed refresh
+  std::atomic<std::uint64_t> fetches{0};  // fetches started
+  std::atomic<std::uint64_t> shared{0};   // readers that joined another reader's fetch
+};
+
+template <class V>
+class TtlCache {
+ public:
+  using Ptr = std::shared_ptr<const V>;
+  using Fetch = std::function<Result<Ptr>()>;
+  using Clock = std::chrono::steady_clock;
+
+  explicit TtlCache(CacheCounters* counters) : counters_(counters) {}
+
+  // The value of `key` when younger than `ttl`; otherwise fetched once for all concurrent readers.
+  Result<Ptr> get(const std::string& key, std::chrono::milliseconds ttl, const OpContext& ctx,
+                  const Fetch& fetch) {
+    std::shared_ptr<Flight> flight;
+    bool leader = false;
+    std::uint64_t generation = 0;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      Slot& slot = slots_[key];
+      if (slot.value && !slot.expired && Clock::now() - slot.fetched_at < ttl) {
+        counters_->hits++;
+        return slot.value;
+      }
+      counters_->misses++;
+      if (slot.flight) {
+        counters_->shared++;
+        flight = slot.flight;
+      } else {
+        flight = std::make_shared<Flight>();
+        slot.flight = flight;
+        leader = true;
+        generation = slot.generation;
+        counters_->fetches++;
+      }
+    }
+    if (leader) {
+      Result<Ptr> result = fetch();
+      std::lock_guard<std::mutex> lock(mu_);
+      Slot& slot = slots_[key];
+      slot.flight.reset();
+      if (result.ok()) {
+        if (slot.generation == generation) {
+          slot.value = result.value();
+          slot.fetched_at = Clock::now();
+          slot.expired = false;
+        } else {
+          // The entry changed while this fetch ran (a mkdir, a refresh request): the answer may
+          // predate the change, so keep the changed value and fetch again on the next access.
+          if (!slot.value) slot.value = result.value();
+          slot.expired = true;
+        }
+      }
+      {
+        std::lock_guard<std::mutex> flight_lock(flight->mu);
+        flight->done = true;
+        flight->result = std::make_shared<Result<Ptr>>(result);
+      }
+      flight->cv.notify_all();
+      if (!result.ok() && slot.value) {
+        counters_->stale++;
+        return slot.value;
+      }
+      return result;
+    }
+    // Follower: wait for the leader's answer, but never past our own deadline.
+    std::shared_ptr<Result<Ptr>> answer;
+    {
+      std::unique_lock<std::mutex> flight_lock(flight->mu);
+      while (!flight->done && !ctx.cancelled()) {
+        if (flight->cv.wait_until(flight_lock,
+                                  std::min(ctx.deadline(), Clock::now() + std::chrono::milliseconds(100))) ==
+                std::cv_status::timeout &&
+            ctx.expired()) {
+          break;
+        }
+      }
+      answer = flight->result;
+    }
+    if (answer && answer->ok()) return *answer;
+    Ptr stale = peek(key);
+    if (stale) {
+      counters_->stale++;
+      return stale;
+    }
+    if (answer) return *answer;
+    if (ctx.cancelled()) return Error(ErrorKind::Cancelled, "interrupted");
+    return Error(ErrorKind::Timeout, "timed out waiting for a listing");
+  }
+
+  // The current value of any age, or null.
+  Ptr peek(const std::string& key) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = slots_.find(key);
+    return it == slots_.end() ? nullptr : it->second.value;
+  }
+
+  // Whether `key` holds a value younger than `ttl`.
+  bool fresh(const std::string& key, std::chrono::milliseconds ttl) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = slots_.find(key);
+    return it != slots_.end() && it->second.value && !it->second.expired &&
+           Clock::now() - it->second.fetched_at < ttl;
+  }
+
+  // Replaces the value with one derived from the provider's answer to a mutation. Keeps the
+  // value's age: a mutation proves nothing about the rest of the listing.
+  void replace(const std::string& key, Ptr value) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Slot& slot = slots_[key];
+    if (!slot.value) slot.expired = true;
+    slot.value = std::move(value);
+    ++slot.generation;
+  }
+
+  // The next get() fetches again; the old value stays available as a stale fallback.
+  void invalidate(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = slots_.find(key);
+    if (it == slots_.end()) return;
+    it->second.expired = true;
+    ++it->second.generation;
+  }
+
+ private:
+  struct Flight {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    std::shared_ptr<Result<Ptr>> result;
+  };
+  struct Slot {
+    Ptr value;
+    Clock::time_point fetched_at{};
+    bool expired = false;
+    std::uint64_t generation = 0;
+    std::shared_ptr<Flight> flight;
+  };
+
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Slot> slots_;
+  CacheCounters* counters_;
+};
+
+}  // namespace snapfs

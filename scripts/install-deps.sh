@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages snapfs needs to build, test and run. Idempotent; silent when
+# everything is already present.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  libfuse3-dev fuse3
+  libcurl4-openssl-dev libssl-dev openssl curl ca-certificates
+  rapidjson-dev libtinyxml2-dev libyaml-cpp-dev libinih-dev libcpp-httplib-dev
+  libgtest-dev libgmock-dev
+  attr psmisc
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
