@@ -20,8 +20,8 @@ struct EmuRequest {
   std::string path;        // decoded path, no query
   std::string raw_target;  // the request-target exactly as received ("/a/b?x=1")
   std::string raw_query;   // the part after '?', as received ("" when none)
-  std::multimap<std::string, std::string> query;   // decoded query parameters
-  std::map<std::string, std::string> path_params;  // "{zone}" -> "fr-par-1"
+  std::multimap<std::string, std::string> query;    // decoded query parameters
+  std::map<std::string, std::string> path_params;   // "{zone}" -> "fr-par-1"
   std::multimap<std::string, std::string> headers;  // names lower-cased
   std::string body;
   std::string scheme;  // "http" or "https"
@@ -74,7 +74,8 @@ class ApiModule {
   // Route templates use {param} segments: "/instance/v1/zones/{zone}/snapshots/{id}". The
   // template string is the `route` label in /_emulator/stats.
   virtual void register_routes(
-      const std::function<void(const std::string& method, const std::string& route, Handler)>& add) = 0;
+      const std::function<void(const std::string& method, const std::string& route, Handler)>&
+          add) = 0;
   // Seed and state I/O. All handler calls, loads and dumps run under the core's state lock.
   virtual void seed_demo() = 0;
   virtual void seed_synthetic(const SyntheticSpec& spec) = 0;
