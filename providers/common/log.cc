@@ -37,8 +37,12 @@ bool parse_log_level(const std::string& text, LogLevel* out) {
   return false;
 }
 
-void set_log_level(LogLevel level) { g_level = static_cast<int>(level); }
-LogLevel log_level() { return static_cast<LogLevel>(g_level.load()); }
+void set_log_level(LogLevel level) {
+  g_level = static_cast<int>(level);
+}
+LogLevel log_level() {
+  return static_cast<LogLevel>(g_level.load());
+}
 
 void log_to_syslog(const char* ident) {
   openlog(ident, LOG_PID, LOG_DAEMON);

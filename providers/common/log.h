@@ -17,10 +17,20 @@ LogLevel log_level();
 void log_to_syslog(const char* ident);
 
 void log_message(LogLevel level, const std::string& message);
-inline void log_error(const std::string& m) { log_message(LogLevel::Error, m); }
-inline void log_warning(const std::string& m) { log_message(LogLevel::Warning, m); }
-inline void log_info(const std::string& m) { log_message(LogLevel::Info, m); }
-inline void log_debug(const std::string& m) { log_message(LogLevel::Debug, m); }
-inline bool log_enabled(LogLevel level) { return static_cast<int>(level) <= static_cast<int>(log_level()); }
+inline void log_error(const std::string& m) {
+  log_message(LogLevel::Error, m);
+}
+inline void log_warning(const std::string& m) {
+  log_message(LogLevel::Warning, m);
+}
+inline void log_info(const std::string& m) {
+  log_message(LogLevel::Info, m);
+}
+inline void log_debug(const std::string& m) {
+  log_message(LogLevel::Debug, m);
+}
+inline bool log_enabled(LogLevel level) {
+  return static_cast<int>(level) <= static_cast<int>(log_level());
+}
 
 }  // namespace snapfs

@@ -50,7 +50,8 @@ std::optional<std::int64_t> parse_rfc3339_us(const std::string& s) {
   if (pos < s.size()) {
     if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') return std::nullopt;
     ++pos;
-    if (!read_digits(s, pos, 2, &hour) || !expect(s, pos, ':') || !read_digits(s, pos, 2, &minute)) {
+    if (!read_digits(s, pos, 2, &hour) || !expect(s, pos, ':') ||
+        !read_digits(s, pos, 2, &minute)) {
       return std::nullopt;
     }
     if (expect(s, pos, ':') && !read_digits(s, pos, 2, &second)) return std::nullopt;
@@ -99,7 +100,8 @@ std::string format_rfc3339_us(std::int64_t unix_us) {
   gmtime_r(&t, &tm);
   char buf[64];
   std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  if (micros != 0) n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(micros));
+  if (micros != 0)
+    n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(micros));
   std::snprintf(buf + n, sizeof buf - n, "Z");
   return buf;
 }

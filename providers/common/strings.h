@@ -1,0 +1,17 @@
+// Small text helpers shared by the configuration readers and the providers.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace snapfs {
+
+std::string trim(const std::string& s);  // without leading/trailing blanks and line ends
+std::string lower(std::string s);        // ASCII lower case
+std::string upper(std::string s);        // ASCII upper case
+// "a, b,,c" -> {"a", "b", "c"}: items trimmed, empty ones dropped.
+std::vector<std::string> split_list(const std::string& text);
+// true/yes/1/on and false/no/0/off/empty (any case); false when the text is none of those.
+bool parse_bool(const std::string& text, bool* out);
+
+}  // namespace snapfs

@@ -1,0 +1,436 @@
+#include "providers/http/http_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+
+#include "providers/common/strings.h"
+
+namespace snapfs {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+void init_curl_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_ALL); });
+}
+
+// "scheme://host:port/path" of a URL, never its credentials or query string, for messages.
+struct SafeUrl {
+  std::string origin;  // scheme://host:port
+  std::string host_port;
+  std::string path;
+  std::string text() const { return origin + path; }
+};
+
+SafeUrl safe_url(const std::string& url) {
+  SafeUrl out;
+  CURLU* u = curl_url();
+  if (u == nullptr) return out;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    auto part = [u](CURLUPart which, unsigned flags) {
+      char* value = nullptr;
+      std::string text;
+      if (curl_url_get(u, which, &value, flags) == CURLUE_OK && value != nullptr) text = value;
+      curl_free(value);
+      return text;
+    };
+    std::string scheme = part(CURLUPART_SCHEME, 0);
+    std::string host = part(CURLUPART_HOST, 0);
+    std::string port = part(CURLUPART_PORT, CURLU_DEFAULT_PORT);
+    out.host_port = port.empty() ? host : host + ":" + port;
+    out.origin = scheme + "://" + out.host_port;
+    out.path = part(CURLUPART_PATH, 0);
+  } else {
+    out.origin = "(malformed URL)";
+  }
+  curl_url_cleanup(u);
+  return out;
+}
+
+std::string seconds_text(Clock::duration d) {
+  double s = std::chrono::duration<double>(d).count();
+  char buf[32];
+  if (s >= 10) {
+    std::snprintf(buf, sizeof buf, "%.0f s", s);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f s", s);
+  }
+  return buf;
+}
+
+bool retryable_status(int status) {
+  return status == 429 || (status >= 500 && status != 501 && status != 505);
+}
+
+// How one attempt ended.
+struct Attempt {
+  std::optional<HttpResponse> response;
+  Error error;
+  bool retryable = false;  // worth another attempt (idempotent requests only)
+};
+
+// The Retry-After of a response (delta seconds or an HTTP date), when present.
+std::optional<milliseconds> retry_after(const HttpResponse& response) {
+  std::string value = response.header("retry-after");
+  if (value.empty()) return std::nullopt;
+  bool digits =
+      std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits && value.size() < 9) return milliseconds(std::stoll(value) * 1000);
+  time_t when = curl_getdate(value.c_str(), nullptr);
+  if (when < 0) return std::nullopt;
+  long long delta = static_cast<long long>(when) - static_cast<long long>(std::time(nullptr));
+  return milliseconds(std::max(0LL, delta) * 1000);
+}
+
+}  // namespace
+
+std::string HttpResponse::header(const std::string& name) const {
+  std::string wanted = lower(name);
+  for (const HttpHeader& h : headers) {
+    if (h.name == wanted) return h.value;
+  }
+  return "";
+}
+
+std::string url_encode(const std::string& value) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(value.size() * 3);
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+struct HttpClient::Impl {
+  HttpOptions options;
+  RequestStats* stats;
+  CURLSH* share = nullptr;
+  std::array<std::mutex, CURL_LOCK_DATA_LAST> share_locks;
+  std::mutex pool_mu;
+  std::vector<CURL*> pool;
+  std::mutex rng_mu;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  Impl(HttpOptions o, RequestStats* s) : options(std::move(o)), stats(s) {
+    init_curl_once();
+    share = curl_share_init();
+    if (share != nullptr) {
+      curl_share_setopt(share, CURLSHOPT_LOCKFUNC, &Impl::lock_share);
+      curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, &Impl::unlock_share);
+      curl_share_setopt(share, CURLSHOPT_USERDATA, this);
+      curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+      curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+      curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    }
+  }
+
+  ~Impl() {
+    for (CURL* easy : pool) curl_easy_cleanup(easy);
+    if (share != nullptr) curl_share_cleanup(share);
+  }
+
+  static void lock_share(CURL*, curl_lock_data data, curl_lock_access, void* user) {
+    static_cast<Impl*>(user)->share_locks[data].lock();
+  }
+  static void unlock_share(CURL*, curl_lock_data data, void* user) {
+    static_cast<Impl*>(user)->share_locks[data].unlock();
+  }
+
+  CURL* checkout() {
+    {
+      std::lock_guard<std::mutex> lock(pool_mu);
+      if (!pool.empty()) {
+        CURL* easy = pool.back();
+        pool.pop_back();
+        return easy;
+      }
+    }
+    return curl_easy_init();
+  }
+
+  void checkin(CURL* easy) {
+    curl_easy_reset(easy);
+    std::lock_guard<std::mutex> lock(pool_mu);
+    pool.push_back(easy);
+  }
+
+  milliseconds backoff(int failed_attempts) {
+    long long cap = options.retry.initial_backoff.count();
+    for (int i = 1; i < failed_attempts && cap < options.retry.max_backoff.count(); ++i) cap *= 2;
+    cap = std::min<long long>(cap, options.retry.max_backoff.count());
+    if (cap <= 0) return milliseconds(0);
+    std::lock_guard<std::mutex> lock(rng_mu);
+    return milliseconds(std::uniform_int_distribution<long long>(0, cap)(rng));
+  }
+
+  Attempt attempt(const HttpRequest& request, const OpContext& ctx, Clock::time_point started);
+};
+
+namespace {
+
+struct TransferState {
+  const OpContext* ctx = nullptr;
+  std::string* body = nullptr;
+  std::size_t max_body = 0;
+  bool too_large = false;
+  bool cancelled = false;
+};
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* state = static_cast<TransferState*>(user);
+  size_t n = size * count;
+  if (state->body->size() + n > state->max_body) {
+    state->too_large = true;
+    return 0;
+  }
+  state->body->append(data, n);
+  return n;
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* state = static_cast<TransferState*>(user);
+  if (state->ctx->cancelled()) {
+    state->cancelled = true;
+    return 1;
+  }
+  return state->ctx->expired() ? 1 : 0;
+}
+
+void set_method(CURL* easy, const HttpRequest& request) {
+  const std::string& m = request.method;
+  if (m == "GET") {
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+  } else if (m == "HEAD") {
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else {
+    if (m != "POST") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, m.c_str());
+    if (m == "POST" || !request.body.empty()) {
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.c_str());
+    }
+  }
+}
+
+std::vector<HttpHeader> response_headers(CURL* easy) {
+  std::vector<HttpHeader> out;
+  struct curl_header* prev = nullptr;
+  while (struct curl_header* h = curl_easy_nextheader(easy, CURLH_HEADER, -1, prev)) {
+    out.push_back({lower(h->name), h->value});
+    prev = h;
+  }
+  return out;
+}
+
+}  // namespace
+
+Attempt HttpClient::Impl::attempt(const HttpRequest& request, const OpContext& ctx,
+                                  Clock::time_point started) {
+  Attempt result;
+  SafeUrl where = safe_url(request.url);
+  milliseconds remaining = std::max(ctx.remaining(), milliseconds(1));
+  CURL* easy = checkout();
+  if (easy == nullptr) {
+    result.error = Error(ErrorKind::Internal, "cannot initialise an HTTP transfer");
+    return result;
+  }
+  std::string body;
+  TransferState state;
+  state.ctx = &ctx;
+  state.body = &body;
+  state.max_body = options.max_body_bytes;
+
+  curl_slist* headers = nullptr;
+  for (const HttpHeader& h : request.headers) {
+    headers = curl_slist_append(headers, (h.name + ": " + h.value).c_str());
+  }
+  headers = curl_slist_append(headers, "Expect:");
+
+  if (share != nullptr) curl_easy_setopt(easy, CURLOPT_SHARE, share);
+  curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, options.user_agent.c_str());
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::min(options.connect_timeout, remaining).count()));
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining.count()));
+  curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(options.max_body_bytes));
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &state);
+  curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &on_progress);
+  curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &state);
+  if (!options.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_file.c_str());
+  if (options.insecure) {
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  // A request that must not run twice gets its own connection: libcurl silently re-sends a
+  // request whose reused connection turns out to be dead, which would duplicate a create.
+  if (!request.idempotent) curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+  set_method(easy, request);
+
+  CURLcode code = curl_easy_perform(easy);
+  long status = 0;
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  long request_bytes = 0;
+  curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request_bytes);
+  if (code == CURLE_OK) {
+    HttpResponse response;
+    response.status = static_cast<int>(status);
+    response.headers = response_headers(easy);
+    response.body = std::move(body);
+    result.response = std::move(response);
+  }
+  curl_slist_free_all(headers);
+  checkin(easy);
+  if (code == CURLE_OK) return result;
+
+  // The server may have acted on the request once it was sent, whatever happened next.
+  bool sent = request_bytes > 0;
+  const std::string target = " (" + where.text() + ")";
+  switch (code) {
+    case CURLE_ABORTED_BY_CALLBACK:
+      if (state.cancelled) {
+        result.error = Error(ErrorKind::Cancelled, "request cancelled" + target);
+      } else {
+        result.error = Error(ErrorKind::Timeout,
+                             "timed out after " + seconds_text(Clock::now() - started) + target);
+      }
+      break;
+    case CURLE_OPERATION_TIMEDOUT:
+      result.error =
+          Error(ErrorKind::Timeout, (sent ? "timed out after " : "connect timed out after ") +
+                                        seconds_text(Clock::now() - started) + target);
+      result.retryable = !ctx.expired();
+      break;
+    case CURLE_WRITE_ERROR:
+    case CURLE_FILESIZE_EXCEEDED:
+      result.error = Error(
+          ErrorKind::BadResponse,
+          "response larger than " + std::to_string(options.max_body_bytes) + " bytes" + target);
+      break;
+    case CURLE_COULDNT_CONNECT:
+      result.error = Error(ErrorKind::Unavailable, "connection refused to " + where.host_port);
+      result.retryable = true;
+      sent = false;
+      break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+      result.error = Error(ErrorKind::Unavailable, "cannot resolve host of " + where.origin);
+      result.retryable = true;
+      sent = false;
+      break;
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+      result.error =
+          Error(ErrorKind::Unavailable, "connection reset by " + where.host_port + target);
+      result.retryable = true;
+      break;
+    case CURLE_PARTIAL_FILE:
+      result.error = Error(ErrorKind::Unavailable, "response truncated" + target);
+      result.retryable = true;
+      break;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CONNECT_ERROR:
+      result.error = Error(ErrorKind::Unavailable,
+                           std::string("TLS failure with ") + where.host_port + ": " +
+                               curl_easy_strerror(code) + " (check ca_file / insecure)");
+      sent = false;
+      break;
+    default:
+      result.error = Error(ErrorKind::Unavailable, std::string("HTTP transfer failed: ") +
+                                                       curl_easy_strerror(code) + target);
+      break;
+  }
+  if (state.cancelled) result.error.kind = ErrorKind::Cancelled;
+  result.error.outcome_unknown = sent && !request.idempotent;
+  return result;
+}
+
+HttpClient::HttpClient(HttpOptions options, RequestStats* stats)
+    : impl_(std::make_unique<Impl>(std::move(options), stats)) {}
+
+HttpClient::~HttpClient() = default;
+
+Result<HttpResponse> HttpClient::send(HttpRequest request, const OpContext& ctx,
+                                      const Signer& sign) {
+  const Clock::time_point started = Clock::now();
+  const int max_attempts = request.idempotent ? std::max(1, impl_->options.retry.max_attempts) : 1;
+  RequestStats* stats = impl_->stats;
+  for (int n = 1;; ++n) {
+    // Nothing is sent once the caller gave up or the deadline passed.
+    if (ctx.cancelled()) {
+      return Error(ErrorKind::Cancelled,
+                   "request to " + safe_url(request.url).text() + " cancelled");
+    }
+    if (ctx.expired()) {
+      return Error(ErrorKind::Timeout, "request to " + safe_url(request.url).text() +
+                                           " timed out after " +
+                                           seconds_text(Clock::now() - started));
+    }
+    HttpRequest signed_request = request;
+    if (sign) sign(signed_request);
+    Attempt a = impl_->attempt(signed_request, ctx, started);
+
+    std::optional<milliseconds> wait;
+    if (a.response) {
+      if (stats) stats->record_response(a.response->status);
+      if (!retryable_status(a.response->status)) return std::move(*a.response);
+      if (stats) {
+        stats->record_error("HTTP " + std::to_string(a.response->status) + " from " +
+                            safe_url(request.url).text());
+      }
+      wait = retry_after(*a.response);
+    } else {
+      if (stats) {
+        stats->record_response(0);
+        stats->record_error(a.error.message);
+      }
+      if (!a.retryable) return a.error;
+    }
+    auto give_up = [&]() -> Result<HttpResponse> {
+      if (a.response) return std::move(*a.response);
+      return a.error;
+    };
+    if (n >= max_attempts || ctx.cancelled()) return give_up();
+    milliseconds sleep = std::max(wait.value_or(milliseconds(0)), impl_->backoff(n));
+    // Never sleep past the deadline: the caller is better served by the last answer now.
+    if (sleep >= ctx.remaining()) return give_up();
+    if (stats) stats->record_retry();
+    const Clock::time_point wake = Clock::now() + sleep;
+    while (Clock::now() < wake) {
+      if (ctx.cancelled()) {
+        return Error(ErrorKind::Cancelled,
+                     "request to " + safe_url(request.url).text() + " cancelled");
+      }
+      std::this_thread::sleep_for(std::min<Clock::duration>(milliseconds(50), wake - Clock::now()));
+    }
+  }
+}
+
+}  // namespace snapfs

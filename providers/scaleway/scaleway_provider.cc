@@ -1,0 +1,226 @@
+#include "providers/scaleway/scaleway_provider.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <sstream>
+
+#include "providers/common/json_util.h"
+#include "providers/common/pagination.h"
+#include "providers/common/strings.h"
+
+namespace snapfs {
+namespace {
+
+// {"<key>": "<value>"}
+std::string string_body(const char* key, const std::string& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key(key);
+  w.String(value);
+  w.EndObject();
+  return buffer.GetString();
+}
+
+// {"tags": [...]}
+std::string tags_body(const std::vector<std::string>& tags) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("tags");
+  w.StartArray();
+  for (const std::string& tag : tags) w.String(tag);
+  w.EndArray();
+  w.EndObject();
+  return buffer.GetString();
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> parse_scaleway_tags(const std::string& value) {
+  std::vector<std::string> tags;
+  std::stringstream in(value);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    item = trim(item);
+    if (item.empty()) continue;
+    for (unsigned char c : item) {
+      if (c < 0x20 || c == 0x7f) {
+        return Error(ErrorKind::InvalidArgument, "a tag cannot contain control characters");
+      }
+    }
+    tags.push_back(item);
+  }
+  return tags;
+}
+
+ScalewayProvider::ScalewayProvider(std::unique_ptr<ScalewayClient> client)
+    : client_(std::move(client)) {
+  capabilities_.listing = SnapshotListing::PerService;
+  capabilities_.rename = true;
+  capabilities_.attrs = {{Level::Snapshot, "tags", true, false},
+                         {Level::Volume, "tags", true, false}};
+}
+
+Error ScalewayProvider::bad_response(const std::string& what) const {
+  return Error(ErrorKind::BadResponse,
+               "remote '" + client_->remote_name() + "': unexpected answer: " + what);
+}
+
+std::string ScalewayProvider::zone_path(const std::string& zone) const {
+  return api_prefix() + "/zones/" + url_encode(zone);
+}
+
+Result<std::vector<ServiceInfo>> ScalewayProvider::list_services(const OpContext&) {
+  std::vector<ServiceInfo> services;
+  for (const std::string& zone : client_->settings().zones) {
+    ServiceInfo info;
+    info.id = zone;
+    info.name = zone;
+    services.push_back(std::move(info));
+  }
+  return services;
+}
+
+template <class T, class Parse>
+Result<std::vector<T>> ScalewayProvider::list_all(const std::string& path, const char* collection,
+                                                  const std::string& filter, const Parse& parse,
+                                                  const OpContext& ctx) {
+  PageFetcher<T> fetch = [&](int page) -> Result<Page<T>> {
+    auto response = client_->call("GET", path + "?" + page_query(page) + filter, "", ctx);
+    if (!response.ok()) return response.error();
+    rapidjson::Document doc;
+    if (Status s = parse_json(response->body, &doc, "GET " + path); !s.ok()) {
+      return bad_response(s.error().message);
+    }
+    const rapidjson::Value* items = json_array(doc, collection);
+    if (items == nullptr) {
+      return bad_response("GET " + path + " has no '" + collection + "' list");
+    }
+    Page<T> out;
+    out.total = list_total(*response, doc);
+    for (const auto& item : items->GetArray()) {
+      auto parsed = parse(item);
+      if (!parsed.ok()) return parsed.error();
+      out.items.push_back(std::move(parsed.value()));
+    }
+    return out;
+  };
+  PaginationOptions options;
+  options.page_size = kPageSize;
+  options.concurrency = 4;
+  return fetch_all_pages<T>(fetch, options);
+}
+
+Result<std::vector<VolumeInfo>> ScalewayProvider::list_volumes(const ObjectRef& service,
+                                                               const OpContext& ctx) {
+  auto parse = [this](const rapidjson::Value& v) { return parse_volume(v); };
+  return list_all<VolumeInfo>(zone_path(service.service_id) + "/volumes", "volumes", "", parse,
+                              ctx);
+}
+
+Result<std::vector<SnapshotInfo>> ScalewayProvider::list_snapshots(const ObjectRef& scope,
+                                                                   const OpContext& ctx) {
+  std::string filter;
+  const bool one_volume = scope.level != Level::Service && !scope.volume_id.empty();
+  if (one_volume) filter = "&" + volume_filter_param() + "=" + url_encode(scope.volume_id);
+  auto parse = [this](const rapidjson::Value& v) { return parse_snapshot(v); };
+  auto all = list_all<SnapshotInfo>(zone_path(scope.service_id) + "/snapshots", "snapshots", filter,
+                                    parse, ctx);
+  if (!all.ok()) return all.error();
+  // A snapshot whose volume is gone (or an import) belongs to no volume directory.
+  std::vector<SnapshotInfo> out;
+  for (SnapshotInfo& s : all.value()) {
+    if (s.volume_id.empty()) continue;
+    if (one_volume && s.volume_id != scope.volume_id) continue;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<SnapshotInfo> ScalewayProvider::snapshot_from(const HttpResponse& response,
+                                                     const std::string& what,
+                                                     const std::string& volume_id) const {
+  rapidjson::Document doc;
+  if (Status s = parse_json(response.body, &doc, what); !s.ok()) {
+    return bad_response(s.error().message);
+  }
+  const rapidjson::Value* object = single_object(doc, "snapshot");
+  if (object == nullptr) return bad_response(what + " returned no snapshot object");
+  auto snapshot = parse_snapshot(*object);
+  if (snapshot.ok() && snapshot->volume_id.empty()) snapshot->volume_id = volume_id;
+  return snapshot;
+}
+
+Result<SnapshotInfo> ScalewayProvider::create_snapshot(const ObjectRef& volume,
+                                                       const CreateRequest& request,
+                                                       const OpContext& ctx) {
+  const std::string path = zone_path(volume.service_id) + "/snapshots";
+  auto response = client_->call("POST", path, create_body(volume, request), ctx,
+                                /*idempotent=*/false);
+  if (!response.ok()) return response.error();
+  return snapshot_from(*response, "POST " + path, volume.volume_id);
+}
+
+Status ScalewayProvider::delete_snapshot(const ObjectRef& snapshot, const OpContext& ctx) {
+  const std::string path =
+      zone_path(snapshot.service_id) + "/snapshots/" + url_encode(snapshot.snapshot_id);
+  auto response = client_->call("DELETE", path, "", ctx);
+  if (!response.ok() && response.error().kind != ErrorKind::NotFound) return response.error();
+  return Status::Ok();
+}
+
+Result<SnapshotInfo> ScalewayProvider::patch_snapshot(const ObjectRef& snapshot,
+                                                      const std::string& body,
+                                                      const OpContext& ctx) {
+  const std::string path =
+      zone_path(snapshot.service_id) + "/snapshots/" + url_encode(snapshot.snapshot_id);
+  auto response = client_->call("PATCH", path, body, ctx);
+  if (!response.ok()) return response.error();
+  return snapshot_from(*response, "PATCH " + path, snapshot.volume_id);
+}
+
+Result<VolumeInfo> ScalewayProvider::patch_volume(const ObjectRef& volume, const std::string& body,
+                                                  const OpContext& ctx) {
+  const std::string path =
+      zone_path(volume.service_id) + "/volumes/" + url_encode(volume.volume_id);
+  auto response = client_->call("PATCH", path, body, ctx);
+  if (!response.ok()) return response.error();
+  rapidjson::Document doc;
+  if (Status s = parse_json(response->body, &doc, "PATCH " + path); !s.ok()) {
+    return bad_response(s.error().message);
+  }
+  const rapidjson::Value* object = single_object(doc, "volume");
+  if (object == nullptr) return bad_response("PATCH " + path + " returned no volume object");
+  return parse_volume(*object);
+}
+
+Result<SnapshotInfo> ScalewayProvider::rename_snapshot(const ObjectRef& snapshot,
+                                                       const std::string& new_name,
+                                                       const OpContext& ctx) {
+  if (Status valid = validate_name(new_name); !valid.ok()) return valid.error();
+  return patch_snapshot(snapshot, string_body("name", new_name), ctx);
+}
+
+Result<AttrUpdate> ScalewayProvider::set_attr(const ObjectRef& object, const std::string& key,
+                                              const std::string& value, const OpContext& ctx) {
+  if (key != "tags" || (object.level != Level::Snapshot && object.level != Level::Volume)) {
+    return Provider::set_attr(object, key, value, ctx);
+  }
+  auto tags = parse_scaleway_tags(value);
+  if (!tags.ok()) return tags.error();
+  AttrUpdate update;
+  if (object.level == Level::Snapshot) {
+    auto snapshot = patch_snapshot(object, tags_body(*tags), ctx);
+    if (!snapshot.ok()) return snapshot.error();
+    update.snapshot = std::move(snapshot.value());
+  } else {
+    auto volume = patch_volume(object, tags_body(*tags), ctx);
+    if (!volume.ok()) return volume.error();
+    update.volume = std::move(volume.value());
+  }
+  return update;
+}
+
+}  // namespace snapfs
