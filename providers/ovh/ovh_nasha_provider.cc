@@ -1,0 +1,555 @@
+#include "providers/ovh/ovh_nasha_provider.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "providers/common/json_util.h"
+#include "providers/common/log.h"
+#include "providers/common/strings.h"
+#include "providers/common/time_util.h"
+#include "providers/ovh/ovh_providers.h"
+
+namespace snapfs {
+namespace {
+
+constexpr const char* kCreateOperation = "clusterLeclercCustomSnapCreate";
+// Custom snapshots never change (name and expiration are fixed at creation): their objects can be
+// kept with the listing for as long as they are listed.
+constexpr std::chrono::seconds kCustomSnapshotMaxAge = std::chrono::hours(24);
+constexpr std::chrono::seconds kServiceMaxAge = std::chrono::minutes(5);
+constexpr std::chrono::seconds kPartitionMaxAge = std::chrono::seconds(60);
+constexpr std::chrono::seconds kTaskMaxAge = std::chrono::hours(1);
+
+// Parses every object of a list; a malformed one fails the listing.
+template <class F>
+Status for_each_object(const std::vector<std::string>& objects, const std::string& what, F fn) {
+  for (const std::string& text : objects) {
+    rapidjson::Document doc;
+    if (Status s = parse_json(text, &doc, what); !s.ok()) return s;
+    fn(doc);
+  }
+  return Status::Ok();
+}
+
+std::string task_path(const std::string& service) {
+  return ovh_path({"dedicated", "nasha", service, "task"});
+}
+
+// {"key": "value"} as JSON text.
+std::string json_string_object(const char* key, const std::string& value) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key(key);
+  w.String(value);
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string custom_snapshot_json(const std::string& name, const std::string& expiration) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("name");
+  w.String(name);
+  w.Key("expiration");
+  if (expiration.empty()) {
+    w.Null();
+  } else {
+    w.String(expiration);
+  }
+  w.EndObject();
+  return buf.GetString();
+}
+
+// A create refused for a reason the API words in its message.
+void refine_create_error(int status, const OvhErrorBody& body, Error& error) {
+  std::string message = lower(body.message);
+  if (status == 409 || message.find("already exist") != std::string::npos) {
+    error.kind = ErrorKind::AlreadyExists;
+  } else if ((status == 400 || status == 403) && (message.find("max") != std::string::npos ||
+                                                  message.find("limit") != std::string::npos ||
+                                                  message.find("quota") != std::string::npos ||
+                                                  message.find("reached") != std::string::npos)) {
+    error.kind = ErrorKind::QuotaExceeded;
+  }
+}
+
+}  // namespace
+
+OvhNashaProvider::OvhNashaProvider(OvhSettings settings, std::string remote_name,
+                                   OvhClient::LocalClock clock)
+    : client_(std::move(settings), std::move(remote_name), &stats_, clock), clock_(clock) {
+  capabilities_.listing = SnapshotListing::PerVolume;
+  capabilities_.rename = false;
+  capabilities_.create_expiration = true;
+  capabilities_.attrs = {{Level::SnapshotsDir, "schedule", true, true},
+                         {Level::Volume, "used", false, true},
+                         {Level::Volume, "usedbysnapshots", false, true}};
+}
+
+std::string OvhNashaProvider::partition_path(const ObjectRef& ref) {
+  return ovh_path({"dedicated", "nasha", ref.service_id, "partition", ref.volume_id});
+}
+
+std::int64_t OvhNashaProvider::server_now_us() const {
+  std::int64_t local_us = clock_ ? clock_() * 1000000 : now_unix_us();
+  return local_us + client_.clock_offset() * 1000000;
+}
+
+Result<std::vector<ServiceInfo>> OvhNashaProvider::list_services(const OpContext& ctx) {
+  auto list = client_.list_objects("/dedicated/nasha", "", ctx, kServiceMaxAge);
+  if (!list.ok()) return list.error();
+  std::vector<ServiceInfo> out;
+  Status s =
+      for_each_object(list->objects, "the HA-NAS service list", [&](const rapidjson::Value& o) {
+        ServiceInfo info = parse_nasha_service(o);
+        if (!info.id.empty()) out.push_back(std::move(info));
+      });
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+Result<std::vector<VolumeInfo>> OvhNashaProvider::list_volumes(const ObjectRef& service,
+                                                               const OpContext& ctx) {
+  auto list = client_.list_objects(
+      ovh_path({"dedicated", "nasha", service.service_id, "partition"}), "", ctx, kPartitionMaxAge);
+  if (!list.ok()) return list.error();
+  std::vector<VolumeInfo> out;
+  Status s = for_each_object(list->objects, "the partition list of " + service.service_id,
+                             [&](const rapidjson::Value& o) {
+                               VolumeInfo info = parse_nasha_partition(o);
+                               if (!info.id.empty()) out.push_back(std::move(info));
+                             });
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+Result<std::vector<SnapshotInfo>> OvhNashaProvider::list_snapshots(const ObjectRef& scope,
+                                                                   const OpContext& ctx) {
+  auto list = client_.list_objects(partition_path(scope) + "/customSnapshot", "", ctx,
+                                   kCustomSnapshotMaxAge);
+  if (!list.ok()) return list.error();
+  std::vector<SnapshotInfo> out;
+  out.reserve(list->objects.size());
+  Status s = for_each_object(list->objects, "the custom snapshots of " + scope.volume_id,
+                             [&](const rapidjson::Value& o) {
+                               SnapshotInfo info = parse_nasha_custom_snapshot(o, scope.volume_id);
+                               if (!info.name.empty()) out.push_back(std::move(info));
+                             });
+  if (!s.ok()) return s.error();
+
+  std::vector<std::string> names;
+  names.reserve(out.size());
+  for (const SnapshotInfo& info : out) names.push_back(info.name);
+  learn_creation_times(scope.service_id, scope.volume_id, names, ctx);
+
+  const std::int64_t now = now_unix_us();
+  std::lock_guard<std::mutex> lock(mu_);
+  ServiceMemo& memo = memo_[scope.service_id];
+  std::set<std::string> listed;
+  for (SnapshotInfo& info : out) {
+    const std::string k = key(scope.volume_id, info.name);
+    listed.insert(k);
+    auto created = memo.created_us.find(k);
+    if (created != memo.created_us.end()) {
+      info.created_us = created->second;
+    } else {
+      auto [seen, inserted] = first_seen_us_.emplace(scope.service_id + "\n" + k, now);
+      info.created_us = seen->second;
+    }
+    if (memo.own_deletes.count(k)) info.state = "deleting";
+  }
+  // A delete whose snapshot is no longer listed is done.
+  for (auto it = memo.own_deletes.begin(); it != memo.own_deletes.end();) {
+    bool same_partition = it->first.rfind(scope.volume_id + "\n", 0) == 0;
+    it = same_partition && !listed.count(it->first) ? memo.own_deletes.erase(it) : std::next(it);
+  }
+  return out;
+}
+
+void OvhNashaProvider::learn_creation_times(const std::string& service,
+                                            const std::string& partition,
+                                            const std::vector<std::string>& names,
+                                            const OpContext& ctx) {
+  std::vector<std::int64_t> own;
+  std::vector<std::string> unknown;
+  bool fetch_history = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ServiceMemo& memo = memo_[service];
+    std::set<std::string> own_keys;
+    std::unordered_set<std::string> listed(names.begin(), names.end());
+    for (const auto& [id, k] : memo.own_creates) {
+      own_keys.insert(k);
+      if (k.rfind(partition + "\n", 0) == 0 && listed.count(k.substr(partition.size() + 1))) {
+        own.push_back(id);
+      }
+    }
+    for (const std::string& name : names) {
+      const std::string k = key(partition, name);
+      if (!memo.created_us.count(k) && !memo.checked.count(k) && !own_keys.count(k)) {
+        unknown.push_back(name);
+      }
+    }
+    fetch_history =
+        !unknown.empty() &&
+        (!memo.have_history || std::chrono::steady_clock::now() - memo.history_at > kHistoryBurst);
+  }
+  // Our own creates: their task tells the doneDate directly.
+  std::vector<std::optional<NashaTask>> own_tasks(own.size());
+  ovh_parallel_for(own.size(), OvhClient::kParallelGets, [&](std::size_t i) {
+    rapidjson::Document doc;
+    if (client_.call_json("GET", task_path(service) + "/" + std::to_string(own[i]), "", ctx, &doc)
+            .ok()) {
+      own_tasks[i] = parse_nasha_task(doc);
+    }
+  });
+  std::vector<NashaTask> history;
+  if (fetch_history) {
+    auto list = client_.list_objects(
+        task_path(service), std::string("operation=") + kCreateOperation, ctx, kTaskMaxAge);
+    if (list.ok()) {
+      for_each_object(list->objects, "the task history of " + service,
+                      [&](const rapidjson::Value& o) {
+                        if (auto t = parse_nasha_task(o)) history.push_back(std::move(*t));
+                      });
+    } else {
+      log_debug("[" + client_.remote_name() + "] task history of " + service +
+                " unavailable: " + list.error().message);
+    }
+  }
+
+  std::lock_guard<std::mutex> lock(mu_);
+  ServiceMemo& memo = memo_[service];
+  for (const auto& task : own_tasks) {
+    if (!task || !task->finished()) continue;
+    auto it = memo.own_creates.find(task->id);
+    if (it == memo.own_creates.end()) continue;
+    if (task->status == "done" && task->done_us) memo.created_us[it->second] = *task->done_us;
+    memo.own_creates.erase(it);
+  }
+  if (fetch_history) {
+    memo.history = std::move(history);
+    memo.history_at = std::chrono::steady_clock::now();
+    memo.have_history = true;
+  }
+  if (unknown.empty() || !memo.have_history) return;
+  std::unordered_map<std::string, std::int64_t> found;  // name -> latest doneDate
+  std::unordered_map<std::string, bool> wanted;
+  for (const std::string& name : unknown) wanted[name] = true;
+  for (const NashaTask& task : memo.history) {
+    if (task.status != "done" || !task.done_us) continue;
+    if (!task.partition.empty() && task.partition != partition) continue;
+    std::vector<std::string> matched;
+    if (wanted.count(task.details)) {
+      matched.push_back(task.details);
+    } else if (unknown.size() <= 1000) {
+      for (const std::string& name : unknown) {
+        if (nasha_task_names(task.details, name)) matched.push_back(name);
+      }
+    }
+    for (const std::string& name : matched) {
+      auto [it, inserted] = found.emplace(name, *task.done_us);
+      if (!inserted) it->second = std::max(it->second, *task.done_us);
+    }
+  }
+  for (const std::string& name : unknown) {
+    const std::string k = key(partition, name);
+    auto it = found.find(name);
+    if (it != found.end()) {
+      memo.created_us[k] = it->second;
+    } else {
+      memo.checked.insert(k);
+    }
+  }
+}
+
+Result<SnapshotInfo> OvhNashaProvider::create_snapshot(const ObjectRef& volume,
+                                                       const CreateRequest& request,
+                                                       const OpContext& ctx) {
+  if (Status s = validate_name(request.name); !s.ok()) return s.error();
+  std::string expiration;
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("name");
+  w.String(request.name);
+  if (request.expires_in_seconds && *request.expires_in_seconds > 0) {
+    expiration = nasha_expiration(server_now_us(), *request.expires_in_seconds);
+    w.Key("expiration");
+    w.String(expiration);
+  }
+  w.EndObject();
+
+  rapidjson::Document doc;
+  Status sent = client_.call_json("POST", partition_path(volume) + "/customSnapshot",
+                                  buf.GetString(), ctx, &doc, refine_create_error);
+  if (!sent.ok()) {
+    if (sent.error().outcome_unknown) return verify_create(volume, request.name, sent.error(), ctx);
+    return sent.error();
+  }
+  auto task = parse_nasha_task(doc);
+  if (!task) {
+    return Error(
+        ErrorKind::BadResponse,
+        "[" + client_.remote_name() + "] the answer to a custom snapshot create is not a task");
+  }
+  SnapshotInfo info;
+  info.id = request.name;
+  info.name = request.name;
+  info.volume_id = volume.volume_id;
+  info.type = "manual";
+  info.state = task->status == "done" ? "available" : "creating";
+  info.expiration = expiration;
+  info.created_us = task->done_us.value_or(task->todo_us.value_or(server_now_us()));
+  info.json = custom_snapshot_json(request.name, expiration);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ServiceMemo& memo = memo_[volume.service_id];
+    const std::string k = key(volume.volume_id, request.name);
+    memo.checked.erase(k);
+    memo.created_us.erase(k);
+    if (task->status == "done" && task->done_us) {
+      memo.created_us[k] = *task->done_us;
+    } else {
+      memo.own_creates[task->id] = k;
+    }
+  }
+  log_debug("[" + client_.remote_name() + "] custom snapshot " + request.name + " of " +
+            volume.service_id + "/" + volume.volume_id + ": task " + std::to_string(task->id) +
+            " " + task->status);
+  return info;
+}
+
+Result<SnapshotInfo> OvhNashaProvider::verify_create(const ObjectRef& volume,
+                                                     const std::string& name, const Error& original,
+                                                     const OpContext& ctx) {
+  SnapshotInfo info;
+  info.id = name;
+  info.name = name;
+  info.volume_id = volume.volume_id;
+  info.type = "manual";
+  info.created_us = server_now_us();
+  rapidjson::Document doc;
+  Status found = client_.call_json(
+      "GET", partition_path(volume) + "/customSnapshot/" + url_encode(name), "", ctx, &doc);
+  if (found.ok()) {
+    SnapshotInfo listed = parse_nasha_custom_snapshot(doc, volume.volume_id);
+    listed.created_us = info.created_us;
+    return listed;
+  }
+  if (found.error().kind != ErrorKind::NotFound) return original;
+  auto tasks = client_.list_objects(task_path(volume.service_id),
+                                    std::string("operation=") + kCreateOperation, ctx, {});
+  if (!tasks.ok()) return original;
+  std::optional<NashaTask> pending;
+  for_each_object(tasks->objects, "the task history", [&](const rapidjson::Value& o) {
+    auto t = parse_nasha_task(o);
+    if (t && !t->finished() && t->partition == volume.volume_id &&
+        nasha_task_names(t->details, name)) {
+      pending = t;
+    }
+  });
+  if (!pending) return original;
+  info.state = "creating";
+  info.json = custom_snapshot_json(name, "");
+  std::lock_guard<std::mutex> lock(mu_);
+  memo_[volume.service_id].own_creates[pending->id] = key(volume.volume_id, name);
+  return info;
+}
+
+Status OvhNashaProvider::delete_snapshot(const ObjectRef& snapshot, const OpContext& ctx) {
+  const std::string name =
+      snapshot.snapshot_id.empty() ? snapshot.snapshot_name : snapshot.snapshot_id;
+  rapidjson::Document doc;
+  Status sent = client_.call_json(
+      "DELETE", partition_path(snapshot) + "/customSnapshot/" + url_encode(name), "", ctx, &doc);
+  if (!sent.ok()) {
+    if (sent.error().kind == ErrorKind::NotFound) return Status::Ok();  // already gone
+    return sent;
+  }
+  auto task = parse_nasha_task(doc);
+  std::lock_guard<std::mutex> lock(mu_);
+  ServiceMemo& memo = memo_[snapshot.service_id];
+  const std::string k = key(snapshot.volume_id, name);
+  if (task && !task->finished()) {
+    memo.own_deletes[k] = task->id;
+  }
+  memo.created_us.erase(k);
+  memo.checked.erase(k);
+  first_seen_us_.erase(snapshot.service_id + "\n" + k);
+  return Status::Ok();
+}
+
+Result<SnapshotInfo> OvhNashaProvider::rename_snapshot(const ObjectRef&, const std::string&,
+                                                       const OpContext&) {
+  return Error(ErrorKind::NotSupported,
+               "HA-NAS custom snapshots cannot be renamed (the API has no such route)");
+}
+
+Result<AttrList> OvhNashaProvider::fetch_attrs(const ObjectRef& object, const OpContext& ctx) {
+  if (object.level == Level::Volume) return volume_usage(object, ctx);
+  if (object.level == Level::SnapshotsDir) {
+    auto types = read_schedule(object, ctx);
+    if (!types.ok()) return types.error();
+    return AttrList{{"schedule", format_nasha_schedule(*types)}};
+  }
+  return AttrList{};
+}
+
+Result<AttrList> OvhNashaProvider::volume_usage(const ObjectRef& ref, const OpContext& ctx) {
+  static const char* const kTypes[] = {"used", "usedbysnapshots"};
+  std::vector<Result<std::string>> values(2, Result<std::string>(std::string()));
+  ovh_parallel_for(2, 2, [&](std::size_t i) {
+    rapidjson::Document doc;
+    Status s =
+        client_.call_json("GET", partition_path(ref) + "/use?type=" + kTypes[i], "", ctx, &doc);
+    if (!s.ok()) {
+      values[i] = s.error();
+    } else {
+      values[i] = nasha_usage_text(doc);
+    }
+  });
+  AttrList attrs;
+  for (std::size_t i = 0; i < 2; ++i) {
+    if (!values[i].ok()) return values[i].error();
+    attrs.push_back({kTypes[i], values[i].value()});
+  }
+  return attrs;
+}
+
+Result<std::vector<std::string>> OvhNashaProvider::read_schedule(const ObjectRef& ref,
+                                                                 const OpContext& ctx) {
+  auto list =
+      client_.list_objects(partition_path(ref) + "/snapshot", "", ctx, kCustomSnapshotMaxAge);
+  if (!list.ok()) return list.error();
+  std::vector<std::string> types;
+  Status s = for_each_object(list->objects, "the snapshot schedule of " + ref.volume_id,
+                             [&](const rapidjson::Value& o) {
+                               if (auto t = json_string(o, "snapshotType")) types.push_back(*t);
+                             });
+  if (!s.ok()) return s.error();
+
+  const std::string change_key = ref.service_id + "\n" + ref.volume_id;
+  std::vector<ScheduleChange> changes;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    changes = schedule_changes_[change_key];
+  }
+  auto listed = [&](const std::string& t) {
+    return std::find(types.begin(), types.end(), t) != types.end();
+  };
+  std::vector<ScheduleChange> pending;
+  for (const ScheduleChange& c : changes) {
+    if (c.add == listed(c.type)) continue;  // applied
+    rapidjson::Document doc;
+    Status got = client_.call_json(
+        "GET", task_path(ref.service_id) + "/" + std::to_string(c.task_id), "", ctx, &doc);
+    auto task = got.ok() ? parse_nasha_task(doc) : std::nullopt;
+    if (task && !task->finished()) pending.push_back(c);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    schedule_changes_[change_key] = pending;
+  }
+  if (pending.empty()) return types;
+  for (const ScheduleChange& c : pending) {
+    if (c.add && !listed(c.type)) types.push_back(c.type);
+    if (!c.add) types.erase(std::remove(types.begin(), types.end(), c.type), types.end());
+  }
+  const auto& order = nasha_schedule_types();
+  std::stable_sort(types.begin(), types.end(), [&](const std::string& a, const std::string& b) {
+    return std::find(order.begin(), order.end(), a) < std::find(order.begin(), order.end(), b);
+  });
+  return types;
+}
+
+Result<AttrUpdate> OvhNashaProvider::write_schedule(const ObjectRef& ref, const std::string& value,
+                                                    const OpContext& ctx) {
+  auto wanted = parse_nasha_schedule(value);
+  if (!wanted.ok()) return wanted.error();
+  auto current = read_schedule(ref, ctx);
+  if (!current.ok()) return current.error();
+  auto has = [](const std::vector<std::string>& v, const std::string& t) {
+    return std::find(v.begin(), v.end(), t) != v.end();
+  };
+  std::vector<ScheduleChange> sent;
+  auto record = [&](const std::string& type, bool add, const rapidjson::Document& doc) {
+    if (auto task = parse_nasha_task(doc); task && !task->finished()) {
+      sent.push_back({type, add, task->id});
+    }
+  };
+  auto remember = [&] {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& changes = schedule_changes_[ref.service_id + "\n" + ref.volume_id];
+    for (const ScheduleChange& c : sent) {
+      changes.erase(std::remove_if(changes.begin(), changes.end(),
+                                   [&](const ScheduleChange& old) { return old.type == c.type; }),
+                    changes.end());
+      changes.push_back(c);
+    }
+  };
+  // Removals first, so that the API's limit on frequencies is never crossed on the way.
+  for (const std::string& type : *current) {
+    if (has(*wanted, type)) continue;
+    rapidjson::Document doc;
+    Status s = client_.call_json("DELETE", partition_path(ref) + "/snapshot/" + url_encode(type),
+                                 "", ctx, &doc);
+    if (!s.ok() && s.error().kind != ErrorKind::NotFound) {
+      remember();
+      return s.error();
+    }
+    if (s.ok()) record(type, false, doc);
+  }
+  for (const std::string& type : *wanted) {
+    if (has(*current, type)) continue;
+    rapidjson::Document doc;
+    Status s = client_.call_json("POST", partition_path(ref) + "/snapshot",
+                                 json_string_object("snapshotType", type), ctx, &doc);
+    if (!s.ok() && s.error().http_status != 409) {
+      remember();
+      return s.error();
+    }
+    if (s.ok()) record(type, true, doc);
+  }
+  remember();
+  log_debug("[" + client_.remote_name() + "] snapshot schedule of " + ref.service_id + "/" +
+            ref.volume_id + " set to '" + format_nasha_schedule(*wanted) + "'");
+  return AttrUpdate{};
+}
+
+Result<AttrUpdate> OvhNashaProvider::set_attr(const ObjectRef& object, const std::string& key,
+                                              const std::string& value, const OpContext& ctx) {
+  if (object.level == Level::SnapshotsDir && key == "schedule") {
+    return write_schedule(object, value, ctx);
+  }
+  return Provider::set_attr(object, key, value, ctx);
+}
+
+Status OvhNashaProvider::validate_name(const std::string& name) const {
+  if (Status s = Provider::validate_name(name); !s.ok()) return s;
+  if (!valid_nasha_snapshot_name(name)) {
+    return Error(ErrorKind::InvalidArgument,
+                 "HA-NAS custom snapshot names may contain only letters, digits, '.', ':' and '-' "
+                 "(the control panel's rule)");
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Provider>> make_ovh_nasha_provider(const RemoteConfig& remote,
+                                                          const ProviderEnv& env) {
+  auto settings = resolve_ovh_settings(remote, env);
+  if (!settings.ok()) return settings.error();
+  if (settings->insecure) {
+    log_warning("[" + remote.name + "] TLS certificate verification is OFF (insecure = true)");
+  }
+  return std::unique_ptr<Provider>(
+      std::make_unique<OvhNashaProvider>(std::move(settings.value()), remote.name));
+}
+
+}  // namespace snapfs

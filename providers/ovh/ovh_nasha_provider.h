@@ -1,0 +1,93 @@
+// ovh-nasha: OVHcloud HA-NAS. Services from GET /dedicated/nasha, volumes = partitions,
+// snapshots = custom snapshots (/partition/{p}/customSnapshot, addressed by name), the automatic
+// snapshot frequencies as user.snapfs.schedule on .snapshots.
+//
+// A custom snapshot carries only a name and an expiration, so its creation time is the doneDate
+// of the task that created it: learned from this mount's own creates and, once per listing burst,
+// from the service's clusterLeclercCustomSnapCreate task history; failing both, the time this
+// provider first listed the name.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "providers/ovh/ovh_client.h"
+#include "providers/ovh/ovh_objects.h"
+#include "providers/provider.h"
+
+namespace snapfs {
+
+class OvhNashaProvider : public Provider {
+ public:
+  // How long a fetched task history serves the listings that follow (one `ls -R` burst).
+  static constexpr std::chrono::seconds kHistoryBurst{5};
+
+  OvhNashaProvider(OvhSettings settings, std::string remote_name, OvhClient::LocalClock clock = {});
+
+  const Capabilities& capabilities() const override { return capabilities_; }
+  Result<std::vector<ServiceInfo>> list_services(const OpContext& ctx) override;
+  Result<std::vector<VolumeInfo>> list_volumes(const ObjectRef& service,
+                                               const OpContext& ctx) override;
+  Result<std::vector<SnapshotInfo>> list_snapshots(const ObjectRef& scope,
+                                                   const OpContext& ctx) override;
+  Result<SnapshotInfo> create_snapshot(const ObjectRef& volume, const CreateRequest& request,
+                                       const OpContext& ctx) override;
+  Status delete_snapshot(const ObjectRef& snapshot, const OpContext& ctx) override;
+  Result<SnapshotInfo> rename_snapshot(const ObjectRef& snapshot, const std::string& new_name,
+                                       const OpContext& ctx) override;
+  Result<AttrList> fetch_attrs(const ObjectRef& object, const OpContext& ctx) override;
+  Result<AttrUpdate> set_attr(const ObjectRef& object, const std::string& key,
+                              const std::string& value, const OpContext& ctx) override;
+  Status validate_name(const std::string& name) const override;
+  const RequestStats* request_stats() const override { return &stats_; }
+
+ private:
+  // What this mount knows of one service's custom snapshots beyond the API's listing.
+  struct ServiceMemo {
+    std::map<std::string, std::int64_t> created_us;   // "partition\nname" -> task doneDate
+    std::set<std::string> checked;                    // looked up in a history, not found
+    std::map<std::int64_t, std::string> own_creates;  // task id -> "partition\nname", not done
+    std::map<std::string, std::int64_t> own_deletes;  // "partition\nname" -> task id
+    std::vector<NashaTask> history;                   // last fetched create-task history
+    std::chrono::steady_clock::time_point history_at{};
+    bool have_history = false;
+  };
+  // A schedule change sent but maybe not applied yet (its task may still be todo/doing).
+  struct ScheduleChange {
+    std::string type;
+    bool add = true;
+    std::int64_t task_id = 0;
+  };
+
+  static std::string partition_path(const ObjectRef& ref);
+  static std::string key(const std::string& partition, const std::string& name) {
+    return partition + "\n" + name;
+  }
+  std::int64_t server_now_us() const;
+  void learn_creation_times(const std::string& service, const std::string& partition,
+                            const std::vector<std::string>& names, const OpContext& ctx);
+  Result<SnapshotInfo> verify_create(const ObjectRef& volume, const std::string& name,
+                                     const Error& original, const OpContext& ctx);
+  Result<std::vector<std::string>> read_schedule(const ObjectRef& ref, const OpContext& ctx);
+  Result<AttrUpdate> write_schedule(const ObjectRef& ref, const std::string& value,
+                                    const OpContext& ctx);
+  Result<AttrList> volume_usage(const ObjectRef& ref, const OpContext& ctx);
+
+  Capabilities capabilities_;
+  RequestStats stats_;
+  OvhClient client_;
+  OvhClient::LocalClock clock_;
+
+  std::mutex mu_;
+  std::map<std::string, ServiceMemo> memo_;            // by service
+  std::map<std::string, std::int64_t> first_seen_us_;  // "service\npartition\nname"
+  std::map<std::string, std::vector<ScheduleChange>> schedule_changes_;  // "service\npartition"
+};
+
+}  // namespace snapfs

@@ -1,0 +1,73 @@
+// ovh-netapp: OVHcloud Enterprise File Storage. Services from GET /storage/netapp, volumes =
+// shares, snapshots = share snapshots (always listed with detail=true). Snapshots are renamed
+// and described with PUT; the share's snapshot policy is user.snapfs.schedule on .snapshots.
+//
+// Putting a snapshot on hold (POST .../hold, by any client) gives it a new id while its name,
+// createdAt and path stay: listings notice such a change and later calls made with the old id
+// are sent to the new one; a 404 on an id-addressed call re-lists the share once to find out.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "providers/ovh/ovh_client.h"
+#include "providers/ovh/ovh_objects.h"
+#include "providers/provider.h"
+
+namespace snapfs {
+
+class OvhNetappProvider : public Provider {
+ public:
+  OvhNetappProvider(OvhSettings settings, std::string remote_name,
+                    OvhClient::LocalClock clock = {});
+
+  const Capabilities& capabilities() const override { return capabilities_; }
+  Result<std::vector<ServiceInfo>> list_services(const OpContext& ctx) override;
+  Result<std::vector<VolumeInfo>> list_volumes(const ObjectRef& service,
+                                               const OpContext& ctx) override;
+  Result<std::vector<SnapshotInfo>> list_snapshots(const ObjectRef& scope,
+                                                   const OpContext& ctx) override;
+  Result<SnapshotInfo> create_snapshot(const ObjectRef& volume, const CreateRequest& request,
+                                       const OpContext& ctx) override;
+  Status delete_snapshot(const ObjectRef& snapshot, const OpContext& ctx) override;
+  Result<SnapshotInfo> rename_snapshot(const ObjectRef& snapshot, const std::string& new_name,
+                                       const OpContext& ctx) override;
+  Result<AttrList> fetch_attrs(const ObjectRef& object, const OpContext& ctx) override;
+  Result<AttrUpdate> set_attr(const ObjectRef& object, const std::string& key,
+                              const std::string& value, const OpContext& ctx) override;
+  const RequestStats* request_stats() const override { return &stats_; }
+
+  // The id a snapshot now has, following hold re-keys this provider has seen.
+  std::string current_id(const std::string& id) const;
+
+ private:
+  static std::string service_path(const std::string& service);
+  static std::string share_path(const ObjectRef& ref);
+  std::string snapshot_path(const ObjectRef& ref, const std::string& id) const;
+  std::int64_t server_now_us() const;
+  void track_identities(const std::string& share, const std::vector<SnapshotInfo>& snapshots);
+  // After a 404 on `id`: re-lists the share and returns the snapshot's new id, if it has one.
+  std::optional<std::string> find_rekeyed(const ObjectRef& ref, const std::string& id,
+                                          const OpContext& ctx);
+  // Sends an update of one snapshot (PUT), following a re-key once.
+  Result<SnapshotInfo> update_snapshot(const ObjectRef& ref, const std::string& body,
+                                       const OpContext& ctx);
+  Result<SnapshotInfo> verify_create(const ObjectRef& volume, const CreateRequest& request,
+                                     const Error& original, const OpContext& ctx);
+  Result<std::string> read_policy(const ObjectRef& ref, const OpContext& ctx);
+  Result<AttrUpdate> attach_policy(const ObjectRef& ref, const std::string& value,
+                                   const OpContext& ctx);
+
+  Capabilities capabilities_;
+  RequestStats stats_;
+  OvhClient client_;
+  OvhClient::LocalClock clock_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::map<std::string, std::string>> identities_;  // share -> identity -> id
+  std::map<std::string, std::string> rekeys_;                             // old id -> new id
+};
+
+}  // namespace snapfs
