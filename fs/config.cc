@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <set>
 
+#include "providers/common/strings.h"
+
 namespace snapfs {
 namespace {
 
@@ -15,13 +17,6 @@ struct ParseState {
   std::vector<RemoteConfig> remotes;
   std::string error;
 };
-
-std::string trim(const std::string& s) {
-  std::size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  std::size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
 
 // inih handles ';' comments; '#' after white space is accepted too, as in the examples users copy
 // from rclone and SEMANTICS.md.
@@ -70,8 +65,9 @@ bool valid_remote_name(const std::string& name) {
 }  // namespace
 
 bool is_secret_key(const std::string& key) {
-  static const std::set<std::string> kSecrets = {
-      "secret_key", "application_secret", "consumer_key", "client_secret", "access_token", "password"};
+  static const std::set<std::string> kSecrets = {"secret_key",   "application_secret",
+                                                 "consumer_key", "client_secret",
+                                                 "access_token", "password"};
   return kSecrets.count(key) > 0;
 }
 
@@ -112,9 +108,9 @@ Result<ConfigFile> load_config_file(const std::string& path) {
   if (has_secret && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Error(ErrorKind::AccessDenied,
-                 path + " holds secrets but is accessible by others (mode " + mode +
-                     "); run: chmod 600 " + path);
+    return Error(ErrorKind::AccessDenied, path +
+                                              " holds secrets but is accessible by others (mode " +
+                                              mode + "); run: chmod 600 " + path);
   }
   return ConfigFile{path, std::move(state.remotes)};
 }

@@ -7,6 +7,8 @@
 namespace snapfs {
 
 int errno_for(ErrorKind kind);
-inline int errno_for(const Error& error) { return errno_for(error.kind); }
+inline int errno_for(const Error& error) {
+  return errno_for(error.kind);
+}
 
 }  // namespace snapfs

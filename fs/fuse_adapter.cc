@@ -13,7 +13,9 @@ namespace snapfs {
 
 // --- FuseNotifier ------------------------------------------------------------------------------
 
-FuseNotifier::~FuseNotifier() { stop(); }
+FuseNotifier::~FuseNotifier() {
+  stop();
+}
 
 void FuseNotifier::start(fuse_session* session) {
   session_ = session;
@@ -54,10 +56,9 @@ void FuseNotifier::run() {
       item = std::move(queue_.front());
       queue_.pop_front();
     }
-    int rc = item.name.empty()
-                 ? fuse_lowlevel_notify_inval_inode(session_, item.ino, -1, 0)
-                 : fuse_lowlevel_notify_inval_entry(session_, item.ino, item.name.c_str(),
-                                                    item.name.size());
+    int rc = item.name.empty() ? fuse_lowlevel_notify_inval_inode(session_, item.ino, -1, 0)
+                               : fuse_lowlevel_notify_inval_entry(
+                                     session_, item.ino, item.name.c_str(), item.name.size());
     // ENOENT: the kernel had nothing cached, which is fine.
     if (rc != 0 && rc != -ENOENT) {
       log_debug("kernel invalidation failed: " + std::string(std::strerror(-rc)));
@@ -230,7 +231,8 @@ void do_readdir(fuse_req_t req, size_t size, off_t offset, fuse_file_info* fi, b
         e.attr_timeout = timeout;
         e.entry_timeout = timeout;
       }
-      entry_size = fuse_add_direntry_plus(req, buf.data() + used, size - used, name.c_str(), &e, i + 1);
+      entry_size =
+          fuse_add_direntry_plus(req, buf.data() + used, size - used, name.c_str(), &e, i + 1);
     } else {
       entry_size = fuse_add_direntry(req, buf.data() + used, size - used, name.c_str(), &st, i + 1);
     }

@@ -17,6 +17,7 @@
 #include "fs/fuse_adapter.h"
 #include "fs/namespace.h"
 #include "providers/common/log.h"
+#include "providers/common/strings.h"
 
 namespace snapfs {
 namespace {
@@ -38,7 +39,8 @@ struct CliOptions {
 
 enum { kKeyHelp, kKeyVersion, kKeyReadOnly };
 
-#define SNAPFS_OPT(templ, field) {templ, offsetof(CliOptions, field), 1}
+#define SNAPFS_OPT(templ, field) \
+  { templ, offsetof(CliOptions, field), 1 }
 const fuse_opt kOptions[] = {
     SNAPFS_OPT("config=%s", config),
     SNAPFS_OPT("--config=%s", config),
@@ -109,18 +111,6 @@ bool parse_unsigned(const char* text, int base, unsigned long* out) {
   if (end == text || *end != '\0') return false;
   *out = value;
   return true;
-}
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) items.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return items;
 }
 
 int run(int argc, char* argv[]) {
@@ -202,10 +192,12 @@ int run(int argc, char* argv[]) {
     std::fprintf(stderr, "snapfs: %s\n", config.error().message.c_str());
     return 2;
   }
-  std::vector<std::string> wanted = cli.remotes ? split_list(cli.remotes) : std::vector<std::string>{};
+  std::vector<std::string> wanted =
+      cli.remotes ? split_list(cli.remotes) : std::vector<std::string>{};
   std::vector<Remote> remotes;
   for (const RemoteConfig& rc : config->remotes) {
-    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), rc.name) == wanted.end()) continue;
+    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), rc.name) == wanted.end())
+      continue;
     auto provider = make_provider(rc, env);
     if (!provider.ok()) {
       std::fprintf(stderr, "snapfs: remote [%s]: %s\n", rc.name.c_str(),
@@ -263,4 +255,6 @@ int run(int argc, char* argv[]) {
 }  // namespace
 }  // namespace snapfs
 
-int main(int argc, char* argv[]) { return snapfs::run(argc, argv); }
+int main(int argc, char* argv[]) {
+  return snapfs::run(argc, argv);
+}

@@ -66,7 +66,7 @@ struct Namespace::PendingChanges {
     std::shared_ptr<const SnapshotInfo> snapshot;
     std::chrono::steady_clock::time_point until;
   };
-  std::map<std::string, Created> created;  // by id
+  std::map<std::string, Created> created;                                // by id
   std::map<std::string, std::chrono::steady_clock::time_point> deleted;  // by id
 };
 
@@ -77,7 +77,9 @@ struct Namespace::ServiceSnapshots {
 
 namespace {
 
-bool is_dir(NodeKind kind) { return kind != NodeKind::Alias; }
+bool is_dir(NodeKind kind) {
+  return kind != NodeKind::Alias;
+}
 
 void json_escape_into(std::string* out, const std::string& s) {
   rapidjson::StringBuffer buf;
@@ -100,10 +102,10 @@ bool in_progress(const std::string& state) {
 }
 
 const std::set<std::string>& common_keys() {
-  static const std::set<std::string> kKeys = {"id",   "name",        "state",      "created",
-                                              "size", "type",        "description", "expiration",
-                                              "tags", "json",        "schedule",   "default-expiration",
-                                              "refresh", "stats"};
+  static const std::set<std::string> kKeys = {
+      "id",          "name",       "state", "created", "size",     "type",
+      "description", "expiration", "tags",  "json",    "schedule", "default-expiration",
+      "refresh",     "stats"};
   return kKeys;
 }
 
@@ -170,7 +172,8 @@ Namespace::Node* Namespace::child_node(const Node& parent, const Child& child) {
     created->ino = next_ino_++;
     created->parent = parent.ino;
     created->kind = child.kind;
-    created->remote = parent.kind == NodeKind::Root ? std::stoul(child.key.substr(1)) : parent.remote;
+    created->remote =
+        parent.kind == NodeKind::Root ? std::stoul(child.key.substr(1)) : parent.remote;
     created->key = child.key;
     node = created.get();
     by_parent_key_[key] = node->ino;
@@ -236,7 +239,28 @@ Provider* Namespace::provider_of(const Node& node) const {
   return remotes_[node.remote].provider.get();
 }
 
-int Namespace::refused() const { return options_.read_only ? EROFS : EPERM; }
+void Namespace::invalidate_listing(const Node& dir, const ObjectRef& ref) {
+  std::string key;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    key = cache_key(dir);
+  }
+  if (!key.empty()) listings_.invalidate(key);
+  Provider* provider = provider_of(dir);
+  if (dir.kind == NodeKind::SnapshotsDir && provider &&
+      provider->capabilities().listing == SnapshotListing::PerService) {
+    // The directory is built from the service-wide list: that must be fetched again too.
+    service_snapshots_.invalidate(service_snapshots_key(dir.remote, ref.service_id));
+  }
+}
+
+std::string Namespace::service_snapshots_key(std::size_t remote, const std::string& service_id) {
+  return "r" + std::to_string(remote) + "/s:" + service_id + "/*";
+}
+
+int Namespace::refused() const {
+  return options_.read_only ? EROFS : EPERM;
+}
 
 double Namespace::entry_timeout() const {
   return std::chrono::duration<double>(options_.cache_ttl).count();
@@ -289,9 +313,8 @@ Result<Namespace::ListingPtr> Namespace::listing(std::uint64_t dir_ino, const Op
     default: break;
   }
   ListingPtr before = listings_.peek(key);
-  auto result = listings_.get(key, options_.cache_ttl, ctx, [&]() {
-    return fetch_listing(dir_copy, ref, key, ctx);
-  });
+  auto result = listings_.get(key, options_.cache_ttl, ctx,
+                              [&]() { return fetch_listing(dir_copy, ref, key, ctx); });
   if (result.ok() && before && result.value() != before) {
     publish_changes(dir_ino, before.get(), *result.value());
   }
@@ -311,7 +334,8 @@ Result<Namespace::ListingPtr> Namespace::fetch_listing(const Node& dir, const Ob
     auto services = provider->list_services(ctx);
     if (!services.ok()) return fail(services.error());
     std::vector<NamedObject> named;
-    for (const auto& s : services.value()) named.push_back({s.id, s.name.empty() ? s.id : s.name, 0});
+    for (const auto& s : services.value())
+      named.push_back({s.id, s.name.empty() ? s.id : s.name, 0});
     auto names = display_names(named);
     auto listing = std::make_shared<DirListing>();
     for (std::size_t i = 0; i < services->size(); ++i) {
@@ -349,20 +373,19 @@ Result<Namespace::ListingPtr> Namespace::fetch_listing(const Node& dir, const Ob
     ObjectRef scope;
     scope.level = Level::Service;
     scope.service_id = ref.service_id;
-    std::string service_key = "r" + std::to_string(dir.remote) + "/s:" + ref.service_id + "/*";
-    auto all = service_snapshots_.get(
-        service_key, options_.cache_ttl, ctx,
-        [&]() -> Result<std::shared_ptr<const ServiceSnapshots>> {
-          auto list = provider->list_snapshots(scope, ctx);
-          if (!list.ok()) return fail(list.error());
-          auto grouped = std::make_shared<ServiceSnapshots>();
-          for (auto& s : list.value()) {
-            std::string volume_id = s.volume_id;
-            grouped->by_volume[volume_id].push_back(
-                std::make_shared<const SnapshotInfo>(std::move(s)));
-          }
-          return std::shared_ptr<const ServiceSnapshots>(grouped);
-        });
+    std::string service_key = service_snapshots_key(dir.remote, ref.service_id);
+    auto all = service_snapshots_.get(service_key, options_.cache_ttl, ctx,
+                                      [&]() -> Result<std::shared_ptr<const ServiceSnapshots>> {
+                                        auto list = provider->list_snapshots(scope, ctx);
+                                        if (!list.ok()) return fail(list.error());
+                                        auto grouped = std::make_shared<ServiceSnapshots>();
+                                        for (auto& s : list.value()) {
+                                          std::string volume_id = s.volume_id;
+                                          grouped->by_volume[volume_id].push_back(
+                                              std::make_shared<const SnapshotInfo>(std::move(s)));
+                                        }
+                                        return std::shared_ptr<const ServiceSnapshots>(grouped);
+                                      });
     if (!all.ok()) return all.error();
     auto it = all.value()->by_volume.find(ref.volume_id);
     if (it != all.value()->by_volume.end()) snapshots = it->second;
@@ -641,7 +664,7 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
   Provider* provider = nullptr;
   ObjectRef volume_ref;
   std::string key;
-  std::string service_key;
+  Node dir_copy;
   std::string remote_name;
   CreateRequest request;
   {
@@ -652,7 +675,7 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
     volume_ref = object_ref(*dir);
     volume_ref.level = Level::Volume;
     key = cache_key(*dir);
-    service_key = "r" + std::to_string(dir->remote) + "/s:" + volume_ref.service_id + "/*";
+    dir_copy = *dir;
     remote_name = remotes_[dir->remote].config.name;
     auto exp = default_expiration_.find(key);
     if (exp != default_expiration_.end()) request.expires_in_seconds = exp->second;
@@ -673,16 +696,14 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
                 created.error().message + "); checking the listing");
     std::set<std::string> known;
     for (const Child& c : list.value()->children) known.insert(c.key);
-    listings_.invalidate(key);
-    if (provider->capabilities().listing == SnapshotListing::PerService) {
-      service_snapshots_.invalidate(service_key);
-    }
+    invalidate_listing(dir_copy, volume_ref);
     OpContext check(std::chrono::duration_cast<std::chrono::milliseconds>(
         std::max(ctx.remaining(), std::chrono::milliseconds(2000))));
     auto fresh = listing(parent, check);
     if (fresh.ok()) {
       for (const Child& c : fresh.value()->children) {
-        if (c.kind == NodeKind::Snapshot && !known.count(c.key) && c.snapshot->name == request.name) {
+        if (c.kind == NodeKind::Snapshot && !known.count(c.key) &&
+            c.snapshot->name == request.name) {
           created = *c.snapshot;
           break;
         }
@@ -690,7 +711,8 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
     }
   }
   if (!created.ok()) {
-    log_warning(remote_name + ": cannot create snapshot '" + name + "': " + created.error().message);
+    log_warning(remote_name + ": cannot create snapshot '" + name +
+                "': " + created.error().message);
     return errno_for(created.error());
   }
   SnapshotInfo snapshot = created.value();
@@ -698,7 +720,8 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
   auto shared = std::make_shared<const SnapshotInfo>(snapshot);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    pending_[key].created[snapshot.id] = {shared, std::chrono::steady_clock::now() + options_.pending_ttl};
+    pending_[key].created[snapshot.id] = {shared,
+                                          std::chrono::steady_clock::now() + options_.pending_ttl};
     if (snapshot.name != request.name) aliases_[key][name] = snapshot.id;
   }
   // Rebuild this directory's listing with the new snapshot, from the provider's answer.
@@ -736,6 +759,8 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
 int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpContext& ctx) {
   Provider* provider = nullptr;
   std::string key;
+  Node dir_copy;
+  ObjectRef dir_ref;
   std::string remote_name;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -748,6 +773,8 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
     if (int rc = mutation_precheck(parent, &dir); rc != 0) return rc;
     provider = provider_of(*dir);
     key = cache_key(*dir);
+    dir_copy = *dir;
+    dir_ref = object_ref(*dir);
     remote_name = remotes_[dir->remote].config.name;
   }
   auto list = listing(parent, ctx);
@@ -758,7 +785,7 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
   std::string id = child->key;
   if (in_progress(child->snapshot->state)) {
     // The cached state may be old: ask again before refusing.
-    listings_.invalidate(key);
+    invalidate_listing(dir_copy, dir_ref);
     list = listing(parent, ctx);
     if (!list.ok()) return errno_for(list.error());
     child = list.value()->find_key(id);
@@ -779,7 +806,8 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
   }
   Status deleted = provider->delete_snapshot(ref, ctx);
   if (!deleted.ok()) {
-    log_warning(remote_name + ": cannot delete snapshot '" + name + "': " + deleted.error().message);
+    log_warning(remote_name + ": cannot delete snapshot '" + name +
+                "': " + deleted.error().message);
     return errno_for(deleted.error());
   }
   std::vector<std::string> dropped_aliases;
@@ -854,18 +882,31 @@ int Namespace::rename(std::uint64_t parent, const std::string& name, std::uint64
   }
   auto renamed = provider->rename_snapshot(ref, provider_name, ctx);
   if (!renamed.ok()) {
-    log_warning(remote_name + ": cannot rename snapshot '" + name + "': " + renamed.error().message);
+    log_warning(remote_name + ": cannot rename snapshot '" + name +
+                "': " + renamed.error().message);
     return errno_for(renamed.error());
   }
   SnapshotInfo updated = renamed.value();
   if (updated.volume_id.empty()) updated.volume_id = child->snapshot->volume_id;
+  // Matched by the id the rename was sent to: an API may re-key the snapshot (EFS hold).
   std::vector<std::shared_ptr<const SnapshotInfo>> snapshots;
   for (const Child& c : list.value()->children) {
     if (c.kind != NodeKind::Snapshot) continue;
-    snapshots.push_back(c.key == updated.id ? std::make_shared<const SnapshotInfo>(updated)
-                                            : c.snapshot);
+    snapshots.push_back(c.key == ref.snapshot_id ? std::make_shared<const SnapshotInfo>(updated)
+                                                 : c.snapshot);
   }
   listings_.replace(key, build_snapshot_listing(key, std::move(snapshots), false));
+  if (updated.id != ref.snapshot_id) {
+    // The kernel keeps the inode it renamed: let that inode follow the snapshot's new id.
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_parent_key_.find({parent, ref.snapshot_id});
+    if (it != by_parent_key_.end()) {
+      std::uint64_t ino = it->second;
+      by_parent_key_.erase(it);
+      by_parent_key_[{parent, updated.id}] = ino;
+      if (Node* node = find_node(ino)) node->key = updated.id;
+    }
+  }
   if (notifier_ != nullptr) notifier_->inval_inode(parent);
   log_info(remote_name + ": renamed snapshot '" + name + "' to '" + new_name + "'");
   return 0;
@@ -1017,11 +1058,12 @@ Result<std::string> Namespace::attribute(const Node& node, const std::string& ke
     cache_id = "attrs:" + std::to_string(node.remote) + "/" + ref.service_id + "/" + ref.volume_id +
                "/" + std::to_string(static_cast<int>(ref.level)) + "/" + ref.snapshot_id;
   }
-  auto attrs = lazy_attrs_.get(cache_id, options_.cache_ttl, ctx, [&]() -> Result<std::shared_ptr<const AttrList>> {
-    auto fetched = provider->fetch_attrs(ref, ctx);
-    if (!fetched.ok()) return fetched.error();
-    return std::make_shared<const AttrList>(std::move(fetched.value()));
-  });
+  auto attrs = lazy_attrs_.get(
+      cache_id, options_.cache_ttl, ctx, [&]() -> Result<std::shared_ptr<const AttrList>> {
+        auto fetched = provider->fetch_attrs(ref, ctx);
+        if (!fetched.ok()) return fetched.error();
+        return std::make_shared<const AttrList>(std::move(fetched.value()));
+      });
   if (!attrs.ok()) return attrs.error();
   if (auto value = from_list(*attrs.value())) return *value;
   return missing();
@@ -1112,10 +1154,7 @@ int Namespace::setxattr(std::uint64_t ino, const std::string& name, const std::s
   }
   if (options_.read_only) return EROFS;
   if (key == "refresh" && is_dir(copy.kind)) {
-    if (!dir_key.empty()) listings_.invalidate(dir_key);
-    if (copy.kind == NodeKind::SnapshotsDir) {
-      service_snapshots_.invalidate("r" + std::to_string(copy.remote) + "/s:" + ref.service_id + "/*");
-    }
+    invalidate_listing(copy, ref);
     log_debug("listing of inode " + std::to_string(ino) + " dropped on request");
     return 0;
   }
@@ -1192,8 +1231,8 @@ std::string Namespace::stats_json() const {
          ", \"misses\": " + std::to_string(counters_.misses.load()) +
          ", \"fetches\": " + std::to_string(counters_.fetches.load()) +
          ", \"shared\": " + std::to_string(counters_.shared.load()) +
-         ", \"stale\": " + std::to_string(counters_.stale.load()) + "}, \"inodes\": " +
-         std::to_string(inodes) + "}";
+         ", \"stale\": " + std::to_string(counters_.stale.load()) +
+         "}, \"inodes\": " + std::to_string(inodes) + "}";
   return out;
 }
 

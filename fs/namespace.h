@@ -79,7 +79,8 @@ class Namespace {
   int rmdir(std::uint64_t parent, const std::string& name, const OpContext& ctx);
   int rename(std::uint64_t parent, const std::string& name, std::uint64_t new_parent,
              const std::string& new_name, unsigned int flags, const OpContext& ctx);
-  int getxattr(std::uint64_t ino, const std::string& name, const OpContext& ctx, std::string* value);
+  int getxattr(std::uint64_t ino, const std::string& name, const OpContext& ctx,
+               std::string* value);
   int listxattr(std::uint64_t ino, const OpContext& ctx, std::vector<std::string>* names);
   int setxattr(std::uint64_t ino, const std::string& name, const std::string& value,
                const OpContext& ctx);
@@ -109,9 +110,12 @@ class Namespace {
   // Updates a node from its parent's (cached) listing; ENOENT when the provider dropped it.
   int refresh_node(std::uint64_t ino, const OpContext& ctx);
   Node* child_node(const Node& parent, const Child& child);  // requires mu_
-  std::string cache_key(const Node& dir) const;  // requires mu_
-  ObjectRef object_ref(const Node& node) const;  // requires mu_
+  std::string cache_key(const Node& dir) const;              // requires mu_
+  ObjectRef object_ref(const Node& node) const;              // requires mu_
   Provider* provider_of(const Node& node) const;
+  // Makes the next access list `dir` again (and the service-wide list it is built from).
+  void invalidate_listing(const Node& dir, const ObjectRef& ref);
+  static std::string service_snapshots_key(std::size_t remote, const std::string& service_id);
 
   Result<ListingPtr> listing(std::uint64_t dir_ino, const OpContext& ctx);
   Result<ListingPtr> fetch_listing(const Node& dir_copy, const ObjectRef& ref,
@@ -138,9 +142,9 @@ class Namespace {
   std::unordered_map<std::uint64_t, std::unique_ptr<Node>> nodes_;
   std::map<std::pair<std::uint64_t, std::string>, std::uint64_t> by_parent_key_;
   std::uint64_t next_ino_ = kRootIno + 1;
-  std::map<std::string, PendingChanges> pending_;  // by snapshots-dir cache key
+  std::map<std::string, PendingChanges> pending_;                      // by snapshots-dir cache key
   std::map<std::string, std::map<std::string, std::string>> aliases_;  // key -> alias -> id
-  std::map<std::string, std::int64_t> default_expiration_;  // key -> seconds
+  std::map<std::string, std::int64_t> default_expiration_;             // key -> seconds
   std::map<std::string, std::int64_t> first_seen_us_;  // snapshot id -> when first listed
 
   CacheCounters counters_;

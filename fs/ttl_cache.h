@@ -94,8 +94,9 @@ class TtlCache {
     {
       std::unique_lock<std::mutex> flight_lock(flight->mu);
       while (!flight->done && !ctx.cancelled()) {
-        if (flight->cv.wait_until(flight_lock,
-                                  std::min(ctx.deadline(), Clock::now() + std::chrono::milliseconds(100))) ==
+        if (flight->cv.wait_until(
+                flight_lock,
+                std::min(ctx.deadline(), Clock::now() + std::chrono::milliseconds(100))) ==
                 std::cv_status::timeout &&
             ctx.expired()) {
           break;

@@ -51,7 +51,7 @@ struct VolumeInfo {
   std::string name;
   std::int64_t created_us = 0;  // microseconds since the epoch, 0 when unknown
   std::optional<std::uint64_t> size;
-  std::string state;  // mapped, lower case ("available", "in_use", ...)
+  std::string state;                             // mapped, lower case ("available", "in_use", ...)
   std::optional<std::vector<std::string>> tags;  // present when the API has tags
   AttrList attrs;
   std::string provider_data;
@@ -104,7 +104,8 @@ struct Capabilities {
   SnapshotListing listing = SnapshotListing::PerVolume;
   bool rename = false;
   bool create_expiration = false;  // user.snapfs.default-expiration on .snapshots
-  std::vector<AttrSpec> attrs;     // e.g. {Snapshot, "tags", writable}, {SnapshotsDir, "schedule", writable, lazy}
+  std::vector<AttrSpec>
+      attrs;  // e.g. {Snapshot, "tags", writable}, {SnapshotsDir, "schedule", writable, lazy}
 };
 
 class Provider {
@@ -124,13 +125,14 @@ class Provider {
   // Returns once the provider accepted the request. The returned snapshot may be in an
   // in-progress state and may carry a server-assigned name that differs from request.name.
   // A create is never re-sent blindly: an unknown outcome is reported with outcome_unknown.
-  virtual Result<SnapshotInfo> create_snapshot(const ObjectRef& volume, const CreateRequest& request,
+  virtual Result<SnapshotInfo> create_snapshot(const ObjectRef& volume,
+                                               const CreateRequest& request,
                                                const OpContext& ctx) = 0;
   // Deletes by provider id (or name where the API has nothing else). Deleting a snapshot that is
   // already gone succeeds.
   virtual Status delete_snapshot(const ObjectRef& snapshot, const OpContext& ctx) = 0;
-  virtual Result<SnapshotInfo> rename_snapshot(const ObjectRef& snapshot, const std::string& new_name,
-                                               const OpContext& ctx);
+  virtual Result<SnapshotInfo> rename_snapshot(const ObjectRef& snapshot,
+                                               const std::string& new_name, const OpContext& ctx);
 
   // Attributes declared lazy in capabilities(), for one object.
   virtual Result<AttrList> fetch_attrs(const ObjectRef& object, const OpContext& ctx);

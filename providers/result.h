@@ -13,21 +13,21 @@
 namespace snapfs {
 
 enum class ErrorKind {
-  NotFound,          // the object does not exist (ENOENT)
-  AlreadyExists,     // the name is taken (EEXIST)
-  InvalidArgument,   // the provider refuses the value or name (EINVAL)
-  NameTooLong,       // name longer than the provider allows (ENAMETOOLONG)
-  QuotaExceeded,     // snapshot quota or capacity reached (EDQUOT)
-  AccessDenied,      // credentials rejected or lacking the right (EACCES)
-  Busy,              // object busy, held or in a transient state (EBUSY)
-  NotDeletable,      // the provider never lets users delete this object (EPERM)
-  NotSupported,      // the API has no such operation (ENOTSUP)
-  RateLimited,       // still throttled once retries ran out (EIO)
-  Timeout,           // the deadline passed before an answer (ETIMEDOUT)
-  Unavailable,       // connection failure or 5xx (EIO)
-  BadResponse,       // malformed or unexpected body (EIO)
-  Cancelled,         // the caller gave up, e.g. the FUSE request was interrupted (EINTR)
-  Internal,          // a bug or an impossible state (EIO)
+  NotFound,         // the object does not exist (ENOENT)
+  AlreadyExists,    // the name is taken (EEXIST)
+  InvalidArgument,  // the provider refuses the value or name (EINVAL)
+  NameTooLong,      // name longer than the provider allows (ENAMETOOLONG)
+  QuotaExceeded,    // snapshot quota or capacity reached (EDQUOT)
+  AccessDenied,     // credentials rejected or lacking the right (EACCES)
+  Busy,             // object busy, held or in a transient state (EBUSY)
+  NotDeletable,     // the provider never lets users delete this object (EPERM)
+  NotSupported,     // the API has no such operation (ENOTSUP)
+  RateLimited,      // still throttled once retries ran out (EIO)
+  Timeout,          // the deadline passed before an answer (ETIMEDOUT)
+  Unavailable,      // connection failure or 5xx (EIO)
+  BadResponse,      // malformed or unexpected body (EIO)
+  Cancelled,        // the caller gave up, e.g. the FUSE request was interrupted (EINTR)
+  Internal,         // a bug or an impossible state (EIO)
 };
 
 const char* error_kind_name(ErrorKind kind);

@@ -16,7 +16,8 @@ namespace {
 constexpr const char* kToken = "00000000-0000-4000-8000-000000000001";
 
 // Calls over every JSON object in a document, depth first.
-void each_object(const rapidjson::Value& v, const std::function<void(const rapidjson::Value&)>& fn) {
+void each_object(const rapidjson::Value& v,
+                 const std::function<void(const rapidjson::Value&)>& fn) {
   if (v.IsObject()) {
     fn(v);
     for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) each_object(it->value, fn);
@@ -41,8 +42,9 @@ class ScalewayMountTest : public ::testing::Test {
 
   std::string Config(const std::string& type = "scaleway-instance",
                      const std::string& secret = kToken) const {
-    return "[scw]\ntype = " + type + "\nzones = fr-par-1,nl-ams-1\napi_url = " +
-           emulator_->base_url() + "\nsecret_key = " + secret + "\n";
+    return "[scw]\ntype = " + type +
+           "\nzones = fr-par-1,nl-ams-1\napi_url = " + emulator_->base_url() +
+           "\nsecret_key = " + secret + "\n";
   }
 
   // The API's own answer (what any client would see), as JSON.
@@ -107,7 +109,8 @@ TEST_F(ScalewayMountTest, TreeShowsZonesVolumesAndSnapshotsAsTheApiLists) {
   EXPECT_EQ(shown, expected);
   // Every volume has its .snapshots, even without snapshots; it is hidden from plain ls.
   for (const auto& name : shown) {
-    CommandResult st = mount.sh("stat -c '%F %a' " + shell_quote("scw/fr-par-1/" + name + "/.snapshots"));
+    CommandResult st =
+        mount.sh("stat -c '%F %a' " + shell_quote("scw/fr-par-1/" + name + "/.snapshots"));
     EXPECT_EQ(st.out, "directory 755\n") << name << st.err;
   }
   EXPECT_EQ(mount.sh("stat -c %a scw/fr-par-1").out, "555\n");
@@ -118,16 +121,19 @@ TEST_F(ScalewayMountTest, SnapshotDirectoriesCarrySizeAndCreationTime) {
   PickVolume(&volume, &volume_id);
   SnapfsMount mount(Config());
   ASSERT_TRUE(mount.ok());
-  auto snapshots = Api("/instance/v1/zones/fr-par-1/snapshots?per_page=100&base_volume_id=" + volume_id);
+  auto snapshots =
+      Api("/instance/v1/zones/fr-par-1/snapshots?per_page=100&base_volume_id=" + volume_id);
   int checked = 0;
   for (const auto& s : snapshots["snapshots"].GetArray()) {
-    CommandResult id = mount.sh("for d in scw/fr-par-1/" + shell_quote(volume) +
-                                "/.snapshots/*; do [ \"$(getfattr --only-values -n user.snapfs.id \"$d\")\" = " +
-                                shell_quote(str(s, "id")) + " ] && echo \"$d\"; done");
+    CommandResult id =
+        mount.sh("for d in scw/fr-par-1/" + shell_quote(volume) +
+                 "/.snapshots/*; do [ \"$(getfattr --only-values -n user.snapfs.id \"$d\")\" = " +
+                 shell_quote(str(s, "id")) + " ] && echo \"$d\"; done");
     std::string dir = id.out.substr(0, id.out.find('\n'));
     ASSERT_FALSE(dir.empty()) << "no directory for snapshot " << str(s, "id");
     CommandResult st = mount.sh("stat -c '%s %Y' " + shell_quote(dir));
-    std::string created = mount.sh("date -u -d " + shell_quote(str(s, "creation_date")) + " +%s").out;
+    std::string created =
+        mount.sh("date -u -d " + shell_quote(str(s, "creation_date")) + " +%s").out;
     EXPECT_EQ(st.out, std::to_string(s["size"].GetUint64()) + " " + created) << dir;
     ++checked;
   }
@@ -162,12 +168,14 @@ TEST_F(ScalewayMountTest, NamesAreEscapedDeduplicatedAndEmptyNamesShowTheId) {
     if (seen[{vol, shown}]++ > 0) saw_duplicate = true;
     std::string base = "scw/fr-par-1/" + vol + "/.snapshots/";
     // Either the plain name (the oldest) or NAME~ID8 names this snapshot's directory.
-    CommandResult plain = mount.sh("getfattr --only-values -n user.snapfs.id " + shell_quote(base + shown));
+    CommandResult plain =
+        mount.sh("getfattr --only-values -n user.snapfs.id " + shell_quote(base + shown));
     CommandResult suffixed = mount.sh("getfattr --only-values -n user.snapfs.id " +
                                       shell_quote(base + shown + "~" + id.substr(0, 8)));
     EXPECT_TRUE(plain.out == id || suffixed.out == id) << base << shown << " for " << id;
-    CommandResult real_name = mount.sh("getfattr --only-values -n user.snapfs.name " +
-                                       shell_quote(base + (plain.out == id ? shown : shown + "~" + id.substr(0, 8))));
+    CommandResult real_name =
+        mount.sh("getfattr --only-values -n user.snapfs.name " +
+                 shell_quote(base + (plain.out == id ? shown : shown + "~" + id.substr(0, 8))));
     EXPECT_EQ(real_name.out, name);
   }
   EXPECT_TRUE(saw_slash) << "the demo data has a name with '/'";
@@ -188,10 +196,13 @@ TEST_F(ScalewayMountTest, MkdirCreatesOneSnapshotAndRmdirDeletesIt) {
   auto created = StateIdsWhere("name", "nightly/1");
   ASSERT_EQ(created.size(), 1u) << "exactly one snapshot named nightly/1";
   EXPECT_EQ(emulator_->total_requests(), 1) << emulator_->stats_json();
-  EXPECT_EQ(mount.sh("getfattr --only-values -n user.snapfs.state " + shell_quote(dir + "/nightly%2F1")).out,
-            "creating");
-  EXPECT_EQ(mount.sh("getfattr --only-values -n user.snapfs.id " + shell_quote(dir + "/nightly%2F1")).out,
-            created[0]);
+  EXPECT_EQ(
+      mount.sh("getfattr --only-values -n user.snapfs.state " + shell_quote(dir + "/nightly%2F1"))
+          .out,
+      "creating");
+  EXPECT_EQ(
+      mount.sh("getfattr --only-values -n user.snapfs.id " + shell_quote(dir + "/nightly%2F1")).out,
+      created[0]);
   EXPECT_EQ(mount.sh("ls " + shell_quote(dir) + " | grep -c '^nightly%2F1$'").out, "1\n");
   // Still creating: busy.
   CommandResult busy = mount.sh("rmdir " + shell_quote(dir + "/nightly%2F1"));
@@ -229,21 +240,27 @@ TEST_F(ScalewayMountTest, MvRenamesWithinSnapshotsAndRefusesAcrossVolumes) {
   std::string dir = "scw/fr-par-1/" + volume + "/.snapshots";
   ASSERT_EQ(mount.sh("mkdir " + shell_quote(dir + "/to-rename")).exit_code, 0);
   std::string id = StateIdsWhere("name", "to-rename").at(0);
-  CommandResult mv = mount.sh("mv " + shell_quote(dir + "/to-rename") + " " + shell_quote(dir + "/renamed"));
+  CommandResult mv =
+      mount.sh("mv " + shell_quote(dir + "/to-rename") + " " + shell_quote(dir + "/renamed"));
   ASSERT_EQ(mv.exit_code, 0) << mv.err << mount.log();
   EXPECT_EQ(StateIdsWhere("name", "renamed"), std::vector<std::string>{id});
   EXPECT_TRUE(StateIdsWhere("name", "to-rename").empty());
-  EXPECT_EQ(mount.sh("getfattr --only-values -n user.snapfs.id " + shell_quote(dir + "/renamed")).out, id);
+  EXPECT_EQ(
+      mount.sh("getfattr --only-values -n user.snapfs.id " + shell_quote(dir + "/renamed")).out,
+      id);
   // Onto a taken name.
   ASSERT_EQ(mount.sh("mkdir " + shell_quote(dir + "/other")).exit_code, 0);
-  CommandResult taken = mount.sh("mv -T " + shell_quote(dir + "/renamed") + " " + shell_quote(dir + "/other"));
+  CommandResult taken =
+      mount.sh("mv -T " + shell_quote(dir + "/renamed") + " " + shell_quote(dir + "/other"));
   EXPECT_NE(taken.exit_code, 0);
   // Into another volume's .snapshots.
-  std::string other_volume = mount.sh("ls scw/fr-par-1 | grep -vx " + shell_quote(volume) + " | head -n 1").out;
+  std::string other_volume =
+      mount.sh("ls scw/fr-par-1 | grep -vx " + shell_quote(volume) + " | head -n 1").out;
   other_volume.pop_back();
-  CommandResult xdev = mount.sh("python3 -c \"import os,sys; os.rename(sys.argv[1], sys.argv[2])\" " +
-                                shell_quote(dir + "/renamed") + " " +
-                                shell_quote("scw/fr-par-1/" + other_volume + "/.snapshots/renamed"));
+  CommandResult xdev =
+      mount.sh("python3 -c \"import os,sys; os.rename(sys.argv[1], sys.argv[2])\" " +
+               shell_quote(dir + "/renamed") + " " +
+               shell_quote("scw/fr-par-1/" + other_volume + "/.snapshots/renamed"));
   EXPECT_NE(xdev.err.find("cross-device"), std::string::npos) << xdev.err;
 }
 
@@ -257,18 +274,22 @@ TEST_F(ScalewayMountTest, TagsAreReadAndWrittenAsXattrs) {
   std::string snap = dir + "/tagged";
   CommandResult set = mount.sh("setfattr -n user.snapfs.tags -v prod,kept " + shell_quote(snap));
   ASSERT_EQ(set.exit_code, 0) << set.err << mount.log();
-  EXPECT_EQ(mount.sh("getfattr --only-values -n user.snapfs.tags " + shell_quote(snap)).out, "prod,kept");
+  EXPECT_EQ(mount.sh("getfattr --only-values -n user.snapfs.tags " + shell_quote(snap)).out,
+            "prod,kept");
   std::string id = StateIdsWhere("name", "tagged").at(0);
   auto api = Api("/instance/v1/zones/fr-par-1/snapshots/" + id);
   ASSERT_TRUE(api["snapshot"]["tags"].IsArray());
   ASSERT_EQ(api["snapshot"]["tags"].Size(), 2u);
   EXPECT_STREQ(api["snapshot"]["tags"][0].GetString(), "prod");
   // Volume tags too.
-  CommandResult vol = mount.sh("setfattr -n user.snapfs.tags -v backup " +
-                               shell_quote("scw/fr-par-1/" + volume));
+  CommandResult vol =
+      mount.sh("setfattr -n user.snapfs.tags -v backup " + shell_quote("scw/fr-par-1/" + volume));
   EXPECT_EQ(vol.exit_code, 0) << vol.err;
-  EXPECT_EQ(mount.sh("getfattr --only-values -n user.snapfs.tags " + shell_quote("scw/fr-par-1/" + volume)).out,
-            "backup");
+  EXPECT_EQ(
+      mount
+          .sh("getfattr --only-values -n user.snapfs.tags " + shell_quote("scw/fr-par-1/" + volume))
+          .out,
+      "backup");
   // setfattr -x clears.
   EXPECT_EQ(mount.sh("setfattr -x user.snapfs.tags " + shell_quote(snap)).exit_code, 0);
   EXPECT_EQ(mount.sh("getfattr --only-values -n user.snapfs.tags " + shell_quote(snap)).out, "");
@@ -285,13 +306,14 @@ TEST_F(ScalewayMountTest, XattrListingAndRulesFollowSemantics) {
     return s.substr(0, s.size() - 1);
   }();
   CommandResult dump = mount.sh("getfattr -d -m - " + shell_quote(snap));
-  for (const char* attr : {"user.snapfs.id=", "user.snapfs.name=", "user.snapfs.state=",
-                           "user.snapfs.created=", "user.snapfs.size=", "user.snapfs.tags=",
-                           "user.snapfs.json="}) {
+  for (const char* attr :
+       {"user.snapfs.id=", "user.snapfs.name=", "user.snapfs.state=", "user.snapfs.created=",
+        "user.snapfs.size=", "user.snapfs.tags=", "user.snapfs.json="}) {
     EXPECT_NE(dump.out.find(attr), std::string::npos) << attr << " in " << dump.out;
   }
   rapidjson::Document json;
-  json.Parse(mount.sh("getfattr --only-values -n user.snapfs.json " + shell_quote(snap)).out.c_str());
+  json.Parse(
+      mount.sh("getfattr --only-values -n user.snapfs.json " + shell_quote(snap)).out.c_str());
   EXPECT_FALSE(json.HasParseError());
   EXPECT_TRUE(json.HasMember("base_volume"));
   emulator_->reset_stats();
@@ -315,10 +337,13 @@ TEST_F(ScalewayMountTest, FileCreationAndOtherWritesAreRefused) {
   SnapfsMount mount(Config());
   ASSERT_TRUE(mount.ok());
   std::string dir = "scw/fr-par-1/" + volume + "/.snapshots";
+  ASSERT_EQ(
+      mount.sh("ls -a " + shell_quote(dir) + " scw/fr-par-1 scw/fr-par-1/" + volume).exit_code, 0);
   emulator_->reset_stats();
-  for (const std::string& cmd :
-       {"touch " + dir + "/file", "mkdir scw/fr-par-1/" + volume + "/newdir", "mkdir scw/newzone",
-        "chmod 700 " + dir, "ln -s x " + dir + "/link", "rmdir scw/fr-par-1/" + volume + "/.snapshots"}) {
+  for (const std::string& cmd : std::vector<std::string>{
+           "touch " + dir + "/file", "mkdir scw/fr-par-1/" + volume + "/newdir",
+           "mkdir scw/newzone", "chmod 700 " + dir, "ln -s x " + dir + "/link",
+           "rmdir scw/fr-par-1/" + volume + "/.snapshots"}) {
     CommandResult r = mount.sh(cmd);
     EXPECT_NE(r.exit_code, 0) << cmd;
     EXPECT_NE(r.err.find("Operation not permitted"), std::string::npos) << cmd << ": " << r.err;
@@ -380,7 +405,10 @@ TEST_F(ScalewayMountTest, BlockRemoteListsCreatesRenamesAndDeletes) {
   EXPECT_EQ(std::stoul(ls.out), before["snapshots"].Size()) << mount.log();
   ASSERT_EQ(mount.sh("mkdir " + shell_quote(dir + "/block-snap")).exit_code, 0) << mount.log();
   ASSERT_EQ(StateIdsWhere("name", "block-snap").size(), 1u);
-  ASSERT_EQ(mount.sh("mv " + shell_quote(dir + "/block-snap") + " " + shell_quote(dir + "/block-snap-2")).exit_code, 0);
+  ASSERT_EQ(
+      mount.sh("mv " + shell_quote(dir + "/block-snap") + " " + shell_quote(dir + "/block-snap-2"))
+          .exit_code,
+      0);
   EXPECT_EQ(StateIdsWhere("name", "block-snap-2").size(), 1u);
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   CommandResult rm = mount.sh("rmdir " + shell_quote(dir + "/block-snap-2"));

@@ -11,7 +11,8 @@ namespace snapfs::test {
 namespace {
 
 bool is_mount_point(const std::string& path) {
-  struct stat st {}, parent {};
+  struct stat st {
+  }, parent{};
   if (stat(path.c_str(), &st) != 0) return false;
   if (stat((path + "/..").c_str(), &parent) != 0) return false;
   return st.st_dev != parent.st_dev;
@@ -62,13 +63,16 @@ SnapfsMount::SnapfsMount(const std::string& config_text, const std::vector<std::
   ADD_FAILURE() << "snapfs did not mount within 15 s; its log:\n" << log();
 }
 
-SnapfsMount::~SnapfsMount() { unmount(); }
+SnapfsMount::~SnapfsMount() {
+  unmount();
+}
 
 bool SnapfsMount::unmount() {
   if (!process_) return true;
   bool clean = true;
   if (mounted_) {
-    CommandResult r = run_command("fusermount3 -u " + shell_quote(mountpoint_), std::chrono::seconds(20));
+    CommandResult r =
+        run_command("fusermount3 -u " + shell_quote(mountpoint_), std::chrono::seconds(20));
     if (r.exit_code != 0) {
       clean = false;
       run_command("fusermount3 -u -z " + shell_quote(mountpoint_), std::chrono::seconds(10));

@@ -16,17 +16,17 @@ namespace snapfs::test {
 bool fuse_available(std::string* why);
 
 // Skips the test loudly when FUSE is missing, except under CI=true, where it fails.
-#define SNAPFS_REQUIRE_FUSE()                                                           \
-  do {                                                                                  \
-    std::string why_;                                                                   \
-    if (!::snapfs::test::fuse_available(&why_)) {                                       \
-      const char* ci_ = std::getenv("CI");                                              \
-      if (ci_ != nullptr && std::string(ci_) == "true") {                               \
-        FAIL() << "FUSE is required under CI=true: " << why_;                           \
-      }                                                                                 \
-      std::fprintf(stderr, "\n*** SKIPPING MOUNT TEST: %s ***\n\n", why_.c_str());     \
-      GTEST_SKIP() << "FUSE unavailable: " << why_;                                     \
-    }                                                                                   \
+#define SNAPFS_REQUIRE_FUSE()                                                      \
+  do {                                                                             \
+    std::string why_;                                                              \
+    if (!::snapfs::test::fuse_available(&why_)) {                                  \
+      const char* ci_ = std::getenv("CI");                                         \
+      if (ci_ != nullptr && std::string(ci_) == "true") {                          \
+        FAIL() << "FUSE is required under CI=true: " << why_;                      \
+      }                                                                            \
+      std::fprintf(stderr, "\n*** SKIPPING MOUNT TEST: %s ***\n\n", why_.c_str()); \
+      GTEST_SKIP() << "FUSE unavailable: " << why_;                                \
+    }                                                                              \
   } while (0)
 
 class SnapfsMount {

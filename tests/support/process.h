@@ -19,7 +19,8 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
   // Writes `content` to path()/name with the given mode and returns the full path.
-  std::string write_file(const std::string& name, const std::string& content, int mode = 0600) const;
+  std::string write_file(const std::string& name, const std::string& content,
+                         int mode = 0600) const;
 
  private:
   std::string path_;
@@ -70,8 +71,8 @@ bool make_self_signed_cert(const std::string& dir, std::string* cert_path, std::
 class EmulatorProcess {
  public:
   // `args` are extra command-line arguments, e.g. {"--seed", "demo"}. With tls=true a
-  // self-signed certificate is generated and ca_file() names it. Fails the current test (ADD_FAILURE)
-  // when the emulator does not print its "listening on" line within 10 s.
+  // self-signed certificate is generated and ca_file() names it. Fails the current test
+  // (ADD_FAILURE) when the emulator does not print its "listening on" line within 10 s.
   explicit EmulatorProcess(const std::vector<std::string>& args, bool tls = false);
   ~EmulatorProcess();
 
@@ -83,12 +84,13 @@ class EmulatorProcess {
 
   // Control routes (/_emulator/...). Return the HTTP status; body into *body when given.
   int get(const std::string& path, std::string* body = nullptr) const;
-  int post(const std::string& path, const std::string& json_body, std::string* body = nullptr) const;
+  int post(const std::string& path, const std::string& json_body,
+           std::string* body = nullptr) const;
   int del(const std::string& path) const;
 
   // Convenience wrappers.
-  std::string state_json() const;   // GET /_emulator/state
-  std::string stats_json() const;   // GET /_emulator/stats
+  std::string state_json() const;    // GET /_emulator/state
+  std::string stats_json() const;    // GET /_emulator/stats
   long long total_requests() const;  // "total" of /_emulator/stats
   void reset_stats() const;
   void set_faults(const std::vector<std::string>& specs) const;  // POST /_emulator/faults

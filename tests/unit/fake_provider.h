@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <optional>
-#include <thread>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "providers/provider.h"
@@ -36,7 +36,7 @@ class FakeProvider : public Provider {
   std::optional<Error> fail_lists;
   std::optional<Error> fail_create;
   bool create_applies_before_failing = false;  // a dropped answer after the server applied it
-  std::string assigned_name;  // when set, creates use this server-chosen name
+  std::string assigned_name;                   // when set, creates use this server-chosen name
   std::chrono::milliseconds list_delay{0};
   int next_id = 1000;
   std::mutex mu;
@@ -57,8 +57,8 @@ class FakeProvider : public Provider {
     return services[service].back();
   }
   SnapshotInfo& add_snapshot(const std::string& service, const std::string& volume_id,
-                             const std::string& id, const std::string& name, std::int64_t created_us,
-                             const std::string& state = "available") {
+                             const std::string& id, const std::string& name,
+                             std::int64_t created_us, const std::string& state = "available") {
     Volume* v = find_volume(service, volume_id);
     SnapshotInfo s;
     s.id = id;
@@ -94,7 +94,8 @@ class FakeProvider : public Provider {
     }
     return out;
   }
-  Result<std::vector<VolumeInfo>> list_volumes(const ObjectRef& service, const OpContext&) override {
+  Result<std::vector<VolumeInfo>> list_volumes(const ObjectRef& service,
+                                               const OpContext&) override {
     list_volumes_calls++;
     std::lock_guard<std::mutex> lock(mu);
     if (fail_lists) return *fail_lists;
@@ -102,7 +103,8 @@ class FakeProvider : public Provider {
     for (const auto& v : services[service.service_id]) out.push_back(v.info);
     return out;
   }
-  Result<std::vector<SnapshotInfo>> list_snapshots(const ObjectRef& scope, const OpContext& ctx) override {
+  Result<std::vector<SnapshotInfo>> list_snapshots(const ObjectRef& scope,
+                                                   const OpContext& ctx) override {
     list_snapshots_calls++;
     if (list_delay.count() > 0) std::this_thread::sleep_for(list_delay);
     std::lock_guard<std::mutex> lock(mu);

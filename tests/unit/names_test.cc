@@ -37,7 +37,8 @@ TEST(NamesTest, EmptyAndDotNamesNeverBecomeInvalidEntries) {
 }
 
 TEST(NamesTest, IdsSharingTheirFirstEightCharactersStayApart) {
-  auto names = display_names({{"1b000000-a", "n", 1}, {"1b000000-b", "n", 2}, {"1b000000-c", "n", 3}});
+  auto names =
+      display_names({{"1b000000-a", "n", 1}, {"1b000000-b", "n", 2}, {"1b000000-c", "n", 3}});
   EXPECT_EQ(names, (std::vector<std::string>{"n", "n~1b000000", "n~1b000000-c"}));
 }
 

@@ -148,8 +148,9 @@ TEST_F(NamespaceTest, ReadOnlyMountShowsSnapshotsDirReadOnlyAndRefusesWithErofs)
   EXPECT_EQ(ns_->mkdir(dir, "new", Ctx(), &e), EROFS);
   EXPECT_EQ(ns_->rmdir(dir, "daily", Ctx()), EROFS);
   EXPECT_EQ(ns_->rename(dir, "daily", dir, "other", 0, Ctx()), EROFS);
-  EXPECT_EQ(ns_->setxattr(Ino("/cloud/zone-1/data/.snapshots/daily"), "user.snapfs.tags", "x", Ctx()),
-            EROFS);
+  EXPECT_EQ(
+      ns_->setxattr(Ino("/cloud/zone-1/data/.snapshots/daily"), "user.snapfs.tags", "x", Ctx()),
+      EROFS);
   EXPECT_EQ(ns_->refused(), EROFS);
   EXPECT_EQ(fake_->create_calls, 0);
   EXPECT_EQ(fake_->delete_calls, 0);
@@ -361,9 +362,9 @@ TEST_F(NamespaceTest, XattrsListAndReadTheObjectsMetadata) {
   Mount();
   std::vector<std::string> names;
   ASSERT_EQ(ns_->listxattr(Ino("/cloud/zone-1/data/.snapshots/daily"), Ctx(), &names), 0);
-  for (const char* expected : {"user.snapfs.id", "user.snapfs.name", "user.snapfs.state",
-                               "user.snapfs.created", "user.snapfs.size", "user.snapfs.tags",
-                               "user.snapfs.json"}) {
+  for (const char* expected :
+       {"user.snapfs.id", "user.snapfs.name", "user.snapfs.state", "user.snapfs.created",
+        "user.snapfs.size", "user.snapfs.tags", "user.snapfs.json"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
   }
   EXPECT_EQ(Xattr("/cloud/zone-1/data/.snapshots/daily", "user.snapfs.created"),
