@@ -11,6 +11,10 @@ packages=(
   libgtest-dev libgmock-dev
   attr psmisc
 )
+# The Scaleway JavaScript SDK check needs node and npm; a node already on PATH may come from
+# outside dpkg, so look for the commands, not the packages.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
