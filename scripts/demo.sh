@@ -40,7 +40,7 @@ echo "== snapfs-emulator (demo data) at $url"
 
 umask 077
 cat >"$work/snapfs.conf" <<CONF
-# Demo remotes, all served by snapfs-emulator.
+# Demo remotes, all served by snapfs-emulator with its demo credentials.
 [scw]
 type = scaleway-instance
 zones = fr-par-1,nl-ams-1
@@ -52,6 +52,27 @@ type = scaleway-block
 zones = fr-par-1,nl-ams-1
 api_url = $url
 secret_key = 00000000-0000-4000-8000-000000000001
+
+[ovh-nas]
+type = ovh-nasha
+endpoint = $url/1.0
+application_key = demo-ak
+application_secret = demo-as
+consumer_key = demo-ck
+
+[ovh-efs]
+type = ovh-netapp
+endpoint = $url/1.0
+application_key = demo-ak
+application_secret = demo-as
+consumer_key = demo-ck
+
+[naver]
+type = naver-nas
+platform = vpc
+api_url = $url
+access_key = demo-access-key
+secret_key = demo-secret-key
 CONF
 
 "$bin/snapfs" -f --config "$work/snapfs.conf" "$mnt" 2>"$work/snapfs.log" &
@@ -74,20 +95,27 @@ echo "Snapshots of one volume: mtime is the creation time, size the provider's"
 step "ls -la '$snapdir'"
 echo
 echo "mkdir creates a snapshot; it shows at once, in state 'creating'"
-step "mkdir '$snapdir/before-upgrade'"
-step "getfattr -d -m 'user.snapfs' '$snapdir/before-upgrade' | grep -v user.snapfs.json"
+step "mkdir '$snapdir/release-42'"
+step "getfattr -d -m 'user.snapfs' '$snapdir/release-42' | grep -v user.snapfs.json"
 echo
 echo "Metadata and tags are extended attributes"
-step "setfattr -n user.snapfs.tags -v demo,kept '$snapdir/before-upgrade'"
-step "getfattr -n user.snapfs.tags '$snapdir/before-upgrade'"
+step "setfattr -n user.snapfs.tags -v demo,kept '$snapdir/release-42'"
+step "getfattr -n user.snapfs.tags '$snapdir/release-42'"
 echo
 echo "mv renames, rmdir deletes"
-step "mv '$snapdir/before-upgrade' '$snapdir/after-upgrade'"
-step "sleep 1.5; rmdir '$snapdir/after-upgrade'"
+step "mv '$snapdir/release-42' '$snapdir/release-42-kept'"
+step "sleep 1.5; rmdir '$snapdir/release-42-kept'"
 step "ls '$snapdir'"
 echo
 echo "Counters of the API requests made so far"
 step "getfattr --only-values -n user.snapfs.stats ."
+echo
+nas=ovh-nas/$(ls "$mnt/ovh-nas" | head -n 1)/$(ls "$mnt/ovh-nas/$(ls "$mnt/ovh-nas" | head -n 1)" | head -n 1)/.snapshots
+echo "An OVHcloud HA-NAS partition: the automatic snapshot schedule is an attribute"
+step "getfattr -n user.snapfs.schedule '$nas'"
+navervol=naver/KR/$(ls "$mnt/naver/KR" | head -n 1)/.snapshots
+echo "NAVER Cloud names snapshots itself: mkdir leaves your name as a link to the real one"
+step "mkdir '$navervol/my-snapshot' && ls -l '$navervol/my-snapshot'"
 echo
 
 if [ -t 0 ]; then
