@@ -11,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include "providers/common/log.h"
 #include "providers/common/strings.h"
 
 namespace snapfs {
@@ -395,7 +396,16 @@ Result<HttpResponse> HttpClient::send(HttpRequest request, const OpContext& ctx,
     }
     HttpRequest signed_request = request;
     if (sign) sign(signed_request);
+    const Clock::time_point attempt_started = Clock::now();
     Attempt a = impl_->attempt(signed_request, ctx, started);
+    if (log_enabled(LogLevel::Debug)) {
+      // Method, origin and path only: queries and headers may carry credentials.
+      long long ms =
+          std::chrono::duration_cast<milliseconds>(Clock::now() - attempt_started).count();
+      log_debug(request.method + " " + safe_url(request.url).text() + " -> " +
+                (a.response ? std::to_string(a.response->status) : a.error.message) + " (" +
+                std::to_string(ms) + " ms, attempt " + std::to_string(n) + ")");
+    }
 
     std::optional<milliseconds> wait;
     if (a.response) {

@@ -23,6 +23,11 @@ struct Variant {
   const char* format;
 };
 
+// Names the variant in test listings (instead of the struct's bytes).
+void PrintTo(const Variant& v, std::ostream* os) {
+  *os << v.platform << "/" << v.format;
+}
+
 std::set<std::string> lines(const std::string& text) {
   std::set<std::string> out;
   std::stringstream in(text);

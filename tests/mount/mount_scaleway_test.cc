@@ -416,6 +416,24 @@ TEST_F(ScalewayMountTest, BlockRemoteListsCreatesRenamesAndDeletes) {
   EXPECT_TRUE(StateIdsWhere("name", "block-snap-2").empty());
 }
 
+TEST_F(ScalewayMountTest, DebugLogsAndAttributesNeverShowTheSecret) {
+  std::string volume, volume_id;
+  PickVolume(&volume, &volume_id);
+  SnapfsMount mount(Config(), {"log_level=debug"});
+  ASSERT_TRUE(mount.ok());
+  std::string dir = "scw/fr-par-1/" + volume + "/.snapshots";
+  CommandResult session =
+      mount.sh("ls -lR . && mkdir " + shell_quote(dir + "/secret-check") +
+               " && setfattr -n user.snapfs.tags -v x " + shell_quote(dir + "/secret-check") +
+               " && getfattr -R -d -m - . && getfattr -n user.snapfs.stats .");
+  ASSERT_EQ(session.exit_code, 0) << session.err;
+  std::string log = mount.log();
+  EXPECT_NE(log.find("GET http://127.0.0.1"), std::string::npos) << "debug logging is on: " << log;
+  EXPECT_EQ(log.find(kToken), std::string::npos) << log;
+  EXPECT_EQ(session.out.find(kToken), std::string::npos) << "no attribute holds the secret";
+  EXPECT_EQ(session.err.find(kToken), std::string::npos);
+}
+
 TEST_F(ScalewayMountTest, UnmountIsClean) {
   SnapfsMount mount(Config());
   ASSERT_TRUE(mount.ok());

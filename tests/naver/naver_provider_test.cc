@@ -31,6 +31,11 @@ struct Variant {
   const char* format;
 };
 
+// Names the variant in test listings (instead of the struct's bytes).
+void PrintTo(const Variant& v, std::ostream* os) {
+  *os << v.platform << "/" << v.format;
+}
+
 std::string variant_name(const ::testing::TestParamInfo<Variant>& info) {
   return std::string(info.param.platform) + "_" + info.param.format;
 }
