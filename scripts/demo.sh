@@ -89,7 +89,7 @@ snapdir=scw/fr-par-1/$(ls "$mnt/scw/fr-par-1" | head -n 1)/.snapshots
 
 echo
 echo "The tree: remote / service (zone) / volume / .snapshots / snapshot"
-step "find . -maxdepth 4 | sort"
+step "find . -maxdepth 5 | sort"
 echo
 echo "Snapshots of one volume: mtime is the creation time, size the provider's"
 step "ls -la '$snapdir'"
