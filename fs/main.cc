@@ -2,10 +2,11 @@
 //
 //   snapfs [-o OPTIONS] [--config FILE] MOUNTPOINT
 //   snapfs CONFIG MOUNTPOINT -o OPTIONS        (as mount.fuse3 and /etc/fstab call it)
+//   snapfs --check-config [--config FILE]      (tries each remote's credentials)
+//   snapfs status MOUNTPOINT                   (a running mount's counters)
 #include <fuse_lowlevel.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
@@ -13,9 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "fs/check_config.h"
 #include "fs/config.h"
 #include "fs/fuse_adapter.h"
 #include "fs/namespace.h"
+#include "fs/status.h"
 #include "providers/common/log.h"
 #include "providers/common/strings.h"
 
@@ -34,10 +37,11 @@ struct CliOptions {
   int read_only = 0;
   int show_help = 0;
   int show_version = 0;
+  int check_config = 0;
   std::vector<std::string> positional;
 };
 
-enum { kKeyHelp, kKeyVersion, kKeyReadOnly };
+enum { kKeyHelp, kKeyVersion, kKeyReadOnly, kKeyCheckConfig };
 
 #define SNAPFS_OPT(templ, field) \
   { templ, offsetof(CliOptions, field), 1 }
@@ -57,17 +61,38 @@ const fuse_opt kOptions[] = {
     FUSE_OPT_KEY("--help", kKeyHelp),
     FUSE_OPT_KEY("-V", kKeyVersion),
     FUSE_OPT_KEY("--version", kKeyVersion),
+    FUSE_OPT_KEY("--check-config", kKeyCheckConfig),
     FUSE_OPT_END,
 };
 #undef SNAPFS_OPT
+
+// fstab options that mean something to mount(8) or to other programs but nothing to snapfs.
+// mount.fuse3 already drops _netdev, nofail, auto, noauto, user, users and nouser, yet passes
+// "defaults", "comment=" and the rest; libfuse itself takes rw, ro, dev, suid, exec, atime,
+// noatime, sync, async and dirsync, but refuses the other atime flavours, which mean nothing for
+// directories whose contents never change. These are dropped here; any other unknown option
+// still fails the mount with libfuse's "unknown option" message on standard error, before the
+// daemon detaches, so mount(8) reports it.
+bool is_ignored_mount_option(const std::string& option) {
+  static const char* const kIgnored[] = {
+      "defaults", "auto",       "noauto",      "user",          "users",    "nouser",
+      "owner",    "group",      "_netdev",     "nofail",        "diratime", "nodiratime",
+      "relatime", "norelatime", "strictatime", "nostrictatime", "lazytime", "nolazytime"};
+  for (const char* name : kIgnored) {
+    if (option == name) return true;
+  }
+  return option.rfind("x-", 0) == 0 || option.rfind("comment=", 0) == 0;
+}
 
 int option_proc(void* data, const char* arg, int key, fuse_args*) {
   auto* opts = static_cast<CliOptions*>(data);
   switch (key) {
     case kKeyHelp: opts->show_help = 1; return 0;
     case kKeyVersion: opts->show_version = 1; return 0;
+    case kKeyCheckConfig: opts->check_config = 1; return 0;
     case kKeyReadOnly: opts->read_only = 1; return 1;  // also a kernel mount option: keep it
     case FUSE_OPT_KEY_NONOPT: opts->positional.emplace_back(arg); return 0;
+    case FUSE_OPT_KEY_OPT: return is_ignored_mount_option(arg) ? 0 : 1;
     default: return 1;
   }
 }
@@ -75,7 +100,9 @@ int option_proc(void* data, const char* arg, int key, fuse_args*) {
 void print_help(const char* prog) {
   std::printf(
       "usage: %s [options] MOUNTPOINT\n"
-      "       %s CONFIG MOUNTPOINT [-o options]\n\n"
+      "       %s CONFIG MOUNTPOINT [-o options]       (mount.fuse3, /etc/fstab)\n"
+      "       %s --check-config [--config FILE] [-o remotes=...]\n"
+      "       %s status MOUNTPOINT\n\n"
       "Shows cloud NAS and volume snapshots as directories:\n"
       "  MOUNTPOINT/<remote>/<service>/<volume>/.snapshots/<snapshot>/\n\n"
       "snapfs options:\n"
@@ -89,9 +116,13 @@ void print_help(const char* prog) {
       "    -o uid=N, -o gid=N             owner of every entry (default: the mounting user)\n"
       "    -o umask=OCTAL                 permission bits to clear (default 0)\n"
       "    -o log_level=LEVEL             error, warning, info (default) or debug\n"
+      "    --check-config                 try each remote's credentials with one request, print\n"
+      "                                   a table and exit (0: all remotes work)\n"
       "    -V, --version                  print the version\n\n"
+      "commands:\n"
+      "    status MOUNTPOINT              a running mount's request and cache counters\n\n"
       "FUSE options:\n",
-      prog, prog);
+      prog, prog, prog, prog);
   fuse_cmdline_help();
   fuse_lowlevel_help();
 }
@@ -114,6 +145,14 @@ bool parse_unsigned(const char* text, int base, unsigned long* out) {
 }
 
 int run(int argc, char* argv[]) {
+  // A configuration file named "status" is still mountable as ./status.
+  if (argc >= 2 && std::strcmp(argv[1], "status") == 0) {
+    if (argc != 3) {
+      std::fprintf(stderr, "usage: snapfs status MOUNTPOINT\n");
+      return 2;
+    }
+    return run_status(argv[2], stdout, stderr);
+  }
   fuse_args args = FUSE_ARGS_INIT(argc, argv);
   CliOptions cli;
   if (fuse_opt_parse(&args, &cli, kOptions, option_proc) != 0) return 2;
@@ -127,6 +166,16 @@ int run(int argc, char* argv[]) {
   }
   // mount.fuse3 passes the fstab "device" (our configuration file) before the mount point.
   std::string config_path = cli.config ? cli.config : "";
+  std::vector<std::string> wanted =
+      cli.remotes ? split_list(cli.remotes) : std::vector<std::string>{};
+  if (cli.check_config) {
+    if (cli.positional.size() > 1) {
+      std::fprintf(stderr, "snapfs: --check-config takes at most one configuration file\n");
+      return 2;
+    }
+    if (config_path.empty() && !cli.positional.empty()) config_path = cli.positional[0];
+    return run_check_config(config_path, wanted, default_provider_env(), stdout, stderr);
+  }
   if (cli.positional.size() == 2) {
     if (config_path.empty()) config_path = cli.positional[0];
     cli.positional.erase(cli.positional.begin());
@@ -180,24 +229,19 @@ int run(int argc, char* argv[]) {
   }
 
   ProviderEnv env = default_provider_env();
-  if (config_path.empty()) config_path = default_config_path(env);
-  if (config_path.empty()) {
-    std::fprintf(stderr,
-                 "snapfs: no configuration file: give --config FILE or create "
-                 "~/.config/snapfs/snapfs.conf or /etc/snapfs.conf (see snapfs.conf(5))\n");
-    return 2;
-  }
-  auto config = load_config_file(config_path);
+  auto config = load_mount_config(config_path, env);
   if (!config.ok()) {
     std::fprintf(stderr, "snapfs: %s\n", config.error().message.c_str());
     return 2;
   }
-  std::vector<std::string> wanted =
-      cli.remotes ? split_list(cli.remotes) : std::vector<std::string>{};
+  config_path = config->path;
+  auto selected = select_remotes(config.value(), wanted);
+  if (!selected.ok()) {
+    std::fprintf(stderr, "snapfs: %s\n", selected.error().message.c_str());
+    return 2;
+  }
   std::vector<Remote> remotes;
-  for (const RemoteConfig& rc : config->remotes) {
-    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), rc.name) == wanted.end())
-      continue;
+  for (const RemoteConfig& rc : selected.value()) {
     auto provider = make_provider(rc, env);
     if (!provider.ok()) {
       std::fprintf(stderr, "snapfs: remote [%s]: %s\n", rc.name.c_str(),
@@ -205,13 +249,6 @@ int run(int argc, char* argv[]) {
       return 2;
     }
     remotes.push_back(Remote{rc, std::move(provider.value())});
-  }
-  for (const auto& name : wanted) {
-    if (std::none_of(remotes.begin(), remotes.end(),
-                     [&](const Remote& r) { return r.config.name == name; })) {
-      std::fprintf(stderr, "snapfs: remotes=: no [%s] in %s\n", name.c_str(), config_path.c_str());
-      return 2;
-    }
   }
 
   // The kernel enforces the modes we report (0755 .snapshots, 0555 elsewhere), also with

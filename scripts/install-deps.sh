@@ -10,6 +10,7 @@ packages=(
   rapidjson-dev libtinyxml2-dev libyaml-cpp-dev libinih-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev
   attr psmisc
+  man-db groff-base
 )
 # The Scaleway JavaScript SDK check needs node and npm; a node already on PATH may come from
 # outside dpkg, so look for the commands, not the packages.
