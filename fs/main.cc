@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdio>
+#include <exception>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -293,5 +294,10 @@ int run(int argc, char* argv[]) {
 }  // namespace snapfs
 
 int main(int argc, char* argv[]) {
-  return snapfs::run(argc, argv);
+  try {
+    return snapfs::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "snapfs: %s\n", e.what());
+  }
+  return 1;
 }

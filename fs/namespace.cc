@@ -128,7 +128,7 @@ bool parse_duration_seconds(const std::string& text, std::int64_t* seconds) {
   } else if (unit == "d") {
     factor = 86400;
   } else if (unit == "w") {
-    factor = 7 * 86400;
+    factor = 7LL * 86400;
   } else {
     return false;
   }
@@ -418,10 +418,10 @@ Namespace::ListingPtr Namespace::build_snapshot_listing(
       auto& created = pending->second.created;
       // Only a provider listing can settle a pending change; a local rebuild keeps it.
       for (auto it = created.begin(); it != created.end();) {
-        if (listed.count(it->first) && from_provider) {
-          it = created.erase(it);  // the provider shows it now
-        } else if (it->second.until < now) {
-          it = created.erase(it);  // it never came
+        bool settled = listed.count(it->first) && from_provider;  // the provider shows it now
+        bool lapsed = it->second.until < now;                     // or it never came
+        if (settled || lapsed) {
+          it = created.erase(it);
         } else {
           if (!listed.count(it->first)) snapshots.push_back(it->second.snapshot);
           ++it;
