@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <string>
 #include <unordered_map>
 
 namespace snapfs {
@@ -73,6 +74,10 @@ std::vector<std::string> display_names(const std::vector<NamedObject>& siblings)
       std::string suffixed = base + "~" + escape_name(siblings[i].id.substr(0, 8));
       // Ids sharing their first 8 characters: the whole id keeps the names apart.
       if (seen.count(suffixed)) suffixed = base + "~" + escape_name(siblings[i].id);
+      // A short id can equal another's 8-character prefix: count up until the name is free.
+      for (int n = 2; seen.count(suffixed); ++n) {
+        suffixed = base + "~" + escape_name(siblings[i].id) + "~" + std::to_string(n);
+      }
       seen[suffixed]++;
       names[i] = suffixed;
     }
