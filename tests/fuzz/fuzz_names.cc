@@ -1,0 +1,52 @@
+// Provider names to file names: escape/unescape must round-trip, and the display names of a set
+// of siblings must be distinct file names.
+#include <fuzzer/FuzzedDataProvider.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fs/names.h"
+
+namespace {
+
+void check_round_trip(const std::string& name) {
+  const std::string escaped = snapfs::escape_name(name);
+  if (escaped.find('/') != std::string::npos) __builtin_trap();
+  if (escaped.find('\0') != std::string::npos) __builtin_trap();
+  // NUL is shown as %00 and, by design, never decoded back.
+  if (name.find('\0') == std::string::npos && snapfs::unescape_name(escaped) != name) {
+    __builtin_trap();
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  FuzzedDataProvider input(data, size);
+  std::vector<snapfs::NamedObject> siblings;
+  while (input.remaining_bytes() > 0 && siblings.size() < 16) {
+    snapfs::NamedObject object;
+    object.id = input.ConsumeRandomLengthString(24);
+    object.name = input.ConsumeRandomLengthString(24);
+    object.created_us = input.ConsumeIntegralInRange<std::int64_t>(0, 4);
+    check_round_trip(object.name);
+    (void)snapfs::unescape_name(object.name);
+    // Providers give every object a distinct id; a set without that promise is not a listing.
+    bool duplicate_id = false;
+    for (const auto& other : siblings) duplicate_id |= other.id == object.id;
+    if (!object.id.empty() && !duplicate_id) siblings.push_back(std::move(object));
+  }
+
+  const std::vector<std::string> names = snapfs::display_names(siblings);
+  if (names.size() != siblings.size()) __builtin_trap();
+  std::set<std::string> distinct;
+  for (const std::string& name : names) {
+    if (name.empty() || name == "." || name == "..") __builtin_trap();
+    if (name.find('/') != std::string::npos) __builtin_trap();
+    if (!distinct.insert(name).second) __builtin_trap();
+  }
+  return 0;
+}
