@@ -102,6 +102,12 @@ struct DirHandle {
   std::vector<DirEntryReply> entries;
 };
 
+void op_init(void*, fuse_conn_info* conn) {
+  // `ls -l` asks every entry for its POSIX ACLs. With this capability the kernel caches the
+  // answer (none: ENODATA) per inode instead of asking the daemon on every listing.
+  if (conn->capable & FUSE_CAP_POSIX_ACL) conn->want |= FUSE_CAP_POSIX_ACL;
+}
+
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   OpContext ctx = request_context(req);
   EntryReply entry;
@@ -192,11 +198,16 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto handle = std::make_unique<DirHandle>();
   handle->ino = ino;
   // The listing is taken once per open so that offsets stay stable while `ls` reads it.
-  int rc = config_of(req)->ns->readdir(ino, ctx, &handle->entries);
+  bool unchanged = false;
+  int rc = config_of(req)->ns->readdir(ino, ctx, &handle->entries, &unchanged);
   if (rc != 0) {
     fuse_reply_err(req, rc);
     return;
   }
+  // The kernel may cache what it reads and, while the listing is the one it read last time,
+  // answer the next `ls` from that copy; changes found later are sent as inode invalidations.
+  fi->cache_readdir = 1;
+  fi->keep_cache = unchanged ? 1 : 0;
   fi->fh = reinterpret_cast<uint64_t>(handle.release());
   if (fuse_reply_open(req, fi) == -ENOENT) {
     delete reinterpret_cast<DirHandle*>(fi->fh);  // the request was interrupted
@@ -317,6 +328,7 @@ void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
 
 fuse_lowlevel_ops make_lowlevel_ops() {
   fuse_lowlevel_ops ops{};
+  ops.init = op_init;
   ops.lookup = op_lookup;
   ops.forget = op_forget;
   ops.forget_multi = op_forget_multi;

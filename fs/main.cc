@@ -9,9 +9,9 @@
 
 #include <cstddef>
 #include <cstdio>
-#include <exception>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -35,6 +35,8 @@ struct CliOptions {
   char* uid = nullptr;
   char* gid = nullptr;
   char* umask = nullptr;
+  char* prefetch = nullptr;
+  char* max_rps = nullptr;
   int read_only = 0;
   int show_help = 0;
   int show_version = 0;
@@ -57,6 +59,8 @@ const fuse_opt kOptions[] = {
     SNAPFS_OPT("uid=%s", uid),
     SNAPFS_OPT("gid=%s", gid),
     SNAPFS_OPT("umask=%s", umask),
+    SNAPFS_OPT("prefetch=%s", prefetch),
+    SNAPFS_OPT("max_rps=%s", max_rps),
     FUSE_OPT_KEY("ro", kKeyReadOnly),
     FUSE_OPT_KEY("-h", kKeyHelp),
     FUSE_OPT_KEY("--help", kKeyHelp),
@@ -113,6 +117,11 @@ void print_help(const char* prog) {
       "                                   fail with EROFS\n"
       "    -o cache_ttl=SECONDS           how long listings are cached (default 30)\n"
       "    -o timeout=SECONDS             deadline of each operation (default 20)\n"
+      "    -o prefetch=WORKERS            background listing workers: children of listed\n"
+      "                                   directories, refreshes past cache_ttl (default 8,\n"
+      "                                   0 = off)\n"
+      "    -o max_rps=RATE                at most RATE API requests per second per remote\n"
+      "                                   (default: no limit but the API's own 429 answers)\n"
       "    -o remotes=NAME[,NAME...]      mount only these remotes\n"
       "    -o uid=N, -o gid=N             owner of every entry (default: the mounting user)\n"
       "    -o umask=OCTAL                 permission bits to clear (default 0)\n"
@@ -135,6 +144,11 @@ bool parse_seconds(const char* text, std::chrono::milliseconds* out) {
   if (end == text || *end != '\0' || value < 0 || value > 86400 * 365) return false;
   *out = std::chrono::milliseconds(static_cast<long long>(value * 1000));
   return true;
+}
+
+bool valid_max_rps(const char* text) {
+  double rate = 0;
+  return parse_rate(text, &rate) && rate > 0;
 }
 
 bool parse_unsigned(const char* text, int base, unsigned long* out) {
@@ -229,6 +243,17 @@ int run(int argc, char* argv[]) {
     return 2;
   }
 
+  if (cli.prefetch) {
+    if (!parse_unsigned(cli.prefetch, 10, &number) || number > 64) {
+      return std::fprintf(stderr, "snapfs: prefetch must be a number of workers, 0 to 64\n"), 2;
+    }
+    fs_options.prefetch = number;
+  }
+  if (cli.max_rps && !valid_max_rps(cli.max_rps)) {
+    std::fprintf(stderr, "snapfs: max_rps must be a positive number of requests per second\n");
+    return 2;
+  }
+
   ProviderEnv env = default_provider_env();
   auto config = load_mount_config(config_path, env);
   if (!config.ok()) {
@@ -242,7 +267,9 @@ int run(int argc, char* argv[]) {
     return 2;
   }
   std::vector<Remote> remotes;
-  for (const RemoteConfig& rc : selected.value()) {
+  for (RemoteConfig& rc : selected.value()) {
+    // The mount option is every remote's default; a remote's own max_rps key wins.
+    if (cli.max_rps && rc.keys.count("max_rps") == 0) rc.keys["max_rps"] = cli.max_rps;
     auto provider = make_provider(rc, env);
     if (!provider.ok()) {
       std::fprintf(stderr, "snapfs: remote [%s]: %s\n", rc.name.c_str(),

@@ -27,18 +27,31 @@ struct Namespace::Child {
 };
 
 struct Namespace::DirListing {
+  // Listings that never change (the root, a volume, a snapshot) all carry this serial.
+  static constexpr std::uint64_t kStaticSerial = 1;
+
+  DirListing() = default;
+  DirListing(const DirListing&) = delete;  // by_name points into children
+  DirListing& operator=(const DirListing&) = delete;
+
   std::vector<Child> children;
-  std::unordered_map<std::string, std::size_t> by_name;
+  std::unordered_map<std::string_view, std::size_t> by_name;
+  // Tells listings apart, so the kernel may keep its copy of a directory while it is unchanged.
+  std::uint64_t serial = 0;
 
   void index() {
+    static std::atomic<std::uint64_t> next_serial{kStaticSerial + 1};
+    serial = next_serial++;
     by_name.clear();
     for (std::size_t i = 0; i < children.size(); ++i) by_name.emplace(children[i].name, i);
   }
-  const Child* find(const std::string& name) const {
+  const Child* find(std::string_view name) const {
     auto it = by_name.find(name);
     return it == by_name.end() ? nullptr : &children[it->second];
   }
-  const Child* find_key(const std::string& key) const {
+  // `name_hint`, the name the child had when last seen, makes the usual case one hash lookup.
+  const Child* find_key(const std::string& key, std::string_view name_hint = {}) const {
+    if (const Child* c = find(name_hint); c != nullptr && c->key == key) return c;
     for (const Child& c : children) {
       if (c.key == key) return &c;
     }
@@ -58,6 +71,7 @@ struct Namespace::Node {
   std::shared_ptr<const SnapshotInfo> snapshot;
   std::string alias_target;
   std::uint64_t nlookup = 0;
+  std::uint64_t served_serial = 0;  // the listing last handed to the kernel (directories)
 };
 
 // Mutations made through this mount that a provider's listing may not show yet.
@@ -151,9 +165,18 @@ Namespace::Namespace(std::vector<Remote> remotes, FsOptions options, KernelNotif
   root->kind = NodeKind::Root;
   root->nlookup = 1;  // the kernel holds the root for the life of the mount
   nodes_.emplace(kRootIno, std::move(root));
+  pool_ = std::make_unique<PrefetchPool>(options_.prefetch);
 }
 
-Namespace::~Namespace() = default;
+Namespace::~Namespace() {
+  shutting_down_->store(true);
+  // Running jobs still use this object (and pool_ itself), so they finish before anything goes.
+  pool_->shutdown();
+}
+
+void Namespace::wait_background_idle() {
+  pool_->wait_idle();
+}
 
 Namespace::Node* Namespace::find_node(std::uint64_t ino) const {
   auto it = nodes_.find(ino);
@@ -269,7 +292,8 @@ double Namespace::entry_timeout() const {
 // ---------------------------------------------------------------------------------------------
 // Listings
 
-Result<Namespace::ListingPtr> Namespace::listing(std::uint64_t dir_ino, const OpContext& ctx) {
+Result<Namespace::ListingPtr> Namespace::listing(std::uint64_t dir_ino, const OpContext& ctx,
+                                                 ListingMode mode) {
   Node dir_copy;
   ObjectRef ref;
   std::string key;
@@ -297,6 +321,7 @@ Result<Namespace::ListingPtr> Namespace::listing(std::uint64_t dir_ino, const Op
         listing->children.push_back(std::move(c));
       }
       listing->index();
+      listing->serial = DirListing::kStaticSerial;
       return ListingPtr(listing);
     }
     case NodeKind::Volume: {
@@ -307,14 +332,25 @@ Result<Namespace::ListingPtr> Namespace::listing(std::uint64_t dir_ino, const Op
       c.kind = NodeKind::SnapshotsDir;
       listing->children.push_back(std::move(c));
       listing->index();
+      listing->serial = DirListing::kStaticSerial;
       return ListingPtr(listing);
     }
-    case NodeKind::Snapshot: return ListingPtr(std::make_shared<DirListing>());
+    case NodeKind::Snapshot: {
+      auto empty = std::make_shared<DirListing>();
+      empty->serial = DirListing::kStaticSerial;
+      return ListingPtr(empty);
+    }
     default: break;
   }
   ListingPtr before = listings_.peek(key);
-  auto result = listings_.get(key, options_.cache_ttl, ctx,
-                              [&]() { return fetch_listing(dir_copy, ref, key, ctx); });
+  auto fetch = [&]() { return fetch_listing(dir_copy, ref, key, ctx); };
+  // Past its TTL a listing stays usable for one more TTL while a worker refreshes it, so `ls`
+  // never waits on a round trip for a directory it has seen recently.
+  auto result =
+      mode == ListingMode::Background
+          ? listings_.get(key, options_.cache_ttl, ctx, fetch)
+          : listings_.get_or_revalidate(key, options_.cache_ttl, options_.cache_ttl, ctx, fetch,
+                                        [&] { return schedule_listing(dir_ino, key, -1); });
   if (result.ok() && before && result.value() != before) {
     publish_changes(dir_ino, before.get(), *result.value());
   }
@@ -442,7 +478,10 @@ Namespace::ListingPtr Namespace::build_snapshot_listing(
       }
     }
     std::int64_t now_us = now_unix_us();
-    for (const auto& s : snapshots) first_seen_us_.emplace(s->id, now_us);
+    // Only snapshots without a creation time need one (their mtime is when first listed).
+    for (const auto& s : snapshots) {
+      if (s->created_us == 0) first_seen_us_.emplace(s->id, now_us);
+    }
     auto a = aliases_.find(key);
     if (a != aliases_.end()) aliases = a->second;
   }
@@ -494,6 +533,49 @@ void Namespace::publish_changes(std::uint64_t dir_ino, const DirListing* before,
   if (!changed.empty()) notifier_->inval_inode(dir_ino);
 }
 
+bool Namespace::schedule_listing(std::uint64_t dir_ino, const std::string& key, int depth) {
+  if (shutting_down_->load()) return false;
+  return pool_->schedule(std::to_string(depth) + "|" + key,
+                         [this, dir_ino, depth] { background_listing(dir_ino, depth); });
+}
+
+void Namespace::background_listing(std::uint64_t dir_ino, int depth) {
+  OpContext ctx(options_.timeout, shutting_down_);
+  auto list = listing(dir_ino, ctx, ListingMode::Background);
+  if (list.ok() && depth >= 0) prefetch_children(dir_ino, *list.value(), depth - 1);
+}
+
+void Namespace::prefetch_children(std::uint64_t dir_ino, const DirListing& dir_listing, int depth) {
+  if (depth < 0 || pool_->workers() == 0) return;
+  std::vector<std::pair<std::uint64_t, std::string>> targets;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Node* dir = find_node(dir_ino);
+    if (dir == nullptr) return;
+    for (const Child& child : dir_listing.children) {
+      Node* node = nullptr;
+      if (child.kind == NodeKind::Remote || child.kind == NodeKind::Service ||
+          child.kind == NodeKind::SnapshotsDir) {
+        node = child_node(*dir, child);
+      } else if (child.kind == NodeKind::Volume) {
+        // A volume only holds `.snapshots`; the listing worth having is that one's.
+        Node* volume = child_node(*dir, child);
+        Child snapshots;
+        snapshots.name = kSnapshotsDirName;
+        snapshots.key = kSnapshotsDirName;
+        snapshots.kind = NodeKind::SnapshotsDir;
+        node = child_node(*volume, snapshots);
+      }
+      if (node != nullptr) targets.emplace_back(node->ino, cache_key(*node));
+    }
+  }
+  for (const auto& [ino, key] : targets) {
+    // A fresh listing needs no request, but its own children may still be worth listing.
+    if (depth == 0 && listings_.fresh(key, options_.cache_ttl)) continue;
+    schedule_listing(ino, key, depth);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Attributes
 
@@ -539,6 +621,7 @@ void Namespace::fill_attr(const Node& node, struct stat* st) const {
 int Namespace::refresh_node(std::uint64_t ino, const OpContext& ctx) {
   std::uint64_t parent = 0;
   std::string key;
+  std::string name;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Node* node = find_node(ino);
@@ -546,12 +629,13 @@ int Namespace::refresh_node(std::uint64_t ino, const OpContext& ctx) {
     if (node->kind == NodeKind::Root) return 0;
     parent = node->parent;
     key = node->key;
+    name = node->name;
   }
   // The parent's listing is the source of truth for the node's metadata; within cache_ttl this
   // costs nothing, after it the listing is fetched again (or served stale when that fails).
   auto list = listing(parent, ctx);
   if (!list.ok()) return 0;  // keep showing what we know
-  const Child* child = list.value()->find_key(key);
+  const Child* child = list.value()->find_key(key, name);
   std::lock_guard<std::mutex> lock(mu_);
   Node* dir = find_node(parent);
   if (dir == nullptr) return 0;
@@ -606,12 +690,18 @@ int Namespace::lookup(std::uint64_t parent, const std::string& name, const OpCon
   return entry_for(parent, name, *list.value(), out);
 }
 
-int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirEntryReply>* out) {
+int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirEntryReply>* out,
+                       bool* unchanged) {
   auto list = listing(ino, ctx);
   if (!list.ok()) return errno_for(list.error());
+  // Whoever lists a directory is likely to enter its children next (ls -R, find, file
+  // managers): list them, and theirs, in the background.
+  prefetch_children(ino, *list.value(), 1);
   std::lock_guard<std::mutex> lock(mu_);
   Node* dir = find_node(ino);
   if (dir == nullptr) return ENOENT;
+  if (unchanged != nullptr) *unchanged = dir->served_serial == list.value()->serial;
+  dir->served_serial = list.value()->serial;
   out->clear();
   out->reserve(list.value()->children.size());
   for (const Child& child : list.value()->children) {
@@ -1127,10 +1217,12 @@ int Namespace::apply_update(std::uint64_t ino, const AttrUpdate& update) {
     }
     listings_.replace(key, build_snapshot_listing(key, std::move(snapshots), false));
   } else if (update.volume) {
-    auto copy = std::make_shared<DirListing>(*current);
+    auto copy = std::make_shared<DirListing>();
+    copy->children = current->children;
     for (Child& c : copy->children) {
       if (c.key == update.volume->id) c.volume = std::make_shared<const VolumeInfo>(*update.volume);
     }
+    copy->index();
     listings_.replace(key, copy);
   }
   (void)dir_ino;
@@ -1232,6 +1324,10 @@ std::string Namespace::stats_json() const {
          ", \"fetches\": " + std::to_string(counters_.fetches.load()) +
          ", \"shared\": " + std::to_string(counters_.shared.load()) +
          ", \"stale\": " + std::to_string(counters_.stale.load()) +
+         ", \"revalidations\": " + std::to_string(counters_.revalidations.load()) +
+         "}, \"prefetch\": {\"workers\": " + std::to_string(pool_->workers()) +
+         ", \"completed\": " + std::to_string(pool_->completed()) +
+         ", \"dropped\": " + std::to_string(pool_->dropped()) +
          "}, \"inodes\": " + std::to_string(inodes) + "}";
   return out;
 }

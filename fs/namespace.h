@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -15,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fs/prefetch_pool.h"
 #include "fs/ttl_cache.h"
 #include "providers/provider.h"
 
@@ -30,6 +32,9 @@ struct FsOptions {
   // How long an entry created or deleted through this mount overrides provider listings that
   // do not show the change yet (APIs that apply mutations asynchronously).
   std::chrono::seconds pending_ttl{600};
+  // Background listing workers (children of listed directories, refreshes of listings past their
+  // TTL); 0 turns both off.
+  std::size_t prefetch = 8;
 };
 
 // Cache invalidations for the kernel. Implementations must not call back into the filesystem
@@ -73,8 +78,10 @@ class Namespace {
   int lookup(std::uint64_t parent, const std::string& name, const OpContext& ctx, EntryReply* out);
   int getattr(std::uint64_t ino, const OpContext& ctx, struct stat* out);
   int readlink(std::uint64_t ino, std::string* target);
-  // Children of a directory (without "." and ".."), each with its inode allocated.
-  int readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirEntryReply>* out);
+  // Children of a directory (without "." and ".."), each with its inode allocated. `*unchanged`
+  // tells whether they are the same as in the previous readdir of this directory.
+  int readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirEntryReply>* out,
+              bool* unchanged = nullptr);
   int mkdir(std::uint64_t parent, const std::string& name, const OpContext& ctx, EntryReply* out);
   int rmdir(std::uint64_t parent, const std::string& name, const OpContext& ctx);
   int rename(std::uint64_t parent, const std::string& name, std::uint64_t new_parent,
@@ -97,6 +104,8 @@ class Namespace {
   // The value of user.snapfs.stats: JSON counters.
   std::string stats_json() const;
   std::size_t node_count() const;
+  // Waits until no background listing is queued or running.
+  void wait_background_idle();
 
  private:
   struct Child;
@@ -117,7 +126,16 @@ class Namespace {
   void invalidate_listing(const Node& dir, const ObjectRef& ref);
   static std::string service_snapshots_key(std::size_t remote, const std::string& service_id);
 
-  Result<ListingPtr> listing(std::uint64_t dir_ino, const OpContext& ctx);
+  // Interactive listings may be served past their TTL while refreshed in the background;
+  // background ones (prefetch, refresh) always fetch once the TTL has passed.
+  enum class ListingMode { Interactive, Background };
+  Result<ListingPtr> listing(std::uint64_t dir_ino, const OpContext& ctx,
+                             ListingMode mode = ListingMode::Interactive);
+  // Queues the listings of `dir`'s child directories; `depth` more levels follow each of them.
+  void prefetch_children(std::uint64_t dir_ino, const DirListing& dir_listing, int depth);
+  // Queues a background listing of `dir_ino`; false when the pool is off or full.
+  bool schedule_listing(std::uint64_t dir_ino, const std::string& key, int depth);
+  void background_listing(std::uint64_t dir_ino, int depth);
   Result<ListingPtr> fetch_listing(const Node& dir_copy, const ObjectRef& ref,
                                    const std::string& key, const OpContext& ctx);
   ListingPtr build_snapshot_listing(const std::string& key,
@@ -151,6 +169,10 @@ class Namespace {
   TtlCache<DirListing> listings_;
   TtlCache<ServiceSnapshots> service_snapshots_;
   TtlCache<AttrList> lazy_attrs_;
+  // Set at destruction: background listings still running give up at once.
+  std::shared_ptr<std::atomic<bool>> shutting_down_ = std::make_shared<std::atomic<bool>>(false);
+  // Last member: its workers stop before anything they use is destroyed.
+  std::unique_ptr<PrefetchPool> pool_;
 };
 
 // Parses a duration such as "7d", "12h", "30m", "90s" or "3600" (seconds); false when malformed.

@@ -1,7 +1,8 @@
 // A keyed cache of immutable values with a time to live and single-flight refresh: N concurrent
 // readers of one cold or expired key make one fetch, and each waits no longer than its own
 // deadline. When a fetch fails and an older value exists, the older value is served (stale), as
-// SEMANTICS.md section 5 asks.
+// SEMANTICS.md section 5 asks. A value past its TTL but within a further grace period is served
+// at once while one background refresh runs (stale-while-revalidate).
 #pragma once
 
 #include <atomic>
@@ -21,9 +22,10 @@ namespace snapfs {
 struct CacheCounters {
   std::atomic<std::uint64_t> hits{0};
   std::atomic<std::uint64_t> misses{0};
-  std::atomic<std::uint64_t> stale{0};    // stale values served after a failed refresh
-  std::atomic<std::uint64_t> fetches{0};  // fetches started
-  std::atomic<std::uint64_t> shared{0};   // readers that joined another reader's fetch
+  std::atomic<std::uint64_t> stale{0};          // stale values served after a failed refresh
+  std::atomic<std::uint64_t> fetches{0};        // fetches started
+  std::atomic<std::uint64_t> shared{0};         // readers that joined another reader's fetch
+  std::atomic<std::uint64_t> revalidations{0};  // values served past TTL while refreshed behind
 };
 
 template <class V>
@@ -65,6 +67,7 @@ class TtlCache {
       std::lock_guard<std::mutex> lock(mu_);
       Slot& slot = slots_[key];
       slot.flight.reset();
+      slot.revalidation_queued = false;
       if (result.ok()) {
         if (slot.generation == generation) {
           slot.value = result.value();
@@ -115,6 +118,44 @@ class TtlCache {
     return Error(ErrorKind::Timeout, "timed out waiting for a listing");
   }
 
+  // Like get(), but a value older than `ttl` and younger than `ttl + grace` (and not invalidated)
+  // is returned at once, and `revalidate` is called, once per expiry, to queue a background
+  // refresh (which should end in a get() of the same key). When it cannot queue one (returns
+  // false), this reader fetches synchronously instead.
+  Result<Ptr> get_or_revalidate(const std::string& key, std::chrono::milliseconds ttl,
+                                std::chrono::milliseconds grace, const OpContext& ctx,
+                                const Fetch& fetch, const std::function<bool()>& revalidate) {
+    Ptr value;
+    bool queue = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = slots_.find(key);
+      if (it != slots_.end() && it->second.value && !it->second.expired) {
+        Slot& slot = it->second;
+        auto age = Clock::now() - slot.fetched_at;
+        if (age < ttl) {
+          counters_->hits++;
+          return slot.value;
+        }
+        if (age < ttl + grace) {
+          value = slot.value;
+          queue = !slot.flight && !slot.revalidation_queued;
+          if (queue) slot.revalidation_queued = true;
+        }
+      }
+    }
+    if (!value) return get(key, ttl, ctx, fetch);
+    counters_->revalidations++;
+    if (queue && !revalidate()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        slots_[key].revalidation_queued = false;
+      }
+      return get(key, ttl, ctx, fetch);
+    }
+    return value;
+  }
+
   // The current value of any age, or null.
   Ptr peek(const std::string& key) const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -162,6 +203,7 @@ class TtlCache {
     bool expired = false;
     std::uint64_t generation = 0;
     std::shared_ptr<Flight> flight;
+    bool revalidation_queued = false;  // a background refresh is on its way
   };
 
   mutable std::mutex mu_;

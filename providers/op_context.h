@@ -15,6 +15,10 @@ class OpContext {
 
   explicit OpContext(std::chrono::milliseconds timeout)
       : deadline_(Clock::now() + timeout), cancelled_(std::make_shared<std::atomic<bool>>(false)) {}
+  // A context cancelled through a flag shared with others (e.g. every background job of a
+  // filesystem that is shutting down).
+  OpContext(std::chrono::milliseconds timeout, std::shared_ptr<std::atomic<bool>> cancelled)
+      : deadline_(Clock::now() + timeout), cancelled_(std::move(cancelled)) {}
 
   Clock::time_point deadline() const { return deadline_; }
   std::chrono::milliseconds remaining() const {

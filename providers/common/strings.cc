@@ -1,6 +1,7 @@
 #include "providers/common/strings.h"
 
 #include <cctype>
+#include <cstdlib>
 
 namespace snapfs {
 
@@ -43,6 +44,19 @@ bool parse_bool(const std::string& text, bool* out) {
   } else {
     return false;
   }
+  return true;
+}
+
+bool parse_rate(const std::string& text, double* out) {
+  std::string v = trim(text);
+  if (v.empty()) {
+    *out = 0;
+    return true;
+  }
+  char* end = nullptr;
+  double rate = std::strtod(v.c_str(), &end);
+  if (end == v.c_str() || *end != '\0' || !(rate > 0) || rate > 1e6) return false;
+  *out = rate;
   return true;
 }
 

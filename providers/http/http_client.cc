@@ -13,6 +13,7 @@
 
 #include "providers/common/log.h"
 #include "providers/common/strings.h"
+#include "providers/http/rate_limiter.h"
 
 namespace snapfs {
 namespace {
@@ -73,6 +74,11 @@ bool retryable_status(int status) {
   return status == 429 || (status >= 500 && status != 501 && status != 505);
 }
 
+// The API asks us to slow down: any 429, and Scaleway's gateway marks its own refusals.
+bool rate_limited(const HttpResponse& response) {
+  return response.status == 429 || !response.header("x-envoy-ratelimited").empty();
+}
+
 // How one attempt ended.
 struct Attempt {
   std::optional<HttpResponse> response;
@@ -122,6 +128,7 @@ std::string url_encode(const std::string& value) {
 struct HttpClient::Impl {
   HttpOptions options;
   RequestStats* stats;
+  RateLimiter limiter{options.max_rps};  // after `options`, which it is built from
   CURLSH* share = nullptr;
   std::array<std::mutex, CURL_LOCK_DATA_LAST> share_locks;
   std::mutex pool_mu;
@@ -394,6 +401,15 @@ Result<HttpResponse> HttpClient::send(HttpRequest request, const OpContext& ctx,
                                            " timed out after " +
                                            seconds_text(Clock::now() - started));
     }
+    if (!impl_->limiter.acquire(ctx)) {
+      if (ctx.cancelled()) {
+        return Error(ErrorKind::Cancelled,
+                     "request to " + safe_url(request.url).text() + " cancelled");
+      }
+      return Error(ErrorKind::Timeout, "request to " + safe_url(request.url).text() +
+                                           " not sent: the rate limit (max_rps, or the API's " +
+                                           "own 429 answers) would pass the deadline");
+    }
     HttpRequest signed_request = request;
     if (sign) sign(signed_request);
     const Clock::time_point attempt_started = Clock::now();
@@ -416,6 +432,10 @@ Result<HttpResponse> HttpClient::send(HttpRequest request, const OpContext& ctx,
                             safe_url(request.url).text());
       }
       wait = retry_after(*a.response);
+      if (rate_limited(*a.response)) {
+        // Every request of this remote holds off, not just this one.
+        impl_->limiter.pause_until(Clock::now() + wait.value_or(impl_->backoff(n)));
+      }
     } else {
       if (stats) {
         stats->record_response(0);

@@ -51,6 +51,7 @@ struct HttpOptions {
   std::string user_agent = "snapfs";
   RetryPolicy retry;
   std::size_t max_body_bytes = 64u << 20;  // a larger body is refused as BadResponse
+  double max_rps = 0;  // attempts per second, all threads together; 0: no cap
 };
 
 class HttpClient {
@@ -67,6 +68,8 @@ class HttpClient {
   // become an Error (Timeout, Unavailable, Cancelled, BadResponse). Idempotent requests are
   // retried with exponential backoff and jitter on connection errors, 429 and 5xx, honouring
   // Retry-After, within ctx's deadline; the last answer or error is returned when retries run out.
+  // Every attempt first takes a token of the client's rate limiter (HttpOptions::max_rps); a 429
+  // pauses every request of this client for the Retry-After (or backoff) time.
   Result<HttpResponse> send(HttpRequest request, const OpContext& ctx, const Signer& sign = {});
 
  private:

@@ -100,6 +100,7 @@ NaverNasProvider::NaverNasProvider(std::string remote_name, NaverSettings settin
             HttpOptions o;
             o.ca_file = settings_.ca_file;
             o.insecure = settings_.insecure;
+            o.max_rps = settings_.max_rps;
             return o;
           }(),
           &stats_) {

@@ -154,6 +154,9 @@ Result<NaverSettings> resolve_naver_settings(const RemoteConfig& remote, const P
   if (!parse_bool(remote.get("insecure"), &s.insecure)) {
     return config_error(remote, "insecure must be true or false");
   }
+  if (!parse_rate(remote.get("max_rps"), &s.max_rps)) {
+    return config_error(remote, "max_rps must be a positive number of requests per second");
+  }
   return s;
 }
 

@@ -23,6 +23,7 @@ struct NaverSettings {
   std::vector<std::string> regions;  // empty: ask the API (Classic) or KR (VPC)
   std::string ca_file;
   bool insecure = false;
+  double max_rps = 0;  // requests per second, 0: no cap
 };
 
 inline constexpr const char* kNaverDefaultApiUrl = "https://ncloud.apigw.ntruss.com";

@@ -131,6 +131,7 @@ OvhClient::OvhClient(OvhSettings settings, std::string remote_name, RequestStats
             HttpOptions options;
             options.ca_file = settings_.ca_file;
             options.insecure = settings_.insecure;
+            options.max_rps = settings_.max_rps;
             options.user_agent = "snapfs (ovh)";
             return options;
           }(),

@@ -209,6 +209,24 @@ void OvhNashaProvider::learn_creation_times(const std::string& service,
       own_tasks[i] = parse_nasha_task(doc);
     }
   });
+  // Partitions of one service are listed in parallel (prefetch): one of them fetches the
+  // history, the others wait for it and use it.
+  std::unique_lock<std::mutex> history_lock;
+  if (fetch_history) {
+    std::shared_ptr<std::mutex> history_mu;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto& slot = history_locks_[service];
+      if (!slot) slot = std::make_shared<std::mutex>();
+      history_mu = slot;
+    }
+    history_lock = std::unique_lock<std::mutex>(*history_mu);
+    std::lock_guard<std::mutex> lock(mu_);
+    const ServiceMemo& memo = memo_[service];
+    if (memo.have_history && std::chrono::steady_clock::now() - memo.history_at <= kHistoryBurst) {
+      fetch_history = false;
+    }
+  }
   std::vector<NashaTask> history;
   if (fetch_history) {
     auto list = client_.list_objects(

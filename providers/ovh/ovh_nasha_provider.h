@@ -86,6 +86,8 @@ class OvhNashaProvider : public Provider {
 
   std::mutex mu_;
   std::map<std::string, ServiceMemo> memo_;            // by service
+  // Held while one listing fetches a service's task history (guarded by mu_).
+  std::map<std::string, std::shared_ptr<std::mutex>> history_locks_;
   std::map<std::string, std::int64_t> first_seen_us_;  // "service\npartition\nname"
   std::map<std::string, std::vector<ScheduleChange>> schedule_changes_;  // "service\npartition"
 };

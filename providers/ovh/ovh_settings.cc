@@ -180,6 +180,9 @@ Result<OvhSettings> resolve_ovh_settings(const RemoteConfig& remote, const Provi
   if (!parse_bool(remote.get("insecure"), &s.insecure)) {
     return config_error(remote, "insecure must be true or false");
   }
+  if (!parse_rate(remote.get("max_rps"), &s.max_rps)) {
+    return config_error(remote, "max_rps must be a positive number of requests per second");
+  }
   return s;
 }
 

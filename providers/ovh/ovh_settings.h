@@ -25,6 +25,7 @@ struct OvhSettings {
   std::string secret_source;
   std::string ca_file;
   bool insecure = false;
+  double max_rps = 0;  // requests per second, 0: no cap
 };
 
 // The base URL of a named endpoint ("ovh-eu" -> "https://eu.api.ovh.com/1.0"), or nullopt.

@@ -88,6 +88,7 @@ ScalewayClient::ScalewayClient(std::string remote_name, ScalewaySettings setting
   HttpOptions options;
   options.ca_file = settings_.ca_file;
   options.insecure = settings_.insecure;
+  options.max_rps = settings_.max_rps;
   options.user_agent = "snapfs (scaleway)";
   http_ = std::make_unique<HttpClient>(options, &stats_);
 }

@@ -213,6 +213,11 @@ Result<ScalewaySettings> resolve_scaleway_settings(const RemoteConfig& remote,
     return Error(ErrorKind::InvalidArgument,
                  "remote '" + remote.name + "': insecure must be true or false");
   }
+  if (!parse_rate(remote.get("max_rps"), &s.max_rps)) {
+    return Error(ErrorKind::InvalidArgument, "remote '" + remote.name +
+                                                 "': max_rps must be a positive number of " +
+                                                 "requests per second");
+  }
   return s;
 }
 

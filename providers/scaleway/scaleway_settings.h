@@ -24,6 +24,7 @@ struct ScalewaySettings {
   std::string secret_source;  // where the secret key came from, for messages
   std::string ca_file;
   bool insecure = false;
+  double max_rps = 0;  // requests per second, 0: no cap
 };
 
 // One profile of a Scaleway config file: scalar keys (secret_key, default_zone, ...) of the

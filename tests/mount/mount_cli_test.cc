@@ -271,7 +271,8 @@ TEST_F(CliTest, EveryManPageMountOptionIsAcceptedByAMount) {
   StartEmulator();
   std::string config = dir_.write_file("other.conf", Config(), 0600);
   const std::map<std::string, std::string> samples = {
-      {"file", config}, {"seconds", "5"}, {"name", "scw"}, {"octal", "022"}, {"level", "info"}};
+      {"file", config}, {"seconds", "5"}, {"name", "scw"}, {"octal", "022"}, {"level", "info"},
+      {"workers", "4"}, {"rate", "50"}};
   std::vector<std::string> options;
   for (const auto& [option, placeholder] : documented) {
     if (placeholder.empty()) {

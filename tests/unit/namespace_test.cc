@@ -45,7 +45,15 @@ class NamespaceTest : public ::testing::Test {
     fake_->add_snapshot("zone-1", "vol-1", "eeeeeeee-5", "inflight", kT0 + 4 * kDay, "creating");
   }
 
-  void Mount(FsOptions options = {}) {
+  // No background listings: these tests change the fake provider's data between calls. The
+  // prefetch tests turn them on explicitly.
+  static FsOptions Quiet() {
+    FsOptions options;
+    options.prefetch = 0;
+    return options;
+  }
+
+  void Mount(FsOptions options = Quiet()) {
     options.uid = 1234;
     options.gid = 5678;
     std::vector<Remote> remotes;
@@ -137,7 +145,7 @@ TEST_F(NamespaceTest, AttributesFollowSemantics) {
 }
 
 TEST_F(NamespaceTest, ReadOnlyMountShowsSnapshotsDirReadOnlyAndRefusesWithErofs) {
-  FsOptions options;
+  FsOptions options = Quiet();
   options.read_only = true;
   Mount(options);
   struct stat st {};
@@ -173,7 +181,7 @@ TEST_F(NamespaceTest, ListingsAreCachedAndProbesOfAbsentNamesCostNothing) {
 }
 
 TEST_F(NamespaceTest, ZeroTtlListsEveryTime) {
-  FsOptions options;
+  FsOptions options = Quiet();
   options.cache_ttl = std::chrono::milliseconds(0);
   Mount(options);
   List("/cloud/zone-1/data/.snapshots");
@@ -200,7 +208,7 @@ TEST_F(NamespaceTest, ConcurrentColdLookupsShareOneRequest) {
 }
 
 TEST_F(NamespaceTest, StaleListingIsServedWhenTheProviderFails) {
-  FsOptions options;
+  FsOptions options = Quiet();
   options.cache_ttl = std::chrono::milliseconds(0);
   Mount(options);
   EXPECT_EQ(List("/cloud/zone-1/data/.snapshots").size(), 5u);
@@ -455,7 +463,7 @@ TEST_F(NamespaceTest, ForgottenSnapshotNodesAreDropped) {
 }
 
 TEST_F(NamespaceTest, AttributesFollowTheListingOnceTheTtlPassed) {
-  FsOptions options;
+  FsOptions options = Quiet();
   options.cache_ttl = std::chrono::milliseconds(0);
   Mount(options);
   std::uint64_t snap = Ino("/cloud/zone-1/data/.snapshots/inflight");

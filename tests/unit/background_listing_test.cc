@@ -1,0 +1,219 @@
+// Background work of the namespace: prefetching the listings below a listed directory, and
+// stale-while-revalidate after the TTL; and the pieces they stand on (PrefetchPool, RateLimiter).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "fs/namespace.h"
+#include "fs/prefetch_pool.h"
+#include "providers/http/rate_limiter.h"
+#include "tests/unit/fake_provider.h"
+
+namespace snapfs {
+namespace {
+
+using std::chrono::milliseconds;
+using test::FakeProvider;
+
+class NullNotifier : public KernelNotifier {
+ public:
+  void inval_entry(std::uint64_t, const std::string& name) override {
+    std::lock_guard<std::mutex> lock(mu);
+    names.push_back(name);
+  }
+  void inval_inode(std::uint64_t) override {}
+  std::mutex mu;
+  std::vector<std::string> names;
+};
+
+OpContext Ctx() {
+  return OpContext(std::chrono::seconds(5));
+}
+
+class BackgroundListingTest : public ::testing::Test {
+ protected:
+  void Mount(FsOptions options) {
+    fake_ = new FakeProvider();
+    fake_->add_volume("zone-1", "vol-1", "data");
+    fake_->add_volume("zone-1", "vol-2", "logs");
+    fake_->add_volume("zone-2", "vol-3", "web");
+    fake_->add_snapshot("zone-1", "vol-1", "aaaaaaaa-1", "daily", 1'790'000'000'000'000);
+    std::vector<Remote> remotes;
+    RemoteConfig rc;
+    rc.name = "cloud";
+    rc.type = "fake";
+    remotes.push_back(Remote{rc, std::unique_ptr<Provider>(fake_)});
+    ns_ = std::make_unique<Namespace>(std::move(remotes), options, &notifier_);
+  }
+  std::uint64_t Lookup(std::uint64_t parent, const std::string& name) {
+    EntryReply e;
+    EXPECT_EQ(ns_->lookup(parent, name, Ctx(), &e), 0) << name;
+    return e.ino;
+  }
+  std::vector<std::string> List(std::uint64_t ino) {
+    std::vector<DirEntryReply> entries;
+    EXPECT_EQ(ns_->readdir(ino, Ctx(), &entries), 0);
+    std::vector<std::string> names;
+    for (const auto& e : entries) names.push_back(e.name);
+    return names;
+  }
+
+  FakeProvider* fake_ = nullptr;  // owned by the namespace
+  NullNotifier notifier_;
+  std::unique_ptr<Namespace> ns_;
+};
+
+TEST_F(BackgroundListingTest, ListingADirectoryListsTwoLevelsBelowIt) {
+  FsOptions options;
+  options.prefetch = 4;
+  Mount(options);
+  List(Namespace::kRootIno);  // root -> remote (services) -> services (volumes)
+  ns_->wait_background_idle();
+  EXPECT_EQ(fake_->list_services_calls, 1);
+  EXPECT_EQ(fake_->list_volumes_calls, 2);
+  EXPECT_EQ(fake_->list_snapshots_calls, 0) << "three levels down is not prefetched";
+
+  std::uint64_t remote = Lookup(Namespace::kRootIno, "cloud");
+  List(remote);  // services are cached; their volumes' .snapshots are listed now
+  ns_->wait_background_idle();
+  EXPECT_EQ(fake_->list_services_calls, 1);
+  EXPECT_EQ(fake_->list_volumes_calls, 2);
+  EXPECT_EQ(fake_->list_snapshots_calls, 3);
+
+  // What the user opens next is answered from the cache.
+  std::uint64_t volume = Lookup(Lookup(remote, "zone-1"), "data");
+  EXPECT_EQ(List(Lookup(volume, ".snapshots")), std::vector<std::string>{"daily"});
+  ns_->wait_background_idle();
+  EXPECT_EQ(fake_->list_snapshots_calls, 3);
+}
+
+TEST_F(BackgroundListingTest, PrefetchZeroListsOnlyOnDemand) {
+  FsOptions options;
+  options.prefetch = 0;
+  Mount(options);
+  List(Lookup(Namespace::kRootIno, "cloud"));
+  ns_->wait_background_idle();
+  EXPECT_EQ(fake_->list_services_calls, 1);
+  EXPECT_EQ(fake_->list_volumes_calls, 0);
+  EXPECT_EQ(fake_->list_snapshots_calls, 0);
+}
+
+TEST_F(BackgroundListingTest, PastTheTtlTheOldListingIsServedWhileOneRefreshRuns) {
+  FsOptions options;
+  options.prefetch = 2;
+  options.cache_ttl = milliseconds(1500);
+  Mount(options);
+  std::uint64_t volume = Lookup(Lookup(Lookup(Namespace::kRootIno, "cloud"), "zone-1"), "data");
+  std::uint64_t dir = Lookup(volume, ".snapshots");
+  EXPECT_EQ(List(dir).size(), 1u);
+  ns_->wait_background_idle();
+  int calls = fake_->list_snapshots_calls;
+  {
+    std::lock_guard<std::mutex> lock(fake_->mu);
+    fake_->add_snapshot("zone-1", "vol-1", "bbbbbbbb-2", "weekly", 1'790'000'100'000'000);
+  }
+  std::this_thread::sleep_for(milliseconds(1600));  // past the TTL, within twice the TTL
+  fake_->list_delay = milliseconds(300);
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(List(dir).size(), 1u) << "the old listing, at once";
+  EXPECT_EQ(List(dir).size(), 1u) << "still the old one: one refresh is running";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(300))
+      << "the reader did not wait for the refresh";
+  ns_->wait_background_idle();
+  EXPECT_EQ(fake_->list_snapshots_calls, calls + 1) << "one refresh for both readers";
+  EXPECT_EQ(List(dir).size(), 2u) << "the refreshed listing";
+  std::lock_guard<std::mutex> lock(notifier_.mu);
+  EXPECT_NE(std::find(notifier_.names.begin(), notifier_.names.end(), "weekly"),
+            notifier_.names.end())
+      << "the kernel is told about the new name";
+}
+
+TEST_F(BackgroundListingTest, PastTwiceTheTtlTheReaderWaitsForTheNewListing) {
+  FsOptions options;
+  options.prefetch = 2;
+  options.cache_ttl = milliseconds(200);
+  Mount(options);
+  std::uint64_t volume = Lookup(Lookup(Lookup(Namespace::kRootIno, "cloud"), "zone-1"), "data");
+  std::uint64_t dir = Lookup(volume, ".snapshots");
+  EXPECT_EQ(List(dir).size(), 1u);
+  ns_->wait_background_idle();
+  {
+    std::lock_guard<std::mutex> lock(fake_->mu);
+    fake_->add_snapshot("zone-1", "vol-1", "bbbbbbbb-2", "weekly", 1'790'000'100'000'000);
+  }
+  std::this_thread::sleep_for(milliseconds(450));
+  EXPECT_EQ(List(dir).size(), 2u);
+}
+
+TEST(PrefetchPoolTest, RunsEachKeyOnceAtATimeAndDropsWhenFull) {
+  PrefetchPool pool(1, 2);
+  std::promise<void> started;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> runs{0};
+  ASSERT_TRUE(pool.schedule("a", [&] {
+    started.set_value();
+    released.wait();
+    runs++;
+  }));
+  started.get_future().wait();  // "a" runs on the only worker; the queue is empty
+  EXPECT_FALSE(pool.schedule("a", [&] { runs++; })) << "a key already running is not queued";
+  EXPECT_TRUE(pool.schedule("b", [&] { runs++; }));
+  EXPECT_TRUE(pool.schedule("c", [&] { runs++; }));
+  EXPECT_FALSE(pool.schedule("d", [&] { runs++; })) << "queue full";
+  EXPECT_EQ(pool.dropped(), 1u);
+  release.set_value();
+  pool.wait_idle();
+  EXPECT_EQ(runs, 3);
+  EXPECT_TRUE(pool.schedule("a", [&] { runs++; })) << "a key is free again once its job ran";
+  pool.wait_idle();
+  EXPECT_EQ(runs, 4);
+  EXPECT_EQ(pool.completed(), 4u);
+}
+
+TEST(PrefetchPoolTest, NoWorkersRefusesEverything) {
+  PrefetchPool pool(0);
+  EXPECT_FALSE(pool.schedule("a", [] {}));
+  pool.wait_idle();
+}
+
+TEST(RateLimiterTest, BurstThenRefusesWhatWouldPassTheDeadline) {
+  RateLimiter limiter(5);  // burst of 5, then one every 200 ms
+  OpContext ctx(std::chrono::seconds(5));
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(limiter.acquire(ctx));
+  OpContext short_ctx(milliseconds(20));
+  EXPECT_FALSE(limiter.acquire(short_ctx)) << "the next token comes after the deadline";
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(limiter.acquire(ctx));
+  EXPECT_GE(std::chrono::steady_clock::now() - started, milliseconds(100));
+}
+
+TEST(RateLimiterTest, APauseHoldsEveryCallerEvenWithoutARateCap) {
+  RateLimiter limiter(0);
+  OpContext ctx(std::chrono::seconds(5));
+  EXPECT_TRUE(limiter.acquire(ctx));
+  limiter.pause_until(RateLimiter::Clock::now() + std::chrono::seconds(30));
+  EXPECT_FALSE(limiter.acquire(ctx)) << "the pause ends after the deadline: refused at once";
+  limiter.pause_until(RateLimiter::Clock::now() - std::chrono::seconds(1));  // never shortens
+  EXPECT_FALSE(limiter.acquire(ctx));
+}
+
+TEST(RateLimiterTest, ACancelledCallerStopsWaiting) {
+  RateLimiter limiter(0);
+  limiter.pause_until(RateLimiter::Clock::now() + milliseconds(2000));
+  OpContext ctx(std::chrono::seconds(5));
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(milliseconds(100));
+    ctx.cancel();
+  });
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_FALSE(limiter.acquire(ctx));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(1500));
+  canceller.join();
+}
+
+}  // namespace
+}  // namespace snapfs
