@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,23 @@ struct CliOptions {
   int show_version = 0;
   int check_config = 0;
   std::vector<std::string> positional;
+
+  CliOptions() = default;
+  CliOptions(const CliOptions&) = delete;
+  CliOptions& operator=(const CliOptions&) = delete;
+  // fuse_opt_parse strdup()s every %s value.
+  ~CliOptions() {
+    for (char* value :
+         {config, cache_ttl, timeout, log_level, remotes, uid, gid, umask, prefetch, max_rps}) {
+      free(value);
+    }
+  }
+};
+
+// Frees libfuse's argument vector on every way out of run().
+struct FuseArgsGuard {
+  fuse_args* args;
+  ~FuseArgsGuard() { fuse_opt_free_args(args); }
 };
 
 enum { kKeyHelp, kKeyVersion, kKeyReadOnly, kKeyCheckConfig };
@@ -169,6 +187,7 @@ int run(int argc, char* argv[]) {
     return run_status(argv[2], stdout, stderr);
   }
   fuse_args args = FUSE_ARGS_INIT(argc, argv);
+  FuseArgsGuard args_guard{&args};
   CliOptions cli;
   if (fuse_opt_parse(&args, &cli, kOptions, option_proc) != 0) return 2;
   if (cli.show_version) {
@@ -203,6 +222,7 @@ int run(int argc, char* argv[]) {
 
   fuse_cmdline_opts cmd{};
   if (fuse_parse_cmdline(&args, &cmd) != 0) return 2;
+  std::unique_ptr<char, decltype(&free)> mountpoint_guard(cmd.mountpoint, &free);
   if (cmd.show_help || cmd.show_version) {
     print_help(argv[0]);
     return 0;
@@ -292,8 +312,9 @@ int run(int argc, char* argv[]) {
   int rc = 1;
   if (fuse_set_signal_handlers(session) == 0) {
     if (fuse_session_mount(session, cmd.mountpoint) == 0) {
-      log_info("mounted " + std::string(cmd.mountpoint) + " from " + config_path);
+      // The daemon's journal starts with its mount line.
       if (!cmd.foreground) log_to_syslog("snapfs");
+      log_info("mounted " + std::string(cmd.mountpoint) + " from " + config_path);
       fuse_daemonize(cmd.foreground);
       notifier.start(session);
       if (cmd.singlethread) {
@@ -312,8 +333,6 @@ int run(int argc, char* argv[]) {
     fuse_remove_signal_handlers(session);
   }
   fuse_session_destroy(session);
-  free(cmd.mountpoint);
-  fuse_opt_free_args(&args);
   return rc == 0 ? 0 : 1;
 }
 

@@ -779,17 +779,28 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
     log_warning(remote_name + ": cannot create snapshot '" + name + "': " + valid.error().message);
     return errno_for(valid.error());
   }
-  auto created = provider->create_snapshot(volume_ref, request, ctx);
+  // Part of the deadline is kept back: if the create's answer is lost, checking a fresh listing
+  // must still fit before the kernel gets its answer.
+  const auto reserve =
+      std::min<std::chrono::milliseconds>(std::chrono::milliseconds(2000), options_.timeout / 4);
+  OpContext create_ctx(std::max(ctx.remaining() - reserve, std::chrono::milliseconds(1)),
+                       ctx.cancel_flag());
+  auto created = provider->create_snapshot(volume_ref, request, create_ctx);
   if (!created.ok() && created.error().outcome_unknown) {
     // The request may have been applied: look before reporting anything, never re-send blind.
     log_warning(remote_name + ": create of '" + name + "' had an unclear outcome (" +
                 created.error().message + "); checking the listing");
     std::set<std::string> known;
     for (const Child& c : list.value()->children) known.insert(c.key);
+    {
+      // The server may have given the new snapshot the name, and so the id, of one deleted here
+      // moments ago (NAVER names snapshots by the second, HA-NAS ids are names): from now on the
+      // API's listing decides, not this mount's memory of deletes.
+      std::lock_guard<std::mutex> lock(mu_);
+      pending_[key].deleted.clear();
+    }
     invalidate_listing(dir_copy, volume_ref);
-    OpContext check(std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::max(ctx.remaining(), std::chrono::milliseconds(2000))));
-    auto fresh = listing(parent, check);
+    auto fresh = listing(parent, ctx);
     if (fresh.ok()) {
       for (const Child& c : fresh.value()->children) {
         if (c.kind == NodeKind::Snapshot && !known.count(c.key) &&
@@ -810,8 +821,11 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
   auto shared = std::make_shared<const SnapshotInfo>(snapshot);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    pending_[key].created[snapshot.id] = {shared,
-                                          std::chrono::steady_clock::now() + options_.pending_ttl};
+    PendingChanges& pending = pending_[key];
+    pending.created[snapshot.id] = {shared,
+                                    std::chrono::steady_clock::now() + options_.pending_ttl};
+    // APIs where the id is the name (HA-NAS) reuse the id of a snapshot just deleted here.
+    pending.deleted.erase(snapshot.id);
     if (snapshot.name != request.name) aliases_[key][name] = snapshot.id;
   }
   // Rebuild this directory's listing with the new snapshot, from the provider's answer.

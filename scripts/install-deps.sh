@@ -11,9 +11,14 @@ packages=(
   libgtest-dev libgmock-dev
   attr psmisc
   man-db groff-base
+  # Ecosystem tests (tests/ecosystem): Midnight Commander driven through tmux; PCManFM on a
+  # virtual X server, driven with xdotool, read through the clipboard (xclip), photographed with
+  # ImageMagick's import, its windows listed with xwininfo.
+  mc tmux xvfb pcmanfm xdotool xclip imagemagick x11-utils
 )
 # The Scaleway JavaScript SDK check needs node and npm; a node already on PATH may come from
 # outside dpkg, so look for the commands, not the packages.
+command -v python3 >/dev/null 2>&1 || packages+=(python3)  # scripts/fuzz.sh corpus
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

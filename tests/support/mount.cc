@@ -89,6 +89,13 @@ bool SnapfsMount::unmount() {
   return clean;
 }
 
+int SnapfsMount::wait_for_exit(std::chrono::milliseconds timeout) {
+  if (!process_) return -1;
+  int status = process_->stop(0, timeout);
+  if (status != -1) mounted_ = false;
+  return status;
+}
+
 std::string SnapfsMount::log() const {
   std::ifstream in(log_path_);
   std::stringstream ss;

@@ -50,6 +50,9 @@ class SnapfsMount {
                    std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
   // Unmounts (fusermount3 -u) and waits for the daemon; true when both went cleanly.
   bool unmount();
+  // Waits for the daemon to end on its own (after an unmount made outside, e.g. a lazy one);
+  // returns its wait status, or -1 when it still runs after `timeout`.
+  int wait_for_exit(std::chrono::milliseconds timeout);
   pid_t pid() const { return process_ ? process_->pid() : -1; }
 
  private:

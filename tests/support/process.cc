@@ -422,6 +422,11 @@ void EmulatorProcess::restart() {
   }
 }
 
+void EmulatorProcess::restart(const std::vector<std::string>& args) {
+  args_ = args;
+  restart();
+}
+
 int EmulatorProcess::get(const std::string& path, std::string* body) const {
   return control_request("GET", base_url_ + path, "", ca_file_, body);
 }

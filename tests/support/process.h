@@ -98,6 +98,8 @@ class EmulatorProcess {
 
   // Kills the emulator (SIGKILL) and starts it again on the same port with the same arguments.
   void restart();
+  // The same, with `args` replacing the arguments from now on (e.g. another --clock-offset-s).
+  void restart(const std::vector<std::string>& args);
 
  private:
   void start();

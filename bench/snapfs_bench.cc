@@ -1,0 +1,928 @@
+// snapfs-bench: the snapfs benchmark (bench/README.md). Starts snapfs-emulator with a generated
+// data set and a fixed answer latency, mounts snapfs with one remote per remote type, measures
+// the eight figures with ordinary tools and system calls, and prints one table (also as JSON).
+// Request counts always come from the emulator's /_emulator/stats.
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "bench/bench_util.h"
+#include "bench/expected_requests.h"
+#include "bench/report.h"
+#include "tests/support/mount.h"
+#include "tests/support/process.h"
+
+#ifndef SNAPFS_BENCH_BUILD_TYPE
+#define SNAPFS_BENCH_BUILD_TYPE "unknown"
+#endif
+
+namespace snapfs::bench {
+namespace {
+
+using test::CommandResult;
+using test::EmulatorProcess;
+using test::run_command;
+using test::shell_quote;
+using test::SnapfsMount;
+using test::TempDir;
+
+// Directory levels from the mount root to a snapshot directory:
+// /, remote, service, volume, .snapshots, snapshot.
+constexpr int kDepth = 6;
+constexpr double kRatioTarget = 1.5;
+constexpr double kRssTargetMib = 64;
+
+// What file managers look up in every directory they show.
+const char* const kProbeNames[] = {
+    ".hidden",     ".directory",  "desktop.ini",           "Desktop.ini", "autorun.inf",
+    ".Trash-1000", ".Trash",      ".xdg-volume-info",      ".git",        ".svn",
+    ".hg",         ".DS_Store",   "._.DS_Store",           ".localized",  "Thumbs.db",
+    "folder.jpg",  ".thumbnails", ".metadata_never_index", ".nomedia",    ".comments"};
+
+struct Options {
+  int prefetch = 8;
+  int latency_ms = 20;
+  double cache_ttl_s = 600;
+  int async_ms = 500;
+  int list_runs = 20;
+  int cpu_runs = 50;
+  int mutations = 100;
+  int callgrind_runs = 5;
+  DataShape shape;
+  DataShape rss_shape{1, 20, 1000, 0};
+  bool rss = true;
+  bool callgrind = false;
+  bool fail_on_miss = false;
+  std::string json_path;
+};
+
+constexpr char kUsage[] =
+    "usage: snapfs-bench [options]\n"
+    "\n"
+    "The snapfs benchmark (bench/README.md): snapfs-emulator with a generated data set and a\n"
+    "fixed latency, snapfs mounted with one remote per remote type, eight figures in a table.\n"
+    "\n"
+    "  --prefetch N       -o prefetch=N for the mount (default 8; passed only when\n"
+    "                     snapfs --help lists the option) and the divisor of figure 1's bound\n"
+    "  --latency-ms N     emulator latency = the RTT of every bound (default 20)\n"
+    "  --cache-ttl S      -o cache_ttl=S (default 600: longer than the run, so that no\n"
+    "                     listing expires during the figures defined within the TTL)\n"
+    "  --async-ms N       emulator delay of asynchronous operations (default 500)\n"
+    "  --shape S,V,N,M    data set: S services x V volumes x N snapshots + big=M per remote\n"
+    "                     (default 3,10,100,1000)\n"
+    "  --rss-shape S,V,N  data set of figure 7 (default 1,20,1000: 5 remotes x 20,000)\n"
+    "  --runs N           ls -l repetitions of figure 3, each side (default 20)\n"
+    "  --cpu-runs N       warm ls -l repetitions of figure 8 (default 50)\n"
+    "  --mutations N      mkdir and rmdir count of figure 6 (default 100)\n"
+    "  --no-rss           skip figure 7 (the 100,000-snapshot data set)\n"
+    "  --callgrind        also count snapfs's instructions per 1,000 entries (valgrind)\n"
+    "  --json FILE        write the result as JSON\n"
+    "  --fail-on-miss     exit 3 when a figure misses its target\n"
+    "\n"
+    "Exit status: 0 when every figure was measured, 1 when one could not be, 2 on bad usage.\n";
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::fprintf(stderr, "snapfs-bench: %s\n(see --help)\n", message.c_str());
+  std::exit(2);
+}
+
+int int_arg(const std::string& name, const std::string& value, int min, int max) {
+  char* end = nullptr;
+  long v = std::strtol(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || v < min || v > max) {
+    usage_error(name + ": bad number '" + value + "'");
+  }
+  return static_cast<int>(v);
+}
+
+std::vector<int> int_list(const std::string& name, const std::string& value, std::size_t count) {
+  std::vector<int> out;
+  std::stringstream in(value);
+  for (std::string item; std::getline(in, item, ',');) {
+    out.push_back(int_arg(name, item, 0, 1000000));
+  }
+  if (out.size() != count) usage_error(name + " wants " + std::to_string(count) + " numbers");
+  return out;
+}
+
+Options parse_args(int argc, char** argv) {
+  Options o;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& name = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) usage_error(name + " needs a value");
+      return args[++i];
+    };
+    if (name == "--help" || name == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else if (name == "--prefetch") {
+      o.prefetch = int_arg(name, value(), 0, 64);
+    } else if (name == "--latency-ms") {
+      o.latency_ms = int_arg(name, value(), 1, 10000);
+    } else if (name == "--cache-ttl") {
+      o.cache_ttl_s = int_arg(name, value(), 1, 86400);
+    } else if (name == "--async-ms") {
+      o.async_ms = int_arg(name, value(), 0, 60000);
+    } else if (name == "--shape") {
+      auto v = int_list(name, value(), 4);
+      o.shape = {v[0], v[1], v[2], v[3]};
+    } else if (name == "--rss-shape") {
+      auto v = int_list(name, value(), 3);
+      o.rss_shape = {v[0], v[1], v[2], 0};
+    } else if (name == "--runs") {
+      o.list_runs = int_arg(name, value(), 1, 10000);
+    } else if (name == "--cpu-runs") {
+      o.cpu_runs = int_arg(name, value(), 1, 100000);
+    } else if (name == "--mutations") {
+      o.mutations = int_arg(name, value(), 1, 1000);
+    } else if (name == "--no-rss") {
+      o.rss = false;
+    } else if (name == "--callgrind") {
+      o.callgrind = true;
+    } else if (name == "--json") {
+      o.json_path = value();
+    } else if (name == "--fail-on-miss") {
+      o.fail_on_miss = true;
+    } else {
+      usage_error("unknown option " + name);
+    }
+  }
+  for (const DataShape* s : {&o.shape, &o.rss_shape}) {
+    if (s->services < 1 || s->services > kMaxServices) usage_error("services must be 1 to 5");
+    if (s->volumes < 1) usage_error("volumes must be at least 1");
+  }
+  if (o.shape.big < 1) usage_error("figure 3 needs the big volume: M must be at least 1");
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The emulator, the mount, and what they are asked.
+
+bool snapfs_has_option(const std::string& option) {
+  CommandResult help = run_command(shell_quote(SNAPFS_BINARY_PATH) + " --help 2>&1");
+  return help.out.find(option) != std::string::npos;
+}
+
+std::vector<std::string> mount_options(const Options& o) {
+  std::vector<std::string> options = {"cache_ttl=" +
+                                      std::to_string(static_cast<int>(o.cache_ttl_s))};
+  if (snapfs_has_option("prefetch")) options.push_back("prefetch=" + std::to_string(o.prefetch));
+  return options;
+}
+
+// A data set served by the emulator and mounted by snapfs.
+class Rig {
+ public:
+  Rig(const Options& o, const DataShape& shape) : options_(o), shape_(shape) {}
+
+  bool start(std::string* error) {
+    emulator_ = std::make_unique<EmulatorProcess>(std::vector<std::string>{
+        "--seed", shape_.seed(), "--latency-ms", std::to_string(options_.latency_ms), "--async-ms",
+        std::to_string(options_.async_ms)});
+    if (!emulator_->ok()) {
+      *error = "snapfs-emulator did not start";
+      return false;
+    }
+    mount_ = std::make_unique<SnapfsMount>(bench_config(emulator_->base_url(), shape_),
+                                           mount_options(options_));
+    if (!mount_->ok()) {
+      *error = "snapfs did not mount: " + mount_->log();
+      return false;
+    }
+    return true;
+  }
+
+  RequestCounts counts() const {
+    RequestCounts c;
+    std::string error;
+    if (!parse_request_counts(emulator_->stats_json(), &c, &error)) {
+      std::fprintf(stderr, "snapfs-bench: %s\n", error.c_str());
+    }
+    return c;
+  }
+
+  // The counters once no request arrived for `quiet` (background listings have settled).
+  RequestCounts settled_counts(double* waited_s,
+                               std::chrono::milliseconds quiet = std::chrono::seconds(1)) const {
+    const Clock::time_point start = Clock::now();
+    RequestCounts last = counts();
+    Clock::time_point changed = Clock::now();
+    while (Clock::now() - changed < quiet && Clock::now() - start < std::chrono::seconds(60)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      RequestCounts now = counts();
+      if (now.total != last.total) changed = Clock::now();
+      last = std::move(now);
+    }
+    if (waited_s != nullptr) *waited_s = seconds_since(start);
+    return last;
+  }
+
+  void reset() const { emulator_->reset_stats(); }
+  const std::string& root() const { return mount_->path(); }
+  pid_t snapfs_pid() const { return mount_->pid(); }
+  const DataShape& shape() const { return shape_; }
+  double rtt_s() const { return options_.latency_ms / 1000.0; }
+
+ private:
+  const Options& options_;
+  DataShape shape_;
+  std::unique_ptr<EmulatorProcess> emulator_;
+  std::unique_ptr<SnapfsMount> mount_;
+};
+
+// Samples the emulator's request total every 50 ms while a crawl runs, to tell by when its
+// requests were all answered: the rest of the crawl's time is local work.
+class RequestSampler {
+ public:
+  explicit RequestSampler(const Rig& rig) : rig_(rig), start_(Clock::now()) {
+    thread_ = std::thread([this] { sample(); });
+  }
+  ~RequestSampler() { stop(); }
+
+  // Seconds from the start until the total first reached `total` (within one period).
+  double reached(long long total) {
+    stop();
+    for (const auto& [when, seen] : samples_) {
+      if (seen >= total) return when;
+    }
+    return seconds_since(start_);
+  }
+
+ private:
+  void sample() {
+    while (!done_) {
+      const long long total = rig_.counts().total;
+      samples_.emplace_back(seconds_since(start_), total);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  void stop() {
+    done_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+  const Rig& rig_;
+  const Clock::time_point start_;
+  std::atomic<bool> done_{false};
+  std::vector<std::pair<double, long long>> samples_;  // the thread's until it is joined
+  std::thread thread_;
+};
+
+// `ls -lAR` of the whole mount: -A because .snapshots is a dot directory that plain -lR skips.
+TimedRun crawl(const Rig& rig, const std::string& output_path) {
+  return run_timed({"ls", "-lAR", "--quoting-style=literal", "."}, rig.root(), output_path);
+}
+
+std::string crawl_problem(const TimedRun& run, long long snapshot_dirs, long long expected) {
+  std::string problem;
+  if (run.exit_code != 0) {
+    problem = "ls exited with " + std::to_string(run.exit_code) + " (" +
+              std::to_string(run.err_lines) + " error lines, first: " + first_line(run.err) + ")";
+  }
+  if (snapshot_dirs != expected) {
+    problem += (problem.empty() ? "" : "; ") + std::string("the crawl entered ") +
+               std::to_string(snapshot_dirs) + " snapshot directories, the data set has " +
+               std::to_string(expected);
+  }
+  return problem;
+}
+
+long long count_snapshot_dirs(const std::vector<std::string>& dirs) {
+  return std::count_if(dirs.begin(), dirs.end(), [](const std::string& d) {
+    return d.find("/.snapshots/") != std::string::npos;
+  });
+}
+
+std::vector<std::string> directory_entries(const std::string& path) {
+  std::vector<std::string> names;
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) return names;
+  while (dirent* e = readdir(dir)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  closedir(dir);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Figure make_figure(std::string id, std::string name, double value, std::string unit,
+                   std::optional<double> bound, std::string target) {
+  Figure f;
+  f.id = std::move(id);
+  f.name = std::move(name);
+  f.value = value;
+  f.unit = std::move(unit);
+  f.bound = bound;
+  f.target = std::move(target);
+  return f;
+}
+
+Figure error_figure(std::string id, std::string name, std::string unit, std::string target,
+                    std::string why) {
+  Figure f = make_figure(std::move(id), std::move(name), 0, std::move(unit), std::nullopt,
+                         std::move(target));
+  f.verdict = Verdict::kError;
+  f.note = std::move(why);
+  return f;
+}
+
+std::string big_dir_figure_name(const DataShape& shape) {
+  return "ls -l warm " + std::to_string(shape.big) + "-snapshot dir, median";
+}
+
+Verdict at_most(double value, double limit) {
+  return value <= limit ? Verdict::kPass : Verdict::kMiss;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures on the main data set.
+
+class MainBench {
+ public:
+  MainBench(const Options& o, Report* report) : o_(o), report_(*report), rig_(o, o.shape) {}
+
+  bool start() {
+    std::string error;
+    if (rig_.start(&error)) return true;
+    report_.notes.push_back("main data set: " + error);
+    return false;
+  }
+
+  void run() {
+    const Clock::time_point start = Clock::now();
+    cold_crawl();
+    warm_crawl();
+    probes();
+    big_listing_and_cpu();
+    mutations();
+    const double elapsed = seconds_since(start);
+    report_.config.push_back({"main_data_set_wall_s", std::to_string(elapsed)});
+    if (elapsed >= o_.cache_ttl_s) {
+      report_.notes.push_back("the figures took " + std::to_string(elapsed) +
+                              " s, longer than cache_ttl: some ran after listings expired");
+    }
+  }
+
+ private:
+  // Figures 1 and 5.
+  void cold_crawl() {
+    const std::string out = work_.path() + "/cold-crawl.txt";
+    RequestSampler sampler(rig_);
+    TimedRun run = crawl(rig_, out);
+    RequestCounts at_end = rig_.counts();
+    const double requests_done_s = sampler.reached(at_end.total);
+    double settle_s = 0;
+    RequestCounts settled = rig_.settled_counts(&settle_s);
+    dirs_ = directories_of_ls_output(out, rig_.root());
+    const long long snapshot_dirs = count_snapshot_dirs(dirs_);
+    const std::string problem = crawl_problem(run, snapshot_dirs, rig_.shape().snapshots_total());
+
+    const double rtt = rig_.rtt_s();
+    const long long list_requests = at_end.method("GET");
+    bound_s_ =
+        std::max(kDepth * rtt, static_cast<double>(list_requests) * rtt / std::max(1, o_.prefetch));
+    cold_s_ = run.seconds;
+    Figure& f = report_.add(make_figure("1", "cold ls -lAR of the mount, wall time", run.seconds,
+                                        "s", bound_s_, "ratio <= 1.5"));
+    f.ratio = run.seconds / bound_s_;
+    f.verdict = problem.empty() ? at_most(*f.ratio, kRatioTarget) : Verdict::kError;
+    f.raw = {{"rtt_s", rtt},
+             {"depth", kDepth},
+             {"list_requests", static_cast<double>(list_requests)},
+             {"prefetch", o_.prefetch},
+             {"depth_x_rtt_s", kDepth * rtt},
+             {"requests_x_rtt_over_prefetch_s",
+              static_cast<double>(list_requests) * rtt / std::max(1, o_.prefetch)},
+             {"requests_answered_by_s", requests_done_s},
+             {"requests_answered_by_ratio_to_bound", requests_done_s / bound_s_},
+             {"directories_listed", static_cast<double>(dirs_.size())},
+             {"snapshot_directories", static_cast<double>(snapshot_dirs)},
+             {"requests_after_crawl_end", static_cast<double>(settled.total - at_end.total)},
+             {"settle_wait_s", settle_s}};
+    f.note = problem;
+    cold_crawl_requests(settled);
+  }
+
+  void cold_crawl_requests(const RequestCounts& settled) {
+    std::map<std::string, long long> expected = expected_crawl_requests(rig_.shape());
+    std::set<std::string> routes;
+    long long expected_total = 0;
+    for (const auto& [route, n] : expected) {
+      routes.insert(route);
+      expected_total += n;
+    }
+    for (const auto& [route, n] : settled.by_route) routes.insert(route);
+    bool equal = true;
+    for (const std::string& route : routes) {
+      RouteRow row{route, 0, 0};
+      if (auto it = expected.find(route); it != expected.end()) row.expected = it->second;
+      if (auto it = settled.by_route.find(route); it != settled.by_route.end()) {
+        row.actual = it->second;
+      }
+      equal = equal && row.expected == row.actual;
+      report_.cold_crawl_routes.push_back(row);
+    }
+    Figure& f =
+        report_.add(make_figure("5", "cold crawl, API requests", static_cast<double>(settled.total),
+                                "req", static_cast<double>(expected_total), "= pages needed"));
+    f.ratio = static_cast<double>(settled.total) / static_cast<double>(expected_total);
+    f.verdict = equal && settled.failed == 0 ? Verdict::kPass : Verdict::kMiss;
+    f.raw = {{"expected_pages", static_cast<double>(expected_total)},
+             {"get_requests", static_cast<double>(settled.method("GET"))},
+             {"other_requests", static_cast<double>(settled.total - settled.method("GET"))},
+             {"failed_requests", static_cast<double>(settled.failed)}};
+    if (!equal) f.note = "per-route counts differ from the pages needed (see the route table)";
+    if (settled.failed > 0) {
+      f.note += (f.note.empty() ? "" : "; ") + std::to_string(settled.failed) +
+                " requests got an error status";
+    }
+  }
+
+  // Figure 2.
+  void warm_crawl() {
+    rig_.reset();
+    TimedRun run = crawl(rig_, work_.path() + "/warm-crawl.txt");
+    double settle_s = 0;
+    RequestCounts settled = rig_.settled_counts(&settle_s);
+    Figure& requests =
+        report_.add(make_figure("2a", "same crawl within the TTL, API requests",
+                                static_cast<double>(settled.total), "req", std::nullopt, "= 0"));
+    requests.verdict = run.exit_code != 0   ? Verdict::kError
+                       : settled.total == 0 ? Verdict::kPass
+                                            : Verdict::kMiss;
+    requests.raw = {{"get_requests", static_cast<double>(settled.method("GET"))}};
+    if (run.exit_code != 0) requests.note = "ls failed: " + first_line(run.err);
+    Figure& wall = report_.add(make_figure("2b", "same crawl within the TTL, wall time",
+                                           run.seconds, "s", bound_s_, "info (figure 1's bound)"));
+    wall.ratio = run.seconds / bound_s_;
+    wall.raw = {{"cold_minus_warm_s", cold_s_ - run.seconds},
+                {"cold_minus_warm_ratio_to_bound", (cold_s_ - run.seconds) / bound_s_}};
+  }
+
+  // Figure 4.
+  void probes() {
+    rig_.reset();
+    long long absent = 0, present = 0, other = 0;
+    const Clock::time_point start = Clock::now();
+    struct stat st {};
+    for (const std::string& dir : dirs_) {
+      for (const char* name : kProbeNames) {
+        const std::string path = dir + "/" + name;
+        if (lstat(path.c_str(), &st) == 0) {
+          ++present;
+        } else if (errno == ENOENT) {
+          ++absent;
+        } else {
+          ++other;
+        }
+      }
+    }
+    const double seconds = seconds_since(start);
+    RequestCounts settled = rig_.settled_counts(nullptr);
+    const long long probes = static_cast<long long>(dirs_.size()) * std::size(kProbeNames);
+    Figure& f =
+        report_.add(make_figure("4", "20 absent-name probes per dir, requests",
+                                static_cast<double>(settled.total), "req", std::nullopt, "= 0"));
+    f.verdict = settled.total == 0 ? Verdict::kPass : Verdict::kMiss;
+    f.raw = {{"directories", static_cast<double>(dirs_.size())},
+             {"probes", static_cast<double>(probes)},
+             {"enoent", static_cast<double>(absent)},
+             {"found", static_cast<double>(present)},
+             {"other_errors", static_cast<double>(other)},
+             {"seconds", seconds},
+             {"us_per_probe", probes > 0 ? seconds * 1e6 / static_cast<double>(probes) : 0}};
+    if (present + other > 0) {
+      f.note = std::to_string(present) + " probes found an entry and " + std::to_string(other) +
+               " failed otherwise than ENOENT";
+    }
+  }
+
+  // Figures 3 and 8: the warm 1,000-snapshot directory against the same shape on tmpfs, and
+  // snapfs's CPU time for listing it.
+  void big_listing_and_cpu() {
+    const std::string dir = rig_.root() + "/scw/" + scaleway_zone(0) + "/big/.snapshots";
+    const std::vector<std::string> names = directory_entries(dir);
+    std::string tmpfs_error;
+    std::string copy = make_tmpfs_copy(names, &tmpfs_error);
+    rig_.reset();
+    if (copy.empty()) {
+      report_.add(
+          error_figure("3", big_dir_figure_name(rig_.shape()), "ms", "ratio <= 1.5", tmpfs_error));
+    } else {
+      compare_with_tmpfs(dir, copy, names.size());
+      std::error_code ec;
+      std::filesystem::remove_all(std::filesystem::path(copy).parent_path(), ec);
+    }
+    cpu_per_thousand(dir, names.size());
+  }
+
+  // The same names as empty directories under /dev/shm (tmpfs); returns the directory.
+  std::string make_tmpfs_copy(const std::vector<std::string>& names, std::string* error) {
+    if (names.size() != static_cast<std::size_t>(rig_.shape().big)) {
+      *error = "the big .snapshots shows " + std::to_string(names.size()) + " entries, not " +
+               std::to_string(rig_.shape().big);
+      return "";
+    }
+    std::string base = "/dev/shm/snapfs-bench-XXXXXX";
+    if (!is_tmpfs("/dev/shm") || mkdtemp(base.data()) == nullptr) {
+      *error = "/dev/shm is not a writable tmpfs";
+      return "";
+    }
+    const std::string copy = base + "/.snapshots";
+    mkdir(copy.c_str(), 0755);
+    for (const std::string& name : names) {
+      if (mkdir((copy + "/" + name).c_str(), 0555) != 0) {
+        *error = "mkdir on tmpfs: " + std::string(std::strerror(errno));
+        return "";
+      }
+    }
+    return copy;
+  }
+
+  void compare_with_tmpfs(const std::string& dir, const std::string& copy, std::size_t entries) {
+    auto ls = [](const std::string& path) { return run_timed({"ls", "-l", path}, ""); };
+    ls(dir);  // the ls binary and its libraries into the page cache, on both sides
+    ls(copy);
+    std::vector<double> snapfs_ms, tmpfs_ms;
+    bool failed = false;
+    for (int i = 0; i < o_.list_runs; ++i) {  // interleaved, so that both see the same noise
+      TimedRun a = ls(dir);
+      TimedRun b = ls(copy);
+      failed = failed || a.exit_code != 0 || b.exit_code != 0;
+      snapfs_ms.push_back(a.seconds * 1000);
+      tmpfs_ms.push_back(b.seconds * 1000);
+    }
+    const double snapfs_median = percentile(snapfs_ms, 50);
+    const double tmpfs_median = percentile(tmpfs_ms, 50);
+    Figure& f = report_.add(make_figure("3", big_dir_figure_name(rig_.shape()), snapfs_median, "ms",
+                                        tmpfs_median, "tmpfs; ratio <= 1.5"));
+    f.ratio = snapfs_median / tmpfs_median;
+    f.verdict = failed ? Verdict::kError : at_most(*f.ratio, kRatioTarget);
+    f.raw = {{"entries", static_cast<double>(entries)},
+             {"runs", o_.list_runs},
+             {"snapfs_min_ms", percentile(snapfs_ms, 0.0001)},
+             {"snapfs_max_ms", percentile(snapfs_ms, 100)},
+             {"tmpfs_min_ms", percentile(tmpfs_ms, 0.0001)},
+             {"tmpfs_max_ms", percentile(tmpfs_ms, 100)},
+             {"ratio_of_minimums", percentile(snapfs_ms, 0.0001) / percentile(tmpfs_ms, 0.0001)}};
+    if (failed) f.note = "an ls -l failed";
+  }
+
+  void cpu_per_thousand(const std::string& dir, std::size_t entries) {
+    const pid_t pid = rig_.snapfs_pid();
+    auto before = process_cpu_time(pid);
+    bool failed = false;
+    for (int i = 0; i < o_.cpu_runs; ++i) {
+      failed = run_timed({"ls", "-l", dir}, "").exit_code != 0 || failed;
+    }
+    auto after = process_cpu_time(pid);
+    RequestCounts requests = rig_.counts();  // since the reset before figure 3
+    const double thousands = static_cast<double>(entries) * o_.cpu_runs / 1000.0;
+    CpuTime used;
+    if (before && after) used = {after->user - before->user, after->system - before->system};
+    Figure& f = report_.add(make_figure("8", "snapfs CPU per 1,000 entries, warm ls -l",
+                                        thousands > 0 ? used.total() * 1000 / thousands : 0, "ms",
+                                        std::nullopt, "info"));
+    f.verdict = failed || !before || !after ? Verdict::kError : Verdict::kInfo;
+    f.raw = {{"cpu_s", used.total()},
+             {"user_s", used.user},
+             {"system_s", used.system},
+             {"runs", o_.cpu_runs},
+             {"entries", static_cast<double>(entries)},
+             {"clock_tick_s", 1.0 / static_cast<double>(sysconf(_SC_CLK_TCK))},
+             {"api_requests_during_figures_3_and_8", static_cast<double>(requests.total)}};
+    if (requests.total > 0) {
+      f.note = std::to_string(requests.total) + " API requests during figures 3 and 8 (want 0)";
+    }
+  }
+
+  // Figure 6: mkdir and rmdir bursts in one Scaleway Instance volume.
+  void mutations() {
+    const int zone = rig_.shape().services >= 2 ? 1 : 0;
+    const std::string dir = rig_.root() + "/scw/" + scaleway_zone(zone) + "/data-001/.snapshots";
+    // A refresh lists the whole zone, the new snapshots included.
+    const long long refresh_pages = scaleway_zone_snapshot_pages(rig_.shape(), zone, o_.mutations);
+    std::vector<std::string> paths;
+    for (int i = 0; i < o_.mutations; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "/bench-%03d", i);
+      paths.push_back(dir + name);
+    }
+    rig_.reset();
+    RequestCounts start = rig_.counts();
+    Burst made = burst(paths, [](const char* p) { return mkdir(p, 0755); });
+    RequestCounts after_mkdir = rig_.counts();
+    // A snapshot is "creating" until the emulator's async delay has passed, and rmdir of a
+    // creating snapshot is EBUSY by contract: let them become available first.
+    std::this_thread::sleep_for(std::chrono::milliseconds(o_.async_ms + 300));
+    Burst removed = burst(paths, [](const char* p) { return rmdir(p); });
+    RequestCounts after_rmdir = rig_.counts();
+    const double rtt_ms = o_.latency_ms;
+    add_latency("6a", "mkdir latency p50", percentile(made.ms, 50) / rtt_ms);
+    add_latency("6b", "mkdir latency p99", percentile(made.ms, 99) / rtt_ms);
+    add_latency("6c", "rmdir latency p50", percentile(removed.ms, 50) / rtt_ms);
+    add_latency("6d", "rmdir latency p99", percentile(removed.ms, 99) / rtt_ms);
+    add_burst_requests("6e", "mkdir burst, requests per mkdir", made, start.until(after_mkdir),
+                       refresh_pages);
+    add_burst_requests("6f", "rmdir burst, requests per rmdir", removed,
+                       after_mkdir.until(after_rmdir), refresh_pages);
+  }
+
+  struct Burst {
+    std::vector<double> ms;
+    int failures = 0;
+    std::string first_error;
+  };
+
+  template <class Op>
+  Burst burst(const std::vector<std::string>& paths, Op op) {
+    Burst b;
+    for (const std::string& path : paths) {
+      const Clock::time_point start = Clock::now();
+      int rc = op(path.c_str());
+      int err = errno;
+      b.ms.push_back(seconds_since(start) * 1000);
+      if (rc != 0) {
+        if (b.failures++ == 0) b.first_error = path + ": " + std::strerror(err);
+      }
+    }
+    return b;
+  }
+
+  void add_latency(const std::string& id, const std::string& name, double rtts) {
+    Figure& f = report_.add(make_figure(id, name, rtts, "RTT", 1.0, "info"));
+    f.ratio = rtts;
+  }
+
+  void add_burst_requests(const std::string& id, const std::string& name, const Burst& b,
+                          const RequestCounts& delta, long long refresh_pages) {
+    const double ops = static_cast<double>(b.ms.size());
+    const long long gets = delta.method("GET");
+    const long long changes = delta.total - gets;
+    const double allowed = 1.0 + static_cast<double>(refresh_pages) / ops;
+    Figure& f = report_.add(make_figure(id, name, static_cast<double>(delta.total) / ops, "req/op",
+                                        allowed, "1 each + <= 1 refresh"));
+    f.ratio = f.value / allowed;
+    const bool ok = changes == static_cast<long long>(ops) && gets <= refresh_pages;
+    f.verdict = b.failures > 0 ? Verdict::kError : ok ? Verdict::kPass : Verdict::kMiss;
+    f.raw = {{"operations", ops},
+             {"change_requests", static_cast<double>(changes)},
+             {"list_requests", static_cast<double>(gets)},
+             {"pages_per_listing_refresh", static_cast<double>(refresh_pages)},
+             {"listing_refreshes", static_cast<double>(gets) / static_cast<double>(refresh_pages)},
+             {"failures", static_cast<double>(b.failures)}};
+    for (const auto& [route, count] : delta.by_route) {
+      f.raw.emplace_back(route, static_cast<double>(count));
+    }
+    if (b.failures > 0) {
+      f.note = std::to_string(b.failures) + " failed, first: " + b.first_error;
+    }
+  }
+
+  const Options& o_;
+  Report& report_;
+  Rig rig_;
+  TempDir work_;
+  std::vector<std::string> dirs_;  // every directory the cold crawl listed
+  double bound_s_ = 1;
+  double cold_s_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Figure 7: peak memory after listing the 100,000-snapshot data set.
+
+void rss_figure(const Options& o, Report* report) {
+  Rig rig(o, o.rss_shape);
+  std::string error;
+  const long long expected = o.rss_shape.snapshots_total();
+  const std::string name = "peak RSS, " + std::to_string(expected) + " snapshots listed";
+  if (!rig.start(&error)) {
+    report->add(error_figure("7", name, "MiB", "ratio <= 1", error));
+    return;
+  }
+  TempDir work;
+  const std::string out = work.path() + "/crawl.txt";
+  TimedRun run = crawl(rig, out);
+  double settle_s = 0;
+  RequestCounts settled = rig.settled_counts(&settle_s);
+  const long long snapshot_dirs = count_snapshot_dirs(directories_of_ls_output(out, rig.root()));
+  auto hwm = process_status_kib(rig.snapfs_pid(), "VmHWM");
+  auto rss = process_status_kib(rig.snapfs_pid(), "VmRSS");
+  const std::string problem = crawl_problem(run, snapshot_dirs, expected);
+  Figure& f = report->add(make_figure("7", name, hwm ? static_cast<double>(*hwm) / 1024 : 0, "MiB",
+                                      kRssTargetMib, "ratio <= 1"));
+  f.ratio = f.value / kRssTargetMib;
+  f.verdict = !problem.empty() || !hwm ? Verdict::kError : at_most(f.value, kRssTargetMib);
+  f.raw = {{"vm_rss_mib", rss ? static_cast<double>(*rss) / 1024 : 0},
+           {"snapshot_directories", static_cast<double>(snapshot_dirs)},
+           {"crawl_s", run.seconds},
+           {"api_requests", static_cast<double>(settled.total)},
+           {"settle_wait_s", settle_s}};
+  f.note = problem;
+  report->config.push_back({"rss_data_set", o.rss_shape.seed() + " (one remote per type)"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Optional: instructions snapfs executes per 1,000 entries of a warm ls -l (callgrind).
+
+std::optional<double> callgrind_total(const std::string& dump) {
+  std::ifstream in(dump);
+  for (std::string line; std::getline(in, line);) {
+    for (const char* key : {"totals:", "summary:"}) {
+      if (line.rfind(key, 0) == 0) return std::stod(line.substr(std::strlen(key)));
+    }
+  }
+  return std::nullopt;
+}
+
+std::string newest_dump(const std::string& dir, const std::string& prefix) {
+  std::string best;
+  std::filesystem::file_time_type best_time{};
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    if (best.empty() || e.last_write_time() > best_time) {
+      best = e.path().string();
+      best_time = e.last_write_time();
+    }
+  }
+  return best;
+}
+
+bool wait_for_mount(const std::string& path, test::Subprocess& process,
+                    std::chrono::seconds timeout) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline && process.running()) {
+    struct stat st {
+    }, parent{};
+    if (stat(path.c_str(), &st) == 0 && stat((path + "/..").c_str(), &parent) == 0 &&
+        st.st_dev != parent.st_dev) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+void callgrind_figure(const Options& o, Report* report) {
+  const std::string name = "snapfs instructions per 1,000 entries";
+  auto fail = [&](const std::string& why) {
+    report->add(error_figure("8c", name, "Minstr", "info", why));
+  };
+  if (run_command("command -v valgrind && command -v callgrind_control").exit_code != 0) {
+    return fail("valgrind (callgrind_control) is not installed");
+  }
+  EmulatorProcess emulator(
+      {"--seed", o.shape.seed(), "--latency-ms", std::to_string(o.latency_ms)});
+  if (!emulator.ok()) return fail("snapfs-emulator did not start");
+  TempDir work;
+  const std::string mnt = work.path() + "/mnt";
+  mkdir(mnt.c_str(), 0755);
+  mkdir((work.path() + "/home").c_str(), 0700);
+  const std::string config =
+      work.write_file("snapfs.conf", bench_config(emulator.base_url(), o.shape));
+  std::vector<std::string> argv = {"valgrind",
+                                   "--tool=callgrind",
+                                   "--callgrind-out-file=" + work.path() + "/callgrind.out",
+                                   SNAPFS_BINARY_PATH,
+                                   "-f",
+                                   "--config",
+                                   config,
+                                   "-o",
+                                   "remotes=scw"};
+  for (const std::string& opt : mount_options(o)) argv.insert(argv.end(), {"-o", opt});
+  argv.push_back(mnt);
+  test::Subprocess snapfs(argv, {"HOME=" + work.path() + "/home"}, work.path() + "/snapfs.log");
+  if (!wait_for_mount(mnt, snapfs, std::chrono::seconds(120))) {
+    return fail("snapfs under valgrind did not mount: " +
+                first_line(read_text_file(work.path() + "/snapfs.log")));
+  }
+  const std::string dir = mnt + "/scw/" + scaleway_zone(0) + "/big/.snapshots";
+  run_timed({"ls", "-l", dir}, "");  // cold: lists the zone
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const std::string pid = std::to_string(snapfs.pid());
+  run_command("callgrind_control -z " + pid, std::chrono::seconds(60));
+  for (int i = 0; i < o.callgrind_runs; ++i) run_timed({"ls", "-l", dir}, "");
+  run_command("callgrind_control -d " + pid, std::chrono::seconds(60));
+  const std::string dump = newest_dump(work.path(), "callgrind.out");
+  const double instructions = dump.empty() ? -1 : callgrind_total(dump).value_or(-1);
+  run_command("fusermount3 -u " + shell_quote(mnt), std::chrono::seconds(30));
+  snapfs.stop(SIGTERM, std::chrono::seconds(30));
+  if (instructions < 0) return fail("no callgrind dump with a total");
+  const double thousands = static_cast<double>(o.shape.big) * o.callgrind_runs / 1000.0;
+  Figure& f = report->add(
+      make_figure("8c", name, instructions / thousands / 1e6, "Minstr", std::nullopt, "info"));
+  f.raw = {{"instructions", instructions}, {"runs", o.callgrind_runs}};
+}
+
+// ---------------------------------------------------------------------------------------------
+
+std::string trimmed_command_output(const std::string& command) {
+  std::string out = first_line(run_command(command).out);
+  while (!out.empty() && (out.back() == '\r' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+void describe_machine(const Options& o, Report* report) {
+  utsname u{};
+  uname(&u);
+  std::string cpu = trimmed_command_output("sed -n 's/^model name[^:]*: //p' /proc/cpuinfo");
+  char when[32];
+  std::time_t now = std::time(nullptr);
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  report->machine = {{"timestamp", when},
+                     {"nproc", std::to_string(sysconf(_SC_NPROCESSORS_ONLN))},
+                     {"cpu", cpu},
+                     {"kernel", std::string(u.sysname) + " " + u.release},
+                     {"loadavg_at_start", first_line(read_text_file("/proc/loadavg"))},
+                     {"snapfs_version",
+                      trimmed_command_output(shell_quote(SNAPFS_BINARY_PATH) + " --version 2>&1")},
+                     {"git_rev", trimmed_command_output("git -C " + shell_quote(SNAPFS_SOURCE_DIR) +
+                                                        " rev-parse --short HEAD 2>/dev/null")},
+                     {"build_type", SNAPFS_BENCH_BUILD_TYPE},
+                     {"snapfs_binary", SNAPFS_BINARY_PATH}};
+  const bool prefetch_known = snapfs_has_option("prefetch");
+  std::string remotes;
+  for (const BenchRemote& r : bench_remotes()) remotes += (remotes.empty() ? "" : ",") + r.type;
+  report->config = {{"data_set", o.shape.seed()},
+                    {"remotes", remotes},
+                    {"latency_ms", std::to_string(o.latency_ms)},
+                    {"prefetch", std::to_string(o.prefetch)},
+                    {"prefetch_option_passed", prefetch_known ? "true" : "false"},
+                    {"cache_ttl_s", std::to_string(static_cast<int>(o.cache_ttl_s))},
+                    {"async_ms", std::to_string(o.async_ms)},
+                    {"mount_options", [&] {
+                       std::string s;
+                       for (const auto& opt : mount_options(o)) s += (s.empty() ? "" : ",") + opt;
+                       return s;
+                     }()}};
+  if (!prefetch_known) {
+    report->notes.push_back(
+        "snapfs --help does not list prefetch: mounted without -o prefetch; "
+        "figure 1's bound still divides by " +
+        std::to_string(o.prefetch));
+  }
+}
+
+int run(int argc, char** argv) {
+  Options o = parse_args(argc, argv);
+  std::string why;
+  if (!test::fuse_available(&why)) {
+    std::fprintf(stderr, "snapfs-bench: FUSE is required: %s\n", why.c_str());
+    return 1;
+  }
+  Report report;
+  describe_machine(o, &report);
+  const Clock::time_point start = Clock::now();
+  {
+    MainBench bench(o, &report);
+    if (bench.start()) bench.run();
+  }
+  if (o.rss) rss_figure(o, &report);
+  if (o.callgrind) callgrind_figure(o, &report);
+  report.config.push_back({"bench_wall_s", std::to_string(seconds_since(start))});
+
+  std::cout << "snapfs benchmark: " << o.shape.seed() << ", one remote per remote type; RTT "
+            << o.latency_ms << " ms, prefetch " << o.prefetch << ", cache_ttl "
+            << static_cast<int>(o.cache_ttl_s) << " s\n\n"
+            << format_table(report);
+  if (!o.json_path.empty()) {
+    std::ofstream json(o.json_path);
+    json << to_json(report);
+    if (!json) {
+      std::fprintf(stderr, "snapfs-bench: cannot write %s\n", o.json_path.c_str());
+      return 1;
+    }
+  }
+  if (report.figures.empty() || report.any(Verdict::kError)) return 1;
+  if (o.fail_on_miss && report.any(Verdict::kMiss)) return 3;
+  return 0;
+}
+
+}  // namespace
+}  // namespace snapfs::bench
+
+int main(int argc, char** argv) {
+  return snapfs::bench::run(argc, argv);
+}

@@ -1,0 +1,257 @@
+// The daemon outlives its API and lets go of a stuck mount: the emulator is killed and restarted
+// (its data kept with --state) while a crawl of the mount is under way, and a mount whose request
+// hangs on a black hole is unmounted.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/fs_call.h"
+#include "tests/support/mount.h"
+#include "tests/support/process.h"
+#include "tests/support/reliability.h"
+#include "tests/support/snapshot_view.h"
+
+namespace snapfs::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+double since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+const char* const kOvhKeys =
+    "application_key = demo-ak\napplication_secret = demo-as\nconsumer_key = demo-ck\n";
+
+std::string all_remotes(const std::string& url) {
+  return "[sc]\ntype = scaleway-instance\nzones = fr-par-1,fr-par-2\napi_url = " + url +
+         "\nsecret_key = 00000000-0000-4000-8000-000000000001\n\n"
+         "[nas]\ntype = ovh-nasha\nendpoint = " +
+         url + "/1.0\n" + kOvhKeys + "\n[efs]\ntype = ovh-netapp\nendpoint = " + url + "/1.0\n" +
+         kOvhKeys + "\n[ncp]\ntype = naver-nas\nplatform = vpc\nformat = json\napi_url = " + url +
+         "\naccess_key = demo-access-key\nsecret_key = demo-secret-key\n";
+}
+
+const std::map<std::string, RemoteScope> kScopes = {
+    {"sc", {"scaleway-instance", {"fr-par-1", "fr-par-2"}, ""}},
+    {"nas", {"ovh-nasha", {}, ""}},
+    {"efs", {"ovh-netapp", {}, ""}},
+    {"ncp", {"naver-nas", {"KR"}, "vpc"}},
+};
+
+// Lists every directory of the mount, breadth first, each after dropping its cached listing so
+// that every step asks the API. Records each call's result.
+class Crawler {
+ public:
+  Crawler(std::string root, milliseconds limit) : root_(std::move(root)), limit_(limit) {}
+
+  void Run() {
+    std::vector<std::string> level = {""};
+    for (int depth = 0; depth < 5 && !level.empty(); ++depth) {
+      std::vector<std::string> next;
+      for (const auto& dir : level) {
+        fs_setxattr(root_ + dir, "user.snapfs.refresh", "1", limit_);
+        FsCallResult r = fs_list(root_ + dir, limit_);
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          results_.push_back({dir, r.error, r.seconds});
+        }
+        listed_++;
+        if (!r.ok()) continue;
+        for (const auto& e : r.entries) {
+          if (!e.is_link) next.push_back(dir.empty() ? e.name : dir + "/" + e.name);
+        }
+      }
+      level = std::move(next);
+    }
+    done_ = true;
+  }
+
+  int listed() const { return listed_; }
+  bool done() const { return done_; }
+  struct Call {
+    std::string dir;
+    int error;
+    double seconds;
+  };
+  std::vector<Call> results() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return results_;
+  }
+
+ private:
+  std::string root_;
+  milliseconds limit_;
+  std::atomic<int> listed_{0};
+  std::atomic<bool> done_{false};
+  mutable std::mutex mu_;
+  std::vector<Call> results_;
+};
+
+class ResilienceTest : public ::testing::Test {
+ protected:
+  void SetUp() override { SNAPFS_REQUIRE_FUSE(); }
+};
+
+TEST_F(ResilienceTest, DaemonSurvivesTheApiRestartingMidCrawl) {
+  constexpr int kTimeoutSeconds = 5;
+  TempDir dir;
+  const std::string state_file = dir.path() + "/state.json";
+  // Slow answers make the crawl long enough to be cut in the middle.
+  EmulatorProcess emulator({"--seed", "synthetic:services=2,volumes=4,snapshots=4", "--state",
+                            state_file, "--latency-ms", "40", "--async-ms", "100"});
+  ASSERT_TRUE(emulator.ok());
+  SnapfsMount mount(all_remotes(emulator.base_url()),
+                    {"timeout=" + std::to_string(kTimeoutSeconds)});
+  ASSERT_TRUE(mount.ok()) << mount.log();
+  const std::string root = mount.path() + "/";
+  const milliseconds limit = seconds(kTimeoutSeconds + 20);
+
+  // A change made just before the outage must survive it (the emulator's --state).
+  const std::string snapshots = "efs/efs-1000/share-01/.snapshots";
+  FsCallResult made = fs_mkdir(root + snapshots + "/before-outage", limit);
+  ASSERT_TRUE(made.ok()) << errno_name(made.error) << "\n" << mount.log();
+
+  Crawler crawler(root, limit);
+  std::thread crawl([&] { crawler.Run(); });
+  ASSERT_TRUE(eventually([&] { return crawler.listed() >= 8 || crawler.done(); }, seconds(60)));
+  const bool cut_mid_crawl = !crawler.done();
+  const int listed_before = crawler.listed();
+  emulator.restart();  // SIGKILL, then the same port and the same --state file
+  ASSERT_TRUE(emulator.ok());
+  crawl.join();
+  EXPECT_TRUE(cut_mid_crawl) << "the crawl ended before the restart; it should be slower";
+  EXPECT_GT(crawler.listed(), listed_before) << "the crawl went on after the restart";
+
+  // Calls made while the API was gone failed cleanly within their deadline, or were retried.
+  int failed = 0;
+  for (const auto& c : crawler.results()) {
+    EXPECT_TRUE(c.error == 0 || c.error == EIO || c.error == ETIMEDOUT)
+        << "ls " << c.dir << ": " << errno_name(c.error);
+    EXPECT_LE(c.seconds, kTimeoutSeconds + 1.0) << "ls " << c.dir;
+    failed += c.error != 0;
+  }
+  std::printf("crawl: %zu listings, %d failed during the outage\n", crawler.results().size(),
+              failed);
+
+  // The daemon is alive, shows what the restarted API holds, and writes again.
+  ASSERT_EQ(kill(mount.pid(), 0), 0) << "snapfs died:\n" << mount.log();
+  for (const auto& [remote, scope] : kScopes) {
+    EXPECT_EQ(wait_for_matching_view(emulator, root + remote, scope, seconds(15)), "") << remote;
+  }
+  FsCallResult kept = fs_stat(root + snapshots + "/before-outage", limit);
+  EXPECT_TRUE(kept.ok()) << "the snapshot made before the outage: " << errno_name(kept.error);
+  FsCallResult after = fs_mkdir(root + snapshots + "/after-outage", limit);
+  EXPECT_TRUE(after.ok()) << errno_name(after.error) << "\n" << log_tail(mount.log());
+  EXPECT_TRUE(mount.unmount()) << log_tail(mount.log());
+}
+
+// Whether a process is blocked in a FUSE request (the kernel's request_wait_answer).
+bool blocked_in_fuse(pid_t pid) {
+  std::ifstream wchan("/proc/" + std::to_string(pid) + "/wchan");
+  std::string where;
+  std::getline(wchan, where);
+  if (where.find("request_wait_answer") != std::string::npos) return true;
+  std::ifstream stack("/proc/" + std::to_string(pid) + "/stack");
+  std::stringstream text;
+  text << stack.rdbuf();
+  return text.str().find("fuse") != std::string::npos;
+}
+
+class StuckMountTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SNAPFS_REQUIRE_FUSE();
+    emulator_ = std::make_unique<EmulatorProcess>(std::vector<std::string>{"--seed", "demo"});
+    ASSERT_TRUE(emulator_->ok());
+  }
+
+  void Mount(int timeout_seconds) {
+    mount_ = std::make_unique<SnapfsMount>(
+        "[r]\ntype = scaleway-instance\nzones = fr-par-1\napi_url = " + emulator_->base_url() +
+            "\nsecret_key = 00000000-0000-4000-8000-000000000001\n",
+        std::vector<std::string>{"timeout=" + std::to_string(timeout_seconds), "prefetch=0"});
+    ASSERT_TRUE(mount_->ok()) << mount_->log();
+    FsCallResult root = fs_list(mount_->path() + "/r", seconds(10));
+    ASSERT_TRUE(root.ok()) << errno_name(root.error);
+  }
+
+  // `ls` of a directory whose listing hangs; returns once the kernel is waiting on the daemon.
+  std::unique_ptr<Subprocess> StuckLs() {
+    emulator_->set_faults({"delay-ms=60000"});  // longer than any deadline here
+    auto ls = std::make_unique<Subprocess>(
+        std::vector<std::string>{"ls", mount_->path() + "/r/fr-par-1"});
+    EXPECT_TRUE(eventually([&] { return blocked_in_fuse(ls->pid()); }, seconds(10)))
+        << "ls never reached the daemon";
+    return ls;
+  }
+
+  std::unique_ptr<EmulatorProcess> emulator_;
+  std::unique_ptr<SnapfsMount> mount_;
+};
+
+// Ctrl-C on the stuck `ls` cancels its request at once, after which the mount unmounts cleanly
+// and the daemon exits, long before the stuck request's deadline. A plain `fusermount3 -u` while
+// the `ls` is still inside the mount returns at once too; the kernel refuses it (EBUSY) because
+// the mount is in use, and the mount stays fully usable.
+TEST_F(StuckMountTest, InterruptedRequestLetsTheMountGoBeforeItsDeadline) {
+  constexpr int kTimeoutSeconds = 20;
+  Mount(kTimeoutSeconds);
+  const Clock::time_point started = Clock::now();
+  std::unique_ptr<Subprocess> ls = StuckLs();
+  CommandResult busy = run_command("fusermount3 -u " + shell_quote(mount_->path()), seconds(30));
+  std::printf("fusermount3 -u while ls is stuck: exit %d, %s", busy.exit_code, busy.err.c_str());
+  EXPECT_LT(since(started), kTimeoutSeconds) << "fusermount3 -u waited for the stuck request";
+  if (busy.exit_code == 0) {
+    // Unmounted after all: the stuck call must still get its answer and the daemon end.
+    EXPECT_NE(ls->stop(0, seconds(kTimeoutSeconds + 1)), -1);
+    return;
+  }
+  EXPECT_TRUE(ls->running()) << "ls is still waiting";
+
+  kill(ls->pid(), SIGINT);
+  const int status = ls->stop(0, seconds(kTimeoutSeconds + 1));
+  EXPECT_NE(status, -1) << "ls did not end after SIGINT";
+  EXPECT_LT(since(started), kTimeoutSeconds) << "the interrupted request was not cancelled";
+  emulator_->clear_faults();
+  EXPECT_TRUE(mount_->unmount()) << "unmount after the interrupt\n" << mount_->log();
+  EXPECT_LT(since(started), kTimeoutSeconds)
+      << "the daemon waited for the black hole before exiting\n"
+      << mount_->log();
+}
+
+// `fusermount3 -u -z` detaches at once; the stuck call still gets its answer within its deadline
+// (+1 s), and the daemon then exits cleanly.
+TEST_F(StuckMountTest, LazyUnmountAnswersTheStuckCallWithinItsDeadline) {
+  constexpr int kTimeoutSeconds = 3;
+  Mount(kTimeoutSeconds);
+  const Clock::time_point started = Clock::now();
+  std::unique_ptr<Subprocess> ls = StuckLs();
+  CommandResult lazy = run_command("fusermount3 -u -z " + shell_quote(mount_->path()), seconds(30));
+  EXPECT_EQ(lazy.exit_code, 0) << lazy.err;
+  EXPECT_LT(since(started), kTimeoutSeconds + 1.0) << "fusermount3 -u -z returned late";
+  const int status = ls->stop(0, seconds(kTimeoutSeconds + 10));
+  EXPECT_LE(since(started), kTimeoutSeconds + 1.0) << "the stuck ls was answered late";
+  ASSERT_NE(status, -1);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << "ls reports the failed listing";
+  emulator_->clear_faults();
+  const int daemon = mount_->wait_for_exit(seconds(10));
+  EXPECT_TRUE(WIFEXITED(daemon) && WEXITSTATUS(daemon) == 0) << "snapfs status " << daemon << "\n"
+                                                             << mount_->log();
+}
+
+}  // namespace
+}  // namespace snapfs::test
