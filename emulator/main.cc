@@ -38,6 +38,7 @@ constexpr char kUsage[] =
     "                          status= answers without applying the request; reset, truncate\n"
     "                          and garbage apply it first; delay-ms sleeps, then goes on\n"
     "  --clock-offset-s N      shift the emulator's clock by N seconds (may be negative)\n"
+    "  --version               the version\n"
     "  --help                  this text\n"
     "\n"
     "Control routes: GET /_emulator/stats, POST /_emulator/reset-stats,\n"
@@ -91,6 +92,10 @@ snapfs::emu::ServerOptions parse_args(int argc, char** argv) {
     }
     if (name == "--help" || name == "-h") {
       std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
+    if (name == "--version") {
+      std::printf("snapfs-emulator %s\n", SNAPFS_VERSION);
       std::exit(0);
     }
     if (!has_inline) {

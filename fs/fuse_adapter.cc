@@ -103,9 +103,10 @@ struct DirHandle {
 };
 
 void op_init(void*, fuse_conn_info* conn) {
-  // `ls -l` asks every entry for its POSIX ACLs. With this capability the kernel caches the
-  // answer (none: ENODATA) per inode instead of asking the daemon on every listing.
-  if (conn->capable & FUSE_CAP_POSIX_ACL) conn->want |= FUSE_CAP_POSIX_ACL;
+  // There is no file data, so nothing for the kernel to invalidate on an mtime change; with this
+  // capability it would also ask for a directory's attributes before using its cached listing.
+  // (No FUSE_CAP_POSIX_ACL either: there are no ACLs, and getxattr says so with ENOTSUP.)
+  conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {

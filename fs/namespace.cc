@@ -1175,6 +1175,9 @@ Result<std::string> Namespace::attribute(const Node& node, const std::string& ke
 
 int Namespace::getxattr(std::uint64_t ino, const std::string& name, const OpContext& ctx,
                         std::string* value) {
+  // No security labels and no ACLs here. ENOTSUP (not ENODATA) lets `ls -l` and libselinux stop
+  // asking for every entry: they remember a device that does not support them.
+  if (name.rfind("security.", 0) == 0 || name.rfind("system.posix_acl_", 0) == 0) return ENOTSUP;
   if (name.rfind(kXattrPrefix, 0) != 0) return ENODATA;
   std::string key = name.substr(std::char_traits<char>::length(kXattrPrefix));
   if (int rc = refresh_node(ino, ctx); rc != 0) return rc;

@@ -2,10 +2,13 @@
 # Builds the libFuzzer targets of tests/fuzz with clang (ASan + UBSan) into build-fuzz/ and runs
 # each for SECONDS (default 30) on a corpus made from the seeds and the recorded API bodies.
 # Fails when any target crashes; crashing inputs are kept in build-fuzz/crashes/<target>/.
+# The random seed is fixed (SNAPFS_FUZZ_SEED, default 1) so that a run can be repeated exactly;
+# SNAPFS_FUZZ_SEED=0 lets libFuzzer pick one (longer exploratory runs).
 #   scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-30}
+seed=${SNAPFS_FUZZ_SEED:-1}
 build=${SNAPFS_FUZZ_BUILD_DIR:-$root/build-fuzz}
 
 "$root/scripts/install-deps.sh"
@@ -36,7 +39,7 @@ for binary in "$build"/tests/fuzz/fuzz_*; do
   log="$build/fuzz-$target.log"
   echo "== $target (${seconds}s)"
   # The corpus directory comes first, so new interesting inputs are added to it.
-  if "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if "$binary" -seed="$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="$crashes/" -print_final_stats=1 \
       "$build/corpus/$target" >"$log" 2>&1; then
     grep -E "stat::number_of_executed_units|stat::average_exec_per_sec" "$log" | tr '\n' ' '

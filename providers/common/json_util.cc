@@ -4,6 +4,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cmath>
+
 namespace snapfs {
 
 Status parse_json(const std::string& text, rapidjson::Document* out, const std::string& what) {
@@ -47,6 +49,13 @@ std::optional<std::int64_t> json_int64(const rapidjson::Value& object, const cha
   const rapidjson::Value* v = json_member(object, name);
   if (v == nullptr || !v->IsInt64()) return std::nullopt;
   return v->GetInt64();
+}
+
+std::optional<std::int64_t> whole_int64(double value) {
+  // 2^63 is exactly representable; every double below it (and >= -2^63) fits in an int64.
+  constexpr double kLimit = 9223372036854775808.0;
+  if (!std::isfinite(value) || value >= kLimit || value < -kLimit) return std::nullopt;
+  return static_cast<std::int64_t>(value);
 }
 
 std::optional<std::uint64_t> json_uint64(const rapidjson::Value& object, const char* name) {

@@ -35,6 +35,11 @@ std::optional<bool> json_bool(const rapidjson::Value& object, const char* name);
 std::optional<std::vector<std::string>> json_string_array(const rapidjson::Value& object,
                                                           const char* name);
 
+// A JSON number (any representation) as a whole int64, truncated toward zero; nullopt when it is
+// not finite or out of range. Converting such a double with a cast is undefined behaviour, and an
+// API can send 1e300 where we expect a row count.
+std::optional<std::int64_t> whole_int64(double value);
+
 // The value as compact JSON text.
 std::string json_compact(const rapidjson::Value& value);
 

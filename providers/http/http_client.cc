@@ -388,7 +388,7 @@ HttpClient::~HttpClient() = default;
 Result<HttpResponse> HttpClient::send(HttpRequest request, const OpContext& ctx,
                                       const Signer& sign) {
   const Clock::time_point started = Clock::now();
-  const int max_attempts = request.idempotent ? std::max(1, impl_->options.retry.max_attempts) : 1;
+  const int max_attempts = std::max(1, impl_->options.retry.max_attempts);
   RequestStats* stats = impl_->stats;
   for (int n = 1;; ++n) {
     // Nothing is sent once the caller gave up or the deadline passed.
@@ -436,12 +436,16 @@ Result<HttpResponse> HttpClient::send(HttpRequest request, const OpContext& ctx,
         // Every request of this remote holds off, not just this one.
         impl_->limiter.pause_until(Clock::now() + wait.value_or(impl_->backoff(n)));
       }
+      // A request that is not idempotent (a create) is sent again only when the API certainly
+      // did nothing with it: a 429 is a refusal before any work. A 5xx may come after the work.
+      if (!request.idempotent && a.response->status != 429) return std::move(*a.response);
     } else {
       if (stats) {
         stats->record_response(0);
         stats->record_error(a.error.message);
       }
-      if (!a.retryable) return a.error;
+      // outcome_unknown: a create that left this machine; only the caller can tell what happened.
+      if (!a.retryable || a.error.outcome_unknown) return a.error;
     }
     auto give_up = [&]() -> Result<HttpResponse> {
       if (a.response) return std::move(*a.response);

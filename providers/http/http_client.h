@@ -24,8 +24,9 @@ struct HttpRequest {
   std::string url;  // absolute, query string included
   std::vector<HttpHeader> headers;
   std::string body;
-  // GET, DELETE and PUT/PATCH of a value are idempotent and may be retried. A POST never is: a
-  // retried create could make two snapshots.
+  // GET, DELETE and PUT/PATCH of a value are idempotent and may be retried. A POST is sent again
+  // only when the API certainly did not act on it (refused connection, 429): a retried create
+  // must never make two snapshots.
   bool idempotent = true;
 };
 
@@ -51,7 +52,7 @@ struct HttpOptions {
   std::string user_agent = "snapfs";
   RetryPolicy retry;
   std::size_t max_body_bytes = 64u << 20;  // a larger body is refused as BadResponse
-  double max_rps = 0;  // attempts per second, all threads together; 0: no cap
+  double max_rps = 0;                      // attempts per second, all threads together; 0: no cap
 };
 
 class HttpClient {

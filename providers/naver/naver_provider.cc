@@ -146,7 +146,7 @@ HttpRequest NaverNasProvider::build_request(const std::string& action, Params pa
     request.url = json ? url + "?responseFormatType=json" : url;
     request.body = encode_params(params);
     request.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
-    request.idempotent = kind == CallKind::Delete;
+    request.idempotent = kind != CallKind::Create;
   }
   request.headers.push_back({"Accept", json ? "application/json" : "application/xml"});
   return request;
@@ -381,7 +381,7 @@ Result<SnapshotInfo> NaverNasProvider::create_snapshot(const ObjectRef& volume,
                 ") may be deleted by NAVER Cloud, oldest first");
   }
 
-  auto body = call("createNasVolumeSnapshot", volume_params(volume), CallKind::Change, ctx);
+  auto body = call("createNasVolumeSnapshot", volume_params(volume), CallKind::Create, ctx);
   std::vector<NasSnapshotItem> after;
   if (body.ok()) {
     after = naver_snapshot_items(body.value());
@@ -477,7 +477,9 @@ Result<AttrUpdate> NaverNasProvider::set_attr(const ObjectRef& object, const std
   auto data = volume_config(object, ctx);
   if (!data.ok()) return data.error();
   if (auto config = decode_config(data.value())) current_ratio = config->ratio;
-  ratio = schedule->ratio.value_or(static_cast<int>(std::lround(current_ratio)));
+  // The stored ratio is the API's number: keep it in 0-100 before it becomes an int.
+  ratio = schedule->ratio.value_or(
+      static_cast<int>(std::lround(std::clamp(current_ratio, 0.0, 100.0))));
   if (schedule->day && ratio == 0) {
     return Error(ErrorKind::InvalidArgument,
                  "invalid schedule: automatic snapshots need a snapshot reserve; add ratio=N "
@@ -494,7 +496,7 @@ Result<AttrUpdate> NaverNasProvider::set_attr(const ObjectRef& object, const std
                 " to " + std::to_string(ratio) + "%: NAVER Cloud deletes the oldest snapshots " +
                 "that no longer fit");
   }
-  auto body = call("changeNasVolumeSnapshotConfiguration", std::move(p), CallKind::Change, ctx);
+  auto body = call("changeNasVolumeSnapshotConfiguration", std::move(p), CallKind::Set, ctx);
   if (!body.ok()) return body.error();
   for (const auto& item : naver_volume_items(body.value())) {
     if (item.instance_no != object.volume_id) continue;

@@ -41,9 +41,10 @@ class NaverNasProvider : public Provider {
 
  private:
   using Params = std::vector<std::pair<std::string, std::string>>;
-  // Read: GET, retried. Change: POST, never re-sent. Delete: POST, re-sent (a repeated delete
-  // finds the snapshot gone, which counts as success).
-  enum class CallKind { Read, Change, Delete };
+  // Read: GET, retried. Create: POST, never re-sent blindly. Delete: POST, re-sent (a repeated
+  // delete finds the snapshot gone, which counts as success). Set: POST of a configuration
+  // value, re-sent (setting the same value twice leaves the same state).
+  enum class CallKind { Read, Create, Delete, Set };
 
   HttpRequest build_request(const std::string& action, Params params, CallKind kind) const;
   // Sends one action and reads its answer; every failure names the remote and the action.

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <set>
 
@@ -292,7 +293,7 @@ std::optional<std::int64_t> naver_int(const rapidjson::Value& object, const char
   if (member == nullptr) return std::nullopt;
   const rapidjson::Value& v = *member;
   if (v.IsInt64()) return v.GetInt64();
-  if (v.IsNumber()) return static_cast<std::int64_t>(v.GetDouble());
+  if (v.IsNumber()) return whole_int64(v.GetDouble());
   if (v.IsString()) return to_int(trim(v.GetString()));
   return std::nullopt;
 }
@@ -301,9 +302,11 @@ std::optional<double> naver_double(const rapidjson::Value& object, const char* k
   const rapidjson::Value* member = json_member(object, key);
   if (member == nullptr) return std::nullopt;
   const rapidjson::Value& v = *member;
-  if (v.IsNumber()) return v.GetDouble();
-  if (v.IsString()) return to_double(trim(v.GetString()));
-  return std::nullopt;
+  std::optional<double> value;
+  if (v.IsNumber()) value = v.GetDouble();
+  if (v.IsString()) value = to_double(trim(v.GetString()));
+  if (value && !std::isfinite(*value)) return std::nullopt;  // "nan", "inf", 1e999
+  return value;
 }
 
 bool naver_bool(const rapidjson::Value& object, const char* key) {

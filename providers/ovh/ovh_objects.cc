@@ -173,9 +173,9 @@ std::optional<std::uint64_t> nasha_usage_bytes(const rapidjson::Value& object) {
   static const char* const kBinary[] = {"B", "KIB", "MIB", "GIB", "TIB", "PIB"};
   for (int i = 0; i < 6; ++i) {
     if (unit == kUnits[i] || unit == kBinary[i]) {
-      double bytes = value->GetDouble() * std::pow(1024.0, i);
-      if (bytes < 0) return std::nullopt;
-      return static_cast<std::uint64_t>(std::llround(bytes));
+      auto bytes = whole_int64(std::round(value->GetDouble() * std::pow(1024.0, i)));
+      if (!bytes || *bytes < 0) return std::nullopt;
+      return static_cast<std::uint64_t>(*bytes);
     }
   }
   return std::nullopt;

@@ -254,6 +254,27 @@ TEST_P(NaverMountTest, WrongSecretGivesEaccesAndALogLineWithoutTheSecret) {
   EXPECT_EQ(log.find("wrong-secret-value"), std::string::npos) << log;
 }
 
+// A whole session at the most verbose log level: neither the secret key nor a request signature
+// (the x-ncp-apigw-signature-v2 header) shows up in the log, an attribute or an error message.
+TEST_P(NaverMountTest, DebugLogsAndAttributesNeverShowASecret) {
+  SnapfsMount mount(Config(), {"log_level=debug"});
+  ASSERT_TRUE(mount.ok());
+  const std::string dir = Dir("n1234567_data");
+  CommandResult session =
+      mount.sh("ls -lAR . && mkdir " + shell_quote(dir + "/secret-check") +
+               " && getfattr -n user.snapfs.schedule " + shell_quote(dir) +
+               " && getfattr -R -d -m - . && getfattr -n user.snapfs.stats . && ls " +
+               shell_quote(dir + "/no-such-snapshot") + "; true");
+  ASSERT_EQ(session.exit_code, 0) << session.err << mount.log();
+  const std::string log = mount.log();
+  EXPECT_NE(log.find("POST http://127.0.0.1"), std::string::npos) << "debug logging is on: " << log;
+  for (const char* secret : {"demo-secret-key", "signature-v2:", "apigw-signature"}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in the log:\n" << log;
+    EXPECT_EQ(session.out.find(secret), std::string::npos) << secret << " in an attribute";
+    EXPECT_EQ(session.err.find(secret), std::string::npos) << secret << " in an error message";
+  }
+}
+
 TEST_P(NaverMountTest, CredentialsFromNcloudConfigure) {
   TempDir home;
   ASSERT_EQ(run_command("mkdir -p " + shell_quote(home.path() + "/.ncloud")).exit_code, 0);

@@ -483,6 +483,28 @@ TEST_F(OvhMountTest, WrongSecretIsEaccesWithACleanLogLine) {
   EXPECT_EQ(log.find("$1$"), std::string::npos) << log;
 }
 
+// A whole session (listings, creates, attribute reads and writes) at the most verbose log level:
+// neither the application secret, the consumer key nor a request signature ($1$...) shows up in
+// the log, an attribute or an error message.
+TEST_F(OvhMountTest, DebugLogsAndAttributesNeverShowASecret) {
+  Mount({"cache_ttl=2", "log_level=debug"});
+  const std::string nas = std::string(kNasDir) + "/secret-check";
+  const std::string efs = std::string(kEfsDir) + "/secret-check";
+  CommandResult session = mount_->sh(
+      "ls -lAR . && mkdir " + shell_quote(nas) + " " + shell_quote(efs) +
+      " && setfattr -n user.snapfs.description -v x " + shell_quote(efs) +
+      " && getfattr -R -d -m - . && getfattr -n user.snapfs.stats . && ls " +
+      shell_quote(std::string(kNasDir) + "/no-such-snapshot") + "; rmdir " + shell_quote(nas));
+  ASSERT_EQ(session.exit_code, 0) << session.err << mount_->log();
+  const std::string log = mount_->log();
+  EXPECT_NE(log.find("GET http://127.0.0.1"), std::string::npos) << "debug logging is on: " << log;
+  for (const char* secret : {"demo-as", "demo-ck", "$1$"}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in the log:\n" << log;
+    EXPECT_EQ(session.out.find(secret), std::string::npos) << secret << " in an attribute";
+    EXPECT_EQ(session.err.find(secret), std::string::npos) << secret << " in an error message";
+  }
+}
+
 TEST_F(OvhMountTest, ApiClockTenMinutesAheadStillWorks) {
   Start({"--seed", "demo", "--async-ms", "300", "--clock-offset-s", "600"});
   Mount();

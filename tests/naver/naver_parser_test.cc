@@ -284,6 +284,25 @@ TEST(NaverParser, TolerantFieldAccess) {
   EXPECT_EQ(naver_code(doc, "e"), "x");
 }
 
+// Found by fuzz_naver_response: a row count of 1e101 was cast to an int64 (undefined behaviour).
+TEST(NaverParser, NumbersOutOfRangeAreAbsent) {
+  rapidjson::Document doc;
+  doc.Parse(R"({"totalRows": 1.07374e+101, "neg": -1e30, "whole": 3.0, "ratio": "nan",
+               "big": "1e999", "r": 12.5})");
+  EXPECT_FALSE(naver_int(doc, "totalRows").has_value());
+  EXPECT_FALSE(naver_int(doc, "neg").has_value());
+  EXPECT_EQ(naver_int(doc, "whole").value_or(0), 3);
+  EXPECT_FALSE(naver_double(doc, "ratio").has_value());
+  EXPECT_FALSE(naver_double(doc, "big").has_value());
+  EXPECT_EQ(naver_double(doc, "r").value_or(0), 12.5);
+
+  auto list = parse_naver_success(
+      R"({"getNasVolumeSnapshotListResponse": {"returnCode": "0", "totalRows": 1e101,
+          "nasVolumeSnapshotList": []}})");
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(naver_snapshot_items(list.value()).empty());
+}
+
 // ---- errors ----------------------------------------------------------------------------------
 
 const std::string kFix = "check access_key/secret_key";

@@ -107,6 +107,12 @@ TEST(OvhNashaObjects, UsageConvertsKnownUnitsToBytes) {
   EXPECT_EQ(nasha_usage_text(parse(R"({"unit":"%","value":12.5})")), "12.5 %");
 }
 
+TEST(OvhNashaObjects, UsageOutOfRangeHasNoByteCount) {
+  EXPECT_FALSE(nasha_usage_bytes(parse(R"({"unit":"PB","value":1e300})")).has_value());
+  EXPECT_FALSE(nasha_usage_bytes(parse(R"({"unit":"B","value":-1})")).has_value());
+  EXPECT_EQ(nasha_usage_bytes(parse(R"({"unit":"B","value":7})")).value_or(0), 7u);
+}
+
 TEST(OvhNetappObjects, SnapshotFieldsAndStatesMap) {
   auto doc = parse(R"({"id":"d25a555e-6339-48a7-afb4-a5650d763b67","name":"snapshot",
       "description":"My snapshot","createdAt":"2024-07-17T09:58:30Z","status":"restoring",

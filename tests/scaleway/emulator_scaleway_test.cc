@@ -120,6 +120,17 @@ long long stats_count(const std::string& stats, const std::string& method, const
   return 0;
 }
 
+TEST(EmulatorCommandLine, VersionAndHelpExitZero) {
+  CommandResult version = run_command(std::string(SNAPFS_EMULATOR_PATH) + " --version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.out.rfind("snapfs-emulator ", 0), 0u) << version.out;
+  CommandResult help = run_command(std::string(SNAPFS_EMULATOR_PATH) + " --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--version"), std::string::npos) << help.out;
+  CommandResult bad = run_command(std::string(SNAPFS_EMULATOR_PATH) + " --no-such-option");
+  EXPECT_NE(bad.exit_code, 0);
+}
+
 TEST(EmulatorScaleway, UnknownOrMissingTokenIsDeniedWith401) {
   EmulatorProcess emu({"--seed", "demo"});
   ASSERT_TRUE(emu.ok());

@@ -53,6 +53,16 @@ class HttpClientTest : public ::testing::Test {
     r.url = emu_->base_url() + "/instance/v1/zones/fr-par-1/volumes" + query;
     return r;
   }
+  // A snapshot create, which is not idempotent.
+  HttpRequest create_request() const {
+    HttpRequest post;
+    post.method = "POST";
+    post.idempotent = false;
+    post.url = emu_->base_url() + "/instance/v1/zones/fr-par-1/snapshots";
+    post.body = "{}";
+    post.headers.push_back({"Content-Type", "application/json"});
+    return post;
+  }
   static void sign(HttpRequest& r) { r.headers.push_back({"X-Auth-Token", test::kScalewaySecret}); }
 
   std::unique_ptr<EmulatorProcess> emu_;
@@ -120,18 +130,26 @@ TEST_F(HttpClientTest, PostIsSentExactlyOnce) {
   HttpClient client(fast_retries(), &stats);
   emu_->reset_stats();
   emu_->set_faults({"status=503,count=100"});
-  HttpRequest post;
-  post.method = "POST";
-  post.idempotent = false;
-  post.url = emu_->base_url() + "/instance/v1/zones/fr-par-1/snapshots";
-  post.body = "{}";
-  post.headers.push_back({"Content-Type", "application/json"});
-  auto r = client.send(post, test::op(), &sign);
+  auto r = client.send(create_request(), test::op(), &sign);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->status, 503);
   EXPECT_EQ(stats.snapshot().requests, 1u);
   EXPECT_EQ(stats.snapshot().retries, 0u);
   EXPECT_EQ(emu_->total_requests(), 1);
+}
+
+// A 429 is a refusal before any work: the create is safe to send again, and is.
+TEST_F(HttpClientTest, PostRefusedWith429IsSentAgain) {
+  RequestStats stats;
+  HttpClient client(fast_retries(), &stats);
+  emu_->reset_stats();
+  emu_->set_faults({"status=429,count=2,method=POST"});
+  auto r = client.send(create_request(), test::op(), &sign);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_NE(r->status, 429);
+  EXPECT_EQ(stats.snapshot().requests, 3u);
+  EXPECT_EQ(stats.snapshot().retries, 2u);
+  EXPECT_EQ(emu_->total_requests(), 3);
 }
 
 TEST_F(HttpClientTest, RetryAfterIsHonoured) {

@@ -379,8 +379,16 @@ TEST_F(NamespaceTest, XattrsListAndReadTheObjectsMetadata) {
             "2026-09-21T14:13:20Z");
   EXPECT_EQ(Xattr("/cloud/zone-1/data/.snapshots/daily", "user.snapfs.size"), "1000");
   int rc = 0;
+  const int lists_before = fake_->list_snapshots_calls + fake_->fetch_attrs_calls;
   Xattr("/cloud/zone-1/data/.snapshots/daily", "security.selinux", &rc);
-  EXPECT_EQ(rc, ENODATA) << "ls -l probes security.selinux; anything but ENODATA breaks it";
+  // ls -l treats ENOTSUP like ENODATA, and then stops probing the other entries of the mount.
+  EXPECT_EQ(rc, ENOTSUP);
+  Xattr("/cloud/zone-1/data/.snapshots/daily", "system.posix_acl_access", &rc);
+  EXPECT_EQ(rc, ENOTSUP);
+  Xattr("/cloud/zone-1/data", "system.posix_acl_default", &rc);
+  EXPECT_EQ(rc, ENOTSUP);
+  EXPECT_EQ(fake_->list_snapshots_calls + fake_->fetch_attrs_calls, lists_before)
+      << "no request for a security label or an ACL";
   Xattr("/cloud/zone-1/data/.snapshots/daily", "user.snapfs.nope", &rc);
   EXPECT_EQ(rc, ENODATA);
 }
