@@ -847,7 +847,10 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
     Node* node = child_node(*dir, *child);
     node->nlookup++;
     out->ino = node->ino;
-    out->timeout = entry_timeout();
+    // Where the provider chose another name, `name` is an alias symlink, not this directory: the
+    // kernel must not keep the entry it makes from this reply, or a readlink right after mkdir
+    // would find a directory (EINVAL) until the invalidation below arrives.
+    out->timeout = child->name == name ? entry_timeout() : 0;
     fill_attr(*node, &out->attr);
   }
   if (notifier_ != nullptr) {

@@ -3,8 +3,12 @@
 // snapshots itself, so mkdir NAME leaves NAME as an alias symlink to the server's name.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -162,6 +166,23 @@ TEST_P(NaverMountTest, MkdirKeepsTheNameAsAnAliasOfTheServerName) {
   EXPECT_EQ(rm.exit_code, 0) << rm.err;
   EXPECT_FALSE(StateSnapshots("n1234567_data").count(created));
   EXPECT_NE(mount.sh("ls -d " + dir + "/before-upgrade").exit_code, 0);
+}
+
+// The reply to mkdir describes the new directory, but NAME is an alias link: the kernel must not
+// keep that reply's entry, or a readlink straight after mkdir finds a directory (EINVAL).
+TEST_P(NaverMountTest, ReadlinkRightAfterMkdirFindsTheAlias) {
+  SnapfsMount mount(Config());
+  ASSERT_TRUE(mount.ok());
+  const std::string dir = mount.path() + "/" + Dir("n1234567_data");
+  for (int i = 0; i < 8; ++i) {
+    // System calls straight from this process: nothing between mkdir's answer and readlink.
+    const std::string alias = dir + "/quick-" + std::to_string(i);
+    ASSERT_EQ(::mkdir(alias.c_str(), 0755), 0) << std::strerror(errno) << mount.log();
+    char target[256] = {};
+    ssize_t n = ::readlink(alias.c_str(), target, sizeof target - 1);
+    ASSERT_GT(n, 0) << alias << ": " << std::strerror(errno);
+    EXPECT_TRUE(std::regex_match(std::string(target, n), kServerName)) << target;
+  }
 }
 
 TEST_P(NaverMountTest, MkdirWithoutReserveIsEdquot) {
