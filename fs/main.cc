@@ -5,6 +5,7 @@
 //   snapfs --check-config [--config FILE]      (tries each remote's credentials)
 //   snapfs status MOUNTPOINT                   (a running mount's counters)
 #include <fuse_lowlevel.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstddef>
@@ -340,6 +341,10 @@ int run(int argc, char* argv[]) {
 }  // namespace snapfs
 
 int main(int argc, char* argv[]) {
+  // glibc gives threads up to 8 malloc arenas per core, each keeping its own free memory; snapfs's
+  // threads spend their time waiting on the network, so two arenas cost no speed and keep the
+  // resident size of a large cache several MiB lower.
+  mallopt(M_ARENA_MAX, 2);
   try {
     return snapfs::run(argc, argv);
   } catch (const std::exception& e) {

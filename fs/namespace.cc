@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <forward_list>
+#include <functional>
 #include <set>
+#include <string_view>
 
 #include "fs/errno_map.h"
 #include "fs/names.h"
@@ -15,15 +18,34 @@
 
 namespace snapfs {
 
-// One entry of a directory listing, as shown.
+// One entry of a directory listing, as shown. Its strings are views: into its own object
+// (a snapshot's id and name), into the listing's `strings`, or into static text, so an entry
+// costs no allocation of its own; it is only ever used through the listing that holds it.
 struct Namespace::Child {
-  std::string name;  // display name
-  std::string key;   // identity within the directory: provider id, remote name, or ".snapshots"
+  std::string_view name;  // display name
+  std::string_view key;   // identity within the directory: provider id, "r<n>", or ".snapshots"
   NodeKind kind = NodeKind::Snapshot;
-  std::shared_ptr<const ServiceInfo> service;
-  std::shared_ptr<const VolumeInfo> volume;
-  std::shared_ptr<const SnapshotInfo> snapshot;
-  std::string alias_target;  // Alias: display name of the snapshot it points to
+  // The object shown, of the type `kind` says: a ServiceInfo, VolumeInfo, StoredSnapshot, or
+  // for an Alias the display name of the snapshot it points to (a std::string).
+  std::shared_ptr<const void> object;
+
+  const ServiceInfo* service() const { return as<ServiceInfo>(NodeKind::Service); }
+  const VolumeInfo* volume() const { return as<VolumeInfo>(NodeKind::Volume); }
+  const StoredSnapshot* snapshot() const { return as<StoredSnapshot>(NodeKind::Snapshot); }
+  std::string_view alias_target() const {
+    const auto* target = as<std::string>(NodeKind::Alias);
+    return target ? std::string_view(*target) : std::string_view();
+  }
+  SnapshotPtr shared_snapshot() const {
+    return kind == NodeKind::Snapshot ? std::static_pointer_cast<const StoredSnapshot>(object)
+                                      : nullptr;
+  }
+
+ private:
+  template <class T>
+  const T* as(NodeKind k) const {
+    return kind == k ? static_cast<const T*>(object.get()) : nullptr;
+  }
 };
 
 struct Namespace::DirListing {
@@ -35,22 +57,36 @@ struct Namespace::DirListing {
   DirListing& operator=(const DirListing&) = delete;
 
   std::vector<Child> children;
-  std::unordered_map<std::string_view, std::size_t> by_name;
+  // Indexes of `children` in name order: a lookup is a binary search, at 4 bytes an entry.
+  std::vector<std::uint32_t> by_name;
+  // Text the entries' views point to when their objects do not hold it (disambiguated names).
+  std::forward_list<std::string> strings;
+  // The listing this one was copied from, whose text its entries may still point to.
+  std::shared_ptr<const DirListing> base;
   // Tells listings apart, so the kernel may keep its copy of a directory while it is unchanged.
   std::uint64_t serial = 0;
 
+  std::string_view keep(std::string text) {
+    strings.push_front(std::move(text));
+    return strings.front();
+  }
   void index() {
     static std::atomic<std::uint64_t> next_serial{kStaticSerial + 1};
     serial = next_serial++;
-    by_name.clear();
-    for (std::size_t i = 0; i < children.size(); ++i) by_name.emplace(children[i].name, i);
+    by_name.resize(children.size());
+    for (std::size_t i = 0; i < children.size(); ++i) by_name[i] = static_cast<std::uint32_t>(i);
+    std::stable_sort(by_name.begin(), by_name.end(), [this](std::uint32_t a, std::uint32_t b) {
+      return children[a].name < children[b].name;
+    });
   }
   const Child* find(std::string_view name) const {
-    auto it = by_name.find(name);
-    return it == by_name.end() ? nullptr : &children[it->second];
+    auto it = std::lower_bound(
+        by_name.begin(), by_name.end(), name,
+        [this](std::uint32_t i, std::string_view n) { return children[i].name < n; });
+    return it == by_name.end() || children[*it].name != name ? nullptr : &children[*it];
   }
   // `name_hint`, the name the child had when last seen, makes the usual case one hash lookup.
-  const Child* find_key(const std::string& key, std::string_view name_hint = {}) const {
+  const Child* find_key(std::string_view key, std::string_view name_hint = {}) const {
     if (const Child* c = find(name_hint); c != nullptr && c->key == key) return c;
     for (const Child& c : children) {
       if (c.key == key) return &c;
@@ -59,25 +95,32 @@ struct Namespace::DirListing {
   }
 };
 
+// An inode. What it shows (name, key, object) is its entry in the listing it was last seen in;
+// holding that listing keeps the entry valid after its directory was listed anew.
 struct Namespace::Node {
   std::uint64_t ino = 0;
   std::uint64_t parent = 0;
   NodeKind kind = NodeKind::Root;
-  std::size_t remote = 0;
-  std::string key;
-  std::string name;
-  std::shared_ptr<const ServiceInfo> service;
-  std::shared_ptr<const VolumeInfo> volume;
-  std::shared_ptr<const SnapshotInfo> snapshot;
-  std::string alias_target;
+  std::uint32_t remote = 0;  // index in remotes_
   std::uint64_t nlookup = 0;
   std::uint64_t served_serial = 0;  // the listing last handed to the kernel (directories)
+  ListingPtr listing;               // null for the root
+  const Child* entry = nullptr;     // in `listing`
+
+  std::string_view key() const { return entry ? entry->key : std::string_view(); }
+  std::string_view name() const { return entry ? entry->name : std::string_view(); }
+  const ServiceInfo* service() const { return entry ? entry->service() : nullptr; }
+  const VolumeInfo* volume() const { return entry ? entry->volume() : nullptr; }
+  const StoredSnapshot* snapshot() const { return entry ? entry->snapshot() : nullptr; }
+  std::string_view alias_target() const {
+    return entry ? entry->alias_target() : std::string_view();
+  }
 };
 
 // Mutations made through this mount that a provider's listing may not show yet.
 struct Namespace::PendingChanges {
   struct Created {
-    std::shared_ptr<const SnapshotInfo> snapshot;
+    SnapshotPtr snapshot;
     std::chrono::steady_clock::time_point until;
   };
   std::map<std::string, Created> created;                                // by id
@@ -86,7 +129,7 @@ struct Namespace::PendingChanges {
 
 // A service-wide snapshot list (SnapshotListing::PerService), grouped by volume.
 struct Namespace::ServiceSnapshots {
-  std::unordered_map<std::string, std::vector<std::shared_ptr<const SnapshotInfo>>> by_volume;
+  std::unordered_map<std::string, std::vector<SnapshotPtr>> by_volume;
 };
 
 namespace {
@@ -159,13 +202,39 @@ Namespace::Namespace(std::vector<Remote> remotes, FsOptions options, KernelNotif
       listings_(&counters_),
       service_snapshots_(&counters_),
       lazy_attrs_(&counters_) {
-  auto root = std::make_unique<Node>();
-  root->ino = kRootIno;
-  root->parent = kRootIno;
-  root->kind = NodeKind::Root;
-  root->nlookup = 1;  // the kernel holds the root for the life of the mount
-  nodes_.emplace(kRootIno, std::move(root));
+  Node& root = nodes_[kRootIno];
+  root.ino = kRootIno;
+  root.parent = kRootIno;
+  root.kind = NodeKind::Root;
+  root.nlookup = 1;  // the kernel holds the root for the life of the mount
+  auto root_listing = std::make_shared<DirListing>();
+  for (std::size_t i = 0; i < remotes_.size(); ++i) {
+    Child c;
+    c.name = remotes_[i].config.name;
+    c.key = root_listing->keep("r" + std::to_string(i));
+    c.kind = NodeKind::Remote;
+    root_listing->children.push_back(std::move(c));
+  }
+  root_listing->index();
+  root_listing->serial = DirListing::kStaticSerial;
+  root_listing_ = root_listing;
   pool_ = std::make_unique<PrefetchPool>(options_.prefetch);
+}
+
+// Every volume directory holds the same one entry.
+const Namespace::ListingPtr& Namespace::volume_listing() {
+  static const ListingPtr kListing = [] {
+    auto listing = std::make_shared<DirListing>();
+    Child c;
+    c.name = kSnapshotsDirName;
+    c.key = kSnapshotsDirName;
+    c.kind = NodeKind::SnapshotsDir;
+    listing->children.push_back(std::move(c));
+    listing->index();
+    listing->serial = DirListing::kStaticSerial;
+    return listing;
+  }();
+  return kListing;
 }
 
 Namespace::~Namespace() {
@@ -180,34 +249,51 @@ void Namespace::wait_background_idle() {
 
 Namespace::Node* Namespace::find_node(std::uint64_t ino) const {
   auto it = nodes_.find(ino);
-  return it == nodes_.end() ? nullptr : it->second.get();
+  return it == nodes_.end() ? nullptr : &it->second;
 }
 
-Namespace::Node* Namespace::child_node(const Node& parent, const Child& child) {
-  auto key = std::make_pair(parent.ino, child.key);
-  auto it = by_parent_key_.find(key);
-  Node* node = nullptr;
-  if (it != by_parent_key_.end()) {
-    node = find_node(it->second);
+std::size_t Namespace::parent_key_hash(std::uint64_t parent, std::string_view key) {
+  return std::hash<std::string_view>()(key) ^
+         (std::hash<std::uint64_t>()(parent) * 0x9e3779b97f4a7c15ULL);
+}
+
+Namespace::Node* Namespace::find_child_node(std::uint64_t parent, std::string_view key) const {
+  auto range = by_parent_key_.equal_range(parent_key_hash(parent, key));
+  for (auto it = range.first; it != range.second; ++it) {
+    Node* node = find_node(it->second);
+    if (node != nullptr && node->parent == parent && node->key() == key) return node;
   }
+  return nullptr;
+}
+
+void Namespace::unindex_node(const Node& node) {
+  auto range = by_parent_key_.equal_range(parent_key_hash(node.parent, node.key()));
+  for (auto it = range.first; it != range.second; ++it) {
+    if (it->second == node.ino) {
+      by_parent_key_.erase(it);
+      return;
+    }
+  }
+}
+
+Namespace::Node* Namespace::child_node(const Node& parent, const ListingPtr& listing,
+                                       const Child& child) {
+  Node* node = find_child_node(parent.ino, child.key);
   if (node == nullptr) {
-    auto created = std::make_unique<Node>();
-    created->ino = next_ino_++;
+    const std::uint64_t ino = next_ino_++;
+    Node* created = &nodes_[ino];
+    created->ino = ino;
     created->parent = parent.ino;
     created->kind = child.kind;
-    created->remote =
-        parent.kind == NodeKind::Root ? std::stoul(child.key.substr(1)) : parent.remote;
-    created->key = child.key;
-    node = created.get();
-    by_parent_key_[key] = node->ino;
-    nodes_.emplace(node->ino, std::move(created));
+    created->remote = parent.kind == NodeKind::Root
+                          ? static_cast<std::uint32_t>(std::stoul(std::string(child.key.substr(1))))
+                          : parent.remote;
+    node = created;
+    by_parent_key_.emplace(parent_key_hash(parent.ino, child.key), node->ino);
   }
-  // The listing is the newest word on the object: refresh what the node shows.
-  node->name = child.name;
-  node->service = child.service;
-  node->volume = child.volume;
-  node->snapshot = child.snapshot;
-  node->alias_target = child.alias_target;
+  // The listing is the newest word on the object: the node shows its entry there.
+  node->listing = listing;
+  node->entry = &child;
   return node;
 }
 
@@ -215,13 +301,15 @@ std::string Namespace::cache_key(const Node& dir) const {
   switch (dir.kind) {
     case NodeKind::Root: return "/";
     case NodeKind::Remote: return "r" + std::to_string(dir.remote);
-    case NodeKind::Service: return "r" + std::to_string(dir.remote) + "/s:" + dir.key;
+    case NodeKind::Service:
+      return "r" + std::to_string(dir.remote) + "/s:" + std::string(dir.key());
     case NodeKind::Volume:
     case NodeKind::SnapshotsDir: {
       const Node* volume = dir.kind == NodeKind::Volume ? &dir : find_node(dir.parent);
       const Node* service = volume ? find_node(volume->parent) : nullptr;
       if (!volume || !service) return "";
-      return "r" + std::to_string(dir.remote) + "/s:" + service->key + "/v:" + volume->key +
+      return "r" + std::to_string(dir.remote) + "/s:" + std::string(service->key()) +
+             "/v:" + std::string(volume->key()) +
              (dir.kind == NodeKind::SnapshotsDir ? "/snapshots" : "");
     }
     default: return "";
@@ -242,17 +330,17 @@ ObjectRef Namespace::object_ref(const Node& node) const {
   while (cur != nullptr && cur->kind != NodeKind::Root) {
     if (cur->kind == NodeKind::Snapshot) snapshot = cur;
     if (cur->kind == NodeKind::Volume) volume = cur;
-    if (cur->kind == NodeKind::Service) ref.service_id = cur->key;
+    if (cur->kind == NodeKind::Service) ref.service_id = cur->key();
     if (cur->kind == NodeKind::Remote) break;
     cur = find_node(cur->parent);
   }
   if (volume != nullptr) {
-    ref.volume_id = volume->key;
-    if (volume->volume) ref.volume_data = volume->volume->provider_data;
+    ref.volume_id = volume->key();
+    if (volume->volume()) ref.volume_data = volume->volume()->provider_data;
   }
   if (snapshot != nullptr) {
-    ref.snapshot_id = snapshot->key;
-    if (snapshot->snapshot) ref.snapshot_name = snapshot->snapshot->name;
+    ref.snapshot_id = snapshot->key();
+    if (snapshot->snapshot()) ref.snapshot_name = snapshot->snapshot()->name();
   }
   return ref;
 }
@@ -305,40 +393,21 @@ Result<Namespace::ListingPtr> Namespace::listing(std::uint64_t dir_ino, const Op
     dir_copy.ino = dir->ino;
     dir_copy.kind = dir->kind;
     dir_copy.remote = dir->remote;
-    dir_copy.key = dir->key;
-    dir_copy.volume = dir->volume;
+    dir_copy.listing = dir->listing;
+    dir_copy.entry = dir->entry;
     ref = object_ref(*dir);
     key = cache_key(*dir);
   }
   switch (dir_copy.kind) {
-    case NodeKind::Root: {
-      auto listing = std::make_shared<DirListing>();
-      for (std::size_t i = 0; i < remotes_.size(); ++i) {
-        Child c;
-        c.name = remotes_[i].config.name;
-        c.key = "r" + std::to_string(i);
-        c.kind = NodeKind::Remote;
-        listing->children.push_back(std::move(c));
-      }
-      listing->index();
-      listing->serial = DirListing::kStaticSerial;
-      return ListingPtr(listing);
-    }
-    case NodeKind::Volume: {
-      auto listing = std::make_shared<DirListing>();
-      Child c;
-      c.name = kSnapshotsDirName;
-      c.key = kSnapshotsDirName;
-      c.kind = NodeKind::SnapshotsDir;
-      listing->children.push_back(std::move(c));
-      listing->index();
-      listing->serial = DirListing::kStaticSerial;
-      return ListingPtr(listing);
-    }
+    case NodeKind::Root: return root_listing_;
+    case NodeKind::Volume: return volume_listing();
     case NodeKind::Snapshot: {
-      auto empty = std::make_shared<DirListing>();
-      empty->serial = DirListing::kStaticSerial;
-      return ListingPtr(empty);
+      static const ListingPtr kEmpty = [] {
+        auto empty = std::make_shared<DirListing>();
+        empty->serial = DirListing::kStaticSerial;
+        return empty;
+      }();
+      return kEmpty;
     }
     default: break;
   }
@@ -376,10 +445,12 @@ Result<Namespace::ListingPtr> Namespace::fetch_listing(const Node& dir, const Ob
     auto listing = std::make_shared<DirListing>();
     for (std::size_t i = 0; i < services->size(); ++i) {
       Child c;
-      c.name = names[i];
-      c.key = (*services)[i].id;
       c.kind = NodeKind::Service;
-      c.service = std::make_shared<const ServiceInfo>((*services)[i]);
+      auto service = std::make_shared<const ServiceInfo>(std::move((*services)[i]));
+      c.object = service;
+      c.key = service->id;
+      c.name =
+          names[i] == service->name ? std::string_view(service->name) : listing->keep(names[i]);
       listing->children.push_back(std::move(c));
     }
     listing->index();
@@ -394,34 +465,40 @@ Result<Namespace::ListingPtr> Namespace::fetch_listing(const Node& dir, const Ob
     auto listing = std::make_shared<DirListing>();
     for (std::size_t i = 0; i < volumes->size(); ++i) {
       Child c;
-      c.name = names[i];
-      c.key = (*volumes)[i].id;
       c.kind = NodeKind::Volume;
-      c.volume = std::make_shared<const VolumeInfo>(std::move((*volumes)[i]));
+      auto volume = std::make_shared<const VolumeInfo>(std::move((*volumes)[i]));
+      c.object = volume;
+      c.key = volume->id;
+      c.name = names[i] == volume->name ? std::string_view(volume->name) : listing->keep(names[i]);
       listing->children.push_back(std::move(c));
     }
     listing->index();
     return ListingPtr(listing);
   }
   // A .snapshots directory.
-  std::vector<std::shared_ptr<const SnapshotInfo>> snapshots;
+  std::vector<SnapshotPtr> snapshots;
   if (provider->capabilities().listing == SnapshotListing::PerService) {
     ObjectRef scope;
     scope.level = Level::Service;
     scope.service_id = ref.service_id;
     std::string service_key = service_snapshots_key(dir.remote, ref.service_id);
-    auto all = service_snapshots_.get(service_key, options_.cache_ttl, ctx,
-                                      [&]() -> Result<std::shared_ptr<const ServiceSnapshots>> {
-                                        auto list = provider->list_snapshots(scope, ctx);
-                                        if (!list.ok()) return fail(list.error());
-                                        auto grouped = std::make_shared<ServiceSnapshots>();
-                                        for (auto& s : list.value()) {
-                                          std::string volume_id = s.volume_id;
-                                          grouped->by_volume[volume_id].push_back(
-                                              std::make_shared<const SnapshotInfo>(std::move(s)));
-                                        }
-                                        return std::shared_ptr<const ServiceSnapshots>(grouped);
-                                      });
+    auto all = service_snapshots_.get(
+        service_key, options_.cache_ttl, ctx,
+        [&]() -> Result<std::shared_ptr<const ServiceSnapshots>> {
+          // Stored as the pages arrive: a zone's whole
+          // list never sits in memory in its full form.
+          auto grouped = std::make_shared<ServiceSnapshots>();
+          std::shared_ptr<const std::string> dictionary;
+          Status listed = provider->stream_snapshots(scope, ctx, [&](SnapshotInfo&& s) {
+            if (!dictionary && !s.json.empty()) {
+              dictionary = std::make_shared<const std::string>(s.json);
+            }
+            SnapshotPtr stored = store_snapshot(s, dictionary);
+            grouped->by_volume[stored->volume_id()].push_back(std::move(stored));
+          });
+          if (!listed.ok()) return fail(listed.error());
+          return std::shared_ptr<const ServiceSnapshots>(grouped);
+        });
     if (!all.ok()) return all.error();
     auto it = all.value()->by_volume.find(ref.volume_id);
     if (it != all.value()->by_volume.end()) snapshots = it->second;
@@ -432,17 +509,17 @@ Result<Namespace::ListingPtr> Namespace::fetch_listing(const Node& dir, const Ob
     if (!list.ok()) return fail(list.error());
     for (auto& s : list.value()) {
       if (s.volume_id.empty()) s.volume_id = ref.volume_id;
-      snapshots.push_back(std::make_shared<const SnapshotInfo>(std::move(s)));
     }
+    snapshots = store_snapshots(std::move(list.value()));
   }
   return build_snapshot_listing(key, std::move(snapshots), true);
 }
 
 // Builds a .snapshots listing from the provider's snapshots, with this mount's pending creates
 // and deletes applied and its aliases added.
-Namespace::ListingPtr Namespace::build_snapshot_listing(
-    const std::string& key, std::vector<std::shared_ptr<const SnapshotInfo>> snapshots,
-    bool from_provider) {
+Namespace::ListingPtr Namespace::build_snapshot_listing(const std::string& key,
+                                                        std::vector<SnapshotPtr> snapshots,
+                                                        bool from_provider) {
   std::map<std::string, std::string> aliases;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -450,7 +527,7 @@ Namespace::ListingPtr Namespace::build_snapshot_listing(
     auto pending = pending_.find(key);
     if (pending != pending_.end()) {
       std::set<std::string> listed;
-      for (const auto& s : snapshots) listed.insert(s->id);
+      for (const auto& s : snapshots) listed.emplace(s->id());
       auto& created = pending->second.created;
       // Only a provider listing can settle a pending change; a local rebuild keeps it.
       for (auto it = created.begin(); it != created.end();) {
@@ -472,47 +549,54 @@ Namespace::ListingPtr Namespace::build_snapshot_listing(
         }
       }
       if (!deleted.empty()) {
-        snapshots.erase(std::remove_if(snapshots.begin(), snapshots.end(),
-                                       [&](const auto& s) { return deleted.count(s->id) > 0; }),
-                        snapshots.end());
+        snapshots.erase(
+            std::remove_if(snapshots.begin(), snapshots.end(),
+                           [&](const auto& s) { return deleted.count(std::string(s->id())) > 0; }),
+            snapshots.end());
       }
     }
     std::int64_t now_us = now_unix_us();
     // Only snapshots without a creation time need one (their mtime is when first listed).
     for (const auto& s : snapshots) {
-      if (s->created_us == 0) first_seen_us_.emplace(s->id, now_us);
+      if (s->created_us() == 0) first_seen_us_.emplace(s->id(), now_us);
     }
     auto a = aliases_.find(key);
     if (a != aliases_.end()) aliases = a->second;
   }
   std::vector<NamedObject> named;
   named.reserve(snapshots.size());
-  for (const auto& s : snapshots) named.push_back({s->id, s->name, s->created_us});
+  for (const auto& s : snapshots) {
+    named.push_back({std::string(s->id()), std::string(s->name()), s->created_us()});
+  }
   auto names = display_names(named);
   auto listing = std::make_shared<DirListing>();
   listing->children.reserve(snapshots.size() + aliases.size());
-  std::unordered_map<std::string, std::string> name_of_id;
   for (std::size_t i = 0; i < snapshots.size(); ++i) {
     Child c;
-    c.name = names[i];
-    c.key = snapshots[i]->id;
+    c.key = snapshots[i]->id();
+    c.name = names[i] == snapshots[i]->name() ? snapshots[i]->name() : listing->keep(names[i]);
     c.kind = NodeKind::Snapshot;
-    c.snapshot = snapshots[i];
-    name_of_id[c.key] = c.name;
+    c.object = std::move(snapshots[i]);
     listing->children.push_back(std::move(c));
   }
   listing->index();
-  for (const auto& [alias, id] : aliases) {
-    auto target = name_of_id.find(id);
-    if (target == name_of_id.end() || listing->find(alias) != nullptr) continue;
-    Child c;
-    c.name = alias;
-    c.key = "alias:" + alias;
-    c.kind = NodeKind::Alias;
-    c.alias_target = target->second;
-    listing->children.push_back(std::move(c));
+  if (!aliases.empty()) {
+    std::unordered_map<std::string_view, std::string_view> name_of_id;
+    for (const Child& c : listing->children) name_of_id[c.key] = c.name;
+    std::vector<Child> links;
+    for (const auto& [alias, id] : aliases) {
+      auto target = name_of_id.find(id);
+      if (target == name_of_id.end() || listing->find(alias) != nullptr) continue;
+      Child c;
+      c.name = listing->keep(alias);
+      c.key = listing->keep("alias:" + alias);
+      c.kind = NodeKind::Alias;
+      c.object = std::make_shared<const std::string>(target->second);
+      links.push_back(std::move(c));
+    }
+    for (Child& c : links) listing->children.push_back(std::move(c));
+    listing->index();
   }
-  listing->index();
   return listing;
 }
 
@@ -524,10 +608,10 @@ void Namespace::publish_changes(std::uint64_t dir_ino, const DirListing* before,
   std::vector<std::string> changed;
   for (const Child& c : before->children) {
     const Child* now = after.find(c.name);
-    if (now == nullptr || now->key != c.key) changed.push_back(c.name);
+    if (now == nullptr || now->key != c.key) changed.emplace_back(c.name);
   }
   for (const Child& c : after.children) {
-    if (before->find(c.name) == nullptr) changed.push_back(c.name);
+    if (before->find(c.name) == nullptr) changed.emplace_back(c.name);
   }
   for (const auto& name : changed) notifier_->inval_entry(dir_ino, name);
   if (!changed.empty()) notifier_->inval_inode(dir_ino);
@@ -542,29 +626,26 @@ bool Namespace::schedule_listing(std::uint64_t dir_ino, const std::string& key, 
 void Namespace::background_listing(std::uint64_t dir_ino, int depth) {
   OpContext ctx(options_.timeout, shutting_down_);
   auto list = listing(dir_ino, ctx, ListingMode::Background);
-  if (list.ok() && depth >= 0) prefetch_children(dir_ino, *list.value(), depth - 1);
+  if (list.ok() && depth >= 0) prefetch_children(dir_ino, list.value(), depth - 1);
 }
 
-void Namespace::prefetch_children(std::uint64_t dir_ino, const DirListing& dir_listing, int depth) {
+void Namespace::prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_listing, int depth) {
   if (depth < 0 || pool_->workers() == 0) return;
   std::vector<std::pair<std::uint64_t, std::string>> targets;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Node* dir = find_node(dir_ino);
     if (dir == nullptr) return;
-    for (const Child& child : dir_listing.children) {
+    for (const Child& child : dir_listing->children) {
       Node* node = nullptr;
       if (child.kind == NodeKind::Remote || child.kind == NodeKind::Service ||
           child.kind == NodeKind::SnapshotsDir) {
-        node = child_node(*dir, child);
+        node = child_node(*dir, dir_listing, child);
       } else if (child.kind == NodeKind::Volume) {
         // A volume only holds `.snapshots`; the listing worth having is that one's.
-        Node* volume = child_node(*dir, child);
-        Child snapshots;
-        snapshots.name = kSnapshotsDirName;
-        snapshots.key = kSnapshotsDirName;
-        snapshots.kind = NodeKind::SnapshotsDir;
-        node = child_node(*volume, snapshots);
+        Node* volume = child_node(*dir, dir_listing, child);
+        const ListingPtr& inside = volume_listing();
+        node = child_node(*volume, inside, inside->children.front());
       }
       if (node != nullptr) targets.emplace_back(node->ino, cache_key(*node));
     }
@@ -591,24 +672,24 @@ void Namespace::fill_attr(const Node& node, struct stat* st) const {
   switch (node.kind) {
     case NodeKind::SnapshotsDir: perm = options_.read_only ? 0555 : 0755; break;
     case NodeKind::Volume:
-      if (node.volume && node.volume->created_us != 0) time_us = node.volume->created_us;
+      if (node.volume() && node.volume()->created_us != 0) time_us = node.volume()->created_us;
       break;
     case NodeKind::Snapshot:
-      if (node.snapshot) {
-        if (node.snapshot->created_us != 0) {
-          time_us = node.snapshot->created_us;
+      if (const StoredSnapshot* s = node.snapshot()) {
+        if (s->created_us() != 0) {
+          time_us = s->created_us();
         } else {
-          auto seen = first_seen_us_.find(node.key);
+          auto seen = first_seen_us_.find(node.key());
           if (seen != first_seen_us_.end()) time_us = seen->second;
         }
-        st->st_size = static_cast<off_t>(node.snapshot->size.value_or(0));
+        st->st_size = static_cast<off_t>(s->size().value_or(0));
       }
       break;
     default: break;
   }
   if (node.kind == NodeKind::Alias) {
     st->st_mode = S_IFLNK | 0777;
-    st->st_size = static_cast<off_t>(node.alias_target.size());
+    st->st_size = static_cast<off_t>(node.alias_target().size());
   } else {
     st->st_mode = S_IFDIR | (perm & ~options_.umask);
   }
@@ -628,8 +709,8 @@ int Namespace::refresh_node(std::uint64_t ino, const OpContext& ctx) {
     if (node == nullptr) return ENOENT;
     if (node->kind == NodeKind::Root) return 0;
     parent = node->parent;
-    key = node->key;
-    name = node->name;
+    key = node->key();
+    name = node->name();
   }
   // The parent's listing is the source of truth for the node's metadata; within cache_ttl this
   // costs nothing, after it the listing is fetched again (or served stale when that fails).
@@ -640,7 +721,7 @@ int Namespace::refresh_node(std::uint64_t ino, const OpContext& ctx) {
   Node* dir = find_node(parent);
   if (dir == nullptr) return 0;
   if (child == nullptr) return ENOENT;  // gone at the provider
-  child_node(*dir, *child);
+  child_node(*dir, list.value(), *child);
   return 0;
 }
 
@@ -658,17 +739,17 @@ int Namespace::readlink(std::uint64_t ino, std::string* target) {
   Node* node = find_node(ino);
   if (node == nullptr) return ENOENT;
   if (node->kind != NodeKind::Alias) return EINVAL;
-  *target = node->alias_target;
+  *target = node->alias_target();
   return 0;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Lookups and listings
 
-int Namespace::entry_for(std::uint64_t parent, const std::string& name, const DirListing& listing,
+int Namespace::entry_for(std::uint64_t parent, const std::string& name, const ListingPtr& listing,
                          EntryReply* out) {
   out->timeout = entry_timeout();
-  const Child* child = listing.find(name);
+  const Child* child = listing->find(name);
   std::lock_guard<std::mutex> lock(mu_);
   Node* dir = find_node(parent);
   if (dir == nullptr) return ENOENT;
@@ -676,7 +757,7 @@ int Namespace::entry_for(std::uint64_t parent, const std::string& name, const Di
     out->ino = 0;  // negative entry: the kernel answers repeated probes itself
     return ENOENT;
   }
-  Node* node = child_node(*dir, *child);
+  Node* node = child_node(*dir, listing, *child);
   node->nlookup++;
   out->ino = node->ino;
   fill_attr(*node, &out->attr);
@@ -687,7 +768,7 @@ int Namespace::lookup(std::uint64_t parent, const std::string& name, const OpCon
                       EntryReply* out) {
   auto list = listing(parent, ctx);
   if (!list.ok()) return errno_for(list.error());
-  return entry_for(parent, name, *list.value(), out);
+  return entry_for(parent, name, list.value(), out);
 }
 
 int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirEntryReply>* out,
@@ -696,7 +777,7 @@ int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirE
   if (!list.ok()) return errno_for(list.error());
   // Whoever lists a directory is likely to enter its children next (ls -R, find, file
   // managers): list them, and theirs, in the background.
-  prefetch_children(ino, *list.value(), 1);
+  prefetch_children(ino, list.value(), 1);
   std::lock_guard<std::mutex> lock(mu_);
   Node* dir = find_node(ino);
   if (dir == nullptr) return ENOENT;
@@ -705,7 +786,7 @@ int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirE
   out->clear();
   out->reserve(list.value()->children.size());
   for (const Child& child : list.value()->children) {
-    Node* node = child_node(*dir, child);
+    Node* node = child_node(*dir, list.value(), child);
     DirEntryReply entry;
     entry.name = child.name;
     fill_attr(*node, &entry.attr);
@@ -728,7 +809,7 @@ void Namespace::forget(std::uint64_t ino, std::uint64_t n) {
   // Directories above snapshots hold their listings' identity; only leaves are dropped. A leaf
   // the kernel forgot is found again by (parent, key) if it is listed later.
   if (node->nlookup == 0 && (node->kind == NodeKind::Snapshot || node->kind == NodeKind::Alias)) {
-    by_parent_key_.erase({node->parent, node->key});
+    unindex_node(*node);
     nodes_.erase(ino);
   }
 }
@@ -790,8 +871,8 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
     // The request may have been applied: look before reporting anything, never re-send blind.
     log_warning(remote_name + ": create of '" + name + "' had an unclear outcome (" +
                 created.error().message + "); checking the listing");
-    std::set<std::string> known;
-    for (const Child& c : list.value()->children) known.insert(c.key);
+    std::set<std::string, std::less<>> known;
+    for (const Child& c : list.value()->children) known.emplace(c.key);
     {
       // The server may have given the new snapshot the name, and so the id, of one deleted here
       // moments ago (NAVER names snapshots by the second, HA-NAS ids are names): from now on the
@@ -804,8 +885,8 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
     if (fresh.ok()) {
       for (const Child& c : fresh.value()->children) {
         if (c.kind == NodeKind::Snapshot && !known.count(c.key) &&
-            c.snapshot->name == request.name) {
-          created = *c.snapshot;
+            c.snapshot()->name() == request.name) {
+          created = c.snapshot()->expand();
           break;
         }
       }
@@ -818,7 +899,15 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
   }
   SnapshotInfo snapshot = created.value();
   if (snapshot.volume_id.empty()) snapshot.volume_id = volume_ref.volume_id;
-  auto shared = std::make_shared<const SnapshotInfo>(snapshot);
+  // Deflated against a sibling's JSON, like the listed ones.
+  ListingPtr current = listings_.peek(key);
+  std::shared_ptr<const std::string> dictionary;
+  for (std::size_t i = 0; current && i < current->children.size() && !dictionary; ++i) {
+    if (const StoredSnapshot* sibling = current->children[i].snapshot()) {
+      dictionary = sibling->dictionary();
+    }
+  }
+  auto shared = store_snapshot(snapshot, std::move(dictionary));
   {
     std::lock_guard<std::mutex> lock(mu_);
     PendingChanges& pending = pending_[key];
@@ -829,11 +918,13 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
     if (snapshot.name != request.name) aliases_[key][name] = snapshot.id;
   }
   // Rebuild this directory's listing with the new snapshot, from the provider's answer.
-  ListingPtr current = listings_.peek(key);
-  std::vector<std::shared_ptr<const SnapshotInfo>> snapshots;
+  current = listings_.peek(key);
+  std::vector<SnapshotPtr> snapshots;
   if (current) {
     for (const Child& c : current->children) {
-      if (c.kind == NodeKind::Snapshot && c.key != snapshot.id) snapshots.push_back(c.snapshot);
+      if (c.kind == NodeKind::Snapshot && c.key != snapshot.id) {
+        snapshots.push_back(c.shared_snapshot());
+      }
     }
   }
   ListingPtr updated = build_snapshot_listing(key, std::move(snapshots), false);
@@ -844,7 +935,7 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
     std::lock_guard<std::mutex> lock(mu_);
     Node* dir = find_node(parent);
     if (dir == nullptr) return ENOENT;
-    Node* node = child_node(*dir, *child);
+    Node* node = child_node(*dir, updated, *child);
     node->nlookup++;
     out->ino = node->ino;
     // Where the provider chose another name, `name` is an alias symlink, not this directory: the
@@ -889,16 +980,16 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
   const Child* child = list.value()->find(name);
   if (child == nullptr) return ENOENT;
   if (child->kind == NodeKind::Alias) return ENOTDIR;
-  std::string id = child->key;
-  if (in_progress(child->snapshot->state)) {
+  std::string id(child->key);
+  if (in_progress(child->snapshot()->state())) {
     // The cached state may be old: ask again before refusing.
     invalidate_listing(dir_copy, dir_ref);
     list = listing(parent, ctx);
     if (!list.ok()) return errno_for(list.error());
     child = list.value()->find_key(id);
     if (child == nullptr) return ENOENT;
-    if (in_progress(child->snapshot->state)) {
-      log_info(remote_name + ": snapshot '" + name + "' is " + child->snapshot->state +
+    if (in_progress(child->snapshot()->state())) {
+      log_info(remote_name + ": snapshot '" + name + "' is " + child->snapshot()->state() +
                "; not deleting it");
       return EBUSY;
     }
@@ -908,7 +999,7 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
     std::lock_guard<std::mutex> lock(mu_);
     Node* dir = find_node(parent);
     if (dir == nullptr) return ENOENT;
-    Node* node = child_node(*dir, *child);
+    Node* node = child_node(*dir, list.value(), *child);
     ref = object_ref(*node);
   }
   Status deleted = provider->delete_snapshot(ref, ctx);
@@ -934,9 +1025,9 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
       }
     }
   }
-  std::vector<std::shared_ptr<const SnapshotInfo>> snapshots;
+  std::vector<SnapshotPtr> snapshots;
   for (const Child& c : list.value()->children) {
-    if (c.kind == NodeKind::Snapshot && c.key != id) snapshots.push_back(c.snapshot);
+    if (c.kind == NodeKind::Snapshot && c.key != id) snapshots.push_back(c.shared_snapshot());
   }
   listings_.replace(key, build_snapshot_listing(key, std::move(snapshots), false));
   if (notifier_ != nullptr) {
@@ -985,7 +1076,7 @@ int Namespace::rename(std::uint64_t parent, const std::string& name, std::uint64
     std::lock_guard<std::mutex> lock(mu_);
     Node* dir = find_node(parent);
     if (dir == nullptr) return ENOENT;
-    ref = object_ref(*child_node(*dir, *child));
+    ref = object_ref(*child_node(*dir, list.value(), *child));
   }
   auto renamed = provider->rename_snapshot(ref, provider_name, ctx);
   if (!renamed.ok()) {
@@ -994,24 +1085,28 @@ int Namespace::rename(std::uint64_t parent, const std::string& name, std::uint64
     return errno_for(renamed.error());
   }
   SnapshotInfo updated = renamed.value();
-  if (updated.volume_id.empty()) updated.volume_id = child->snapshot->volume_id;
+  if (updated.volume_id.empty()) updated.volume_id = child->snapshot()->volume_id();
   // Matched by the id the rename was sent to: an API may re-key the snapshot (EFS hold).
-  std::vector<std::shared_ptr<const SnapshotInfo>> snapshots;
+  std::vector<SnapshotPtr> snapshots;
   for (const Child& c : list.value()->children) {
     if (c.kind != NodeKind::Snapshot) continue;
-    snapshots.push_back(c.key == ref.snapshot_id ? std::make_shared<const SnapshotInfo>(updated)
-                                                 : c.snapshot);
+    snapshots.push_back(c.key == ref.snapshot_id
+                            ? store_snapshot(updated, c.snapshot()->dictionary())
+                            : c.shared_snapshot());
   }
-  listings_.replace(key, build_snapshot_listing(key, std::move(snapshots), false));
-  if (updated.id != ref.snapshot_id) {
-    // The kernel keeps the inode it renamed: let that inode follow the snapshot's new id.
+  ListingPtr renamed_listing = build_snapshot_listing(key, std::move(snapshots), false);
+  listings_.replace(key, renamed_listing);
+  {
+    // The kernel keeps the inode it renamed: it shows the new entry, and follows the snapshot's
+    // new id where the API re-keyed it.
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = by_parent_key_.find({parent, ref.snapshot_id});
-    if (it != by_parent_key_.end()) {
-      std::uint64_t ino = it->second;
-      by_parent_key_.erase(it);
-      by_parent_key_[{parent, updated.id}] = ino;
-      if (Node* node = find_node(ino)) node->key = updated.id;
+    Node* node = find_child_node(parent, ref.snapshot_id);
+    const Child* entry = renamed_listing->find_key(updated.id);
+    if (node != nullptr && entry != nullptr) {
+      unindex_node(*node);
+      node->listing = renamed_listing;
+      node->entry = entry;
+      by_parent_key_.emplace(parent_key_hash(parent, node->key()), node->ino);
     }
   }
   if (notifier_ != nullptr) notifier_->inval_inode(parent);
@@ -1047,14 +1142,14 @@ std::vector<std::string> Namespace::attribute_names(const Node& node) const {
   switch (node.kind) {
     case NodeKind::Root: keys.push_back("stats"); break;
     case NodeKind::Service:
-      if (node.service) {
-        if (!node.service->json.empty()) keys.push_back("json");
-        add_attrs(node.service->attrs);
+      if (const ServiceInfo* service = node.service()) {
+        if (!service->json.empty()) keys.push_back("json");
+        add_attrs(service->attrs);
       }
       break;
     case NodeKind::Volume:
-      if (node.volume) {
-        const VolumeInfo& v = *node.volume;
+      if (node.volume()) {
+        const VolumeInfo& v = *node.volume();
         keys.insert(keys.end(), {"id", "name"});
         if (!v.state.empty()) keys.push_back("state");
         if (v.created_us != 0) keys.push_back("created");
@@ -1070,8 +1165,8 @@ std::vector<std::string> Namespace::attribute_names(const Node& node) const {
       }
       break;
     case NodeKind::Snapshot:
-      if (node.snapshot) {
-        const SnapshotInfo& s = *node.snapshot;
+      if (node.snapshot()) {
+        const SnapshotInfo s = node.snapshot()->expand();
         keys.insert(keys.end(), {"id", "name", "state"});
         if (s.created_us != 0) keys.push_back("created");
         if (s.size) keys.push_back("size");
@@ -1116,8 +1211,8 @@ Result<std::string> Namespace::attribute(const Node& node, const std::string& ke
     if (key == "stats") return stats_json();
     return missing();
   }
-  if (node.kind == NodeKind::Snapshot && node.snapshot) {
-    const SnapshotInfo& s = *node.snapshot;
+  if (node.kind == NodeKind::Snapshot && node.snapshot()) {
+    const SnapshotInfo s = node.snapshot()->expand();
     if (key == "id") return s.id;
     if (key == "name") return s.name;
     if (key == "state") return s.state;
@@ -1130,8 +1225,8 @@ Result<std::string> Namespace::attribute(const Node& node, const std::string& ke
     if (key == "json" && !s.json.empty()) return s.json;
     if (auto v = from_list(s.attrs)) return *v;
   }
-  if (node.kind == NodeKind::Volume && node.volume) {
-    const VolumeInfo& v = *node.volume;
+  if (node.kind == NodeKind::Volume && node.volume()) {
+    const VolumeInfo& v = *node.volume();
     if (key == "id") return v.id;
     if (key == "name") return v.name;
     if (key == "state" && !v.state.empty()) return v.state;
@@ -1141,9 +1236,9 @@ Result<std::string> Namespace::attribute(const Node& node, const std::string& ke
     if (key == "json" && !v.json.empty()) return v.json;
     if (auto value = from_list(v.attrs)) return *value;
   }
-  if (node.kind == NodeKind::Service && node.service) {
-    if (key == "json" && !node.service->json.empty()) return node.service->json;
-    if (auto value = from_list(node.service->attrs)) return *value;
+  if (node.kind == NodeKind::Service && node.service()) {
+    if (key == "json" && !node.service()->json.empty()) return node.service()->json;
+    if (auto value = from_list(node.service()->attrs)) return *value;
   }
   if (node.kind == NodeKind::SnapshotsDir && key == "default-expiration") {
     Provider* provider = provider_of(node);
@@ -1214,38 +1309,54 @@ int Namespace::listxattr(std::uint64_t ino, const OpContext& ctx, std::vector<st
 int Namespace::apply_update(std::uint64_t ino, const AttrUpdate& update) {
   std::string key;
   std::uint64_t dir_ino = 0;
+  std::shared_ptr<const std::string> dictionary;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Node* node = find_node(ino);
     if (node == nullptr) return 0;
-    if (update.volume) node->volume = std::make_shared<const VolumeInfo>(*update.volume);
-    if (update.snapshot) node->snapshot = std::make_shared<const SnapshotInfo>(*update.snapshot);
     Node* parent = find_node(node->parent);
     if (parent == nullptr) return 0;
     key = cache_key(*parent);
     dir_ino = parent->ino;
+    if (node->snapshot()) dictionary = node->snapshot()->dictionary();
   }
+  // The node was listed, so its directory's listing is cached: replace the object there, and
+  // let the node show the new entry.
   ListingPtr current = listings_.peek(key);
   if (!current) return 0;
+  ListingPtr updated;
+  std::string id;
   if (update.snapshot) {
-    std::vector<std::shared_ptr<const SnapshotInfo>> snapshots;
+    id = update.snapshot->id;
+    SnapshotPtr stored = store_snapshot(*update.snapshot, std::move(dictionary));
+    std::vector<SnapshotPtr> snapshots;
     for (const Child& c : current->children) {
       if (c.kind != NodeKind::Snapshot) continue;
-      snapshots.push_back(c.key == update.snapshot->id
-                              ? std::make_shared<const SnapshotInfo>(*update.snapshot)
-                              : c.snapshot);
+      snapshots.push_back(c.key == id ? stored : c.shared_snapshot());
     }
-    listings_.replace(key, build_snapshot_listing(key, std::move(snapshots), false));
+    updated = build_snapshot_listing(key, std::move(snapshots), false);
   } else if (update.volume) {
+    id = update.volume->id;
     auto copy = std::make_shared<DirListing>();
+    copy->base = current;  // the copied entries' names point into it
     copy->children = current->children;
     for (Child& c : copy->children) {
-      if (c.key == update.volume->id) c.volume = std::make_shared<const VolumeInfo>(*update.volume);
+      if (c.key == id) {
+        auto volume = std::make_shared<const VolumeInfo>(*update.volume);
+        c.object = volume;
+        c.key = volume->id;
+      }
     }
     copy->index();
-    listings_.replace(key, copy);
+    updated = copy;
+  } else {
+    return 0;
   }
-  (void)dir_ino;
+  listings_.replace(key, updated);
+  std::lock_guard<std::mutex> lock(mu_);
+  Node* dir = find_node(dir_ino);
+  const Child* entry = updated->find_key(id);
+  if (dir != nullptr && entry != nullptr) child_node(*dir, updated, *entry);
   return 0;
 }
 

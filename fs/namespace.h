@@ -13,10 +13,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "fs/prefetch_pool.h"
+#include "fs/stored_snapshot.h"
 #include "fs/ttl_cache.h"
 #include "providers/provider.h"
 
@@ -118,9 +120,15 @@ class Namespace {
   Node* find_node(std::uint64_t ino) const;  // requires mu_
   // Updates a node from its parent's (cached) listing; ENOENT when the provider dropped it.
   int refresh_node(std::uint64_t ino, const OpContext& ctx);
-  Node* child_node(const Node& parent, const Child& child);  // requires mu_
-  std::string cache_key(const Node& dir) const;              // requires mu_
-  ObjectRef object_ref(const Node& node) const;              // requires mu_
+  // The node of `child`, an entry of `listing` (a listing of `parent`), made on first sight.
+  Node* child_node(const Node& parent, const ListingPtr& listing,
+                   const Child& child);                                     // requires mu_
+  Node* find_child_node(std::uint64_t parent, std::string_view key) const;  // requires mu_
+  void unindex_node(const Node& node);                                      // requires mu_
+  static std::size_t parent_key_hash(std::uint64_t parent, std::string_view key);
+  static const ListingPtr& volume_listing();
+  std::string cache_key(const Node& dir) const;  // requires mu_
+  ObjectRef object_ref(const Node& node) const;  // requires mu_
   Provider* provider_of(const Node& node) const;
   // Makes the next access list `dir` again (and the service-wide list it is built from).
   void invalidate_listing(const Node& dir, const ObjectRef& ref);
@@ -132,18 +140,17 @@ class Namespace {
   Result<ListingPtr> listing(std::uint64_t dir_ino, const OpContext& ctx,
                              ListingMode mode = ListingMode::Interactive);
   // Queues the listings of `dir`'s child directories; `depth` more levels follow each of them.
-  void prefetch_children(std::uint64_t dir_ino, const DirListing& dir_listing, int depth);
+  void prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_listing, int depth);
   // Queues a background listing of `dir_ino`; false when the pool is off or full.
   bool schedule_listing(std::uint64_t dir_ino, const std::string& key, int depth);
   void background_listing(std::uint64_t dir_ino, int depth);
   Result<ListingPtr> fetch_listing(const Node& dir_copy, const ObjectRef& ref,
                                    const std::string& key, const OpContext& ctx);
-  ListingPtr build_snapshot_listing(const std::string& key,
-                                    std::vector<std::shared_ptr<const SnapshotInfo>> snapshots,
+  ListingPtr build_snapshot_listing(const std::string& key, std::vector<SnapshotPtr> snapshots,
                                     bool from_provider);
   void publish_changes(std::uint64_t dir_ino, const DirListing* before, const DirListing& after);
   void fill_attr(const Node& node, struct stat* st) const;
-  int entry_for(std::uint64_t parent, const std::string& name, const DirListing& listing,
+  int entry_for(std::uint64_t parent, const std::string& name, const ListingPtr& listing,
                 EntryReply* out);
   Result<std::string> attribute(const Node& node, const std::string& key, const OpContext& ctx);
   std::vector<std::string> attribute_names(const Node& node) const;
@@ -157,13 +164,17 @@ class Namespace {
   std::int64_t mount_time_us_;
 
   mutable std::mutex mu_;  // guards the inode table, pending changes, aliases and settings
-  std::unordered_map<std::uint64_t, std::unique_ptr<Node>> nodes_;
-  std::map<std::pair<std::uint64_t, std::string>, std::uint64_t> by_parent_key_;
+  // Node-based: a Node's address is stable while it exists. Mutable: find_node() is const.
+  mutable std::unordered_map<std::uint64_t, Node> nodes_;
+  // Inodes by (parent, key), under parent_key_hash(): holds no copy of the keys.
+  std::unordered_multimap<std::size_t, std::uint64_t> by_parent_key_;
+  ListingPtr root_listing_;
   std::uint64_t next_ino_ = kRootIno + 1;
   std::map<std::string, PendingChanges> pending_;                      // by snapshots-dir cache key
   std::map<std::string, std::map<std::string, std::string>> aliases_;  // key -> alias -> id
   std::map<std::string, std::int64_t> default_expiration_;             // key -> seconds
-  std::map<std::string, std::int64_t> first_seen_us_;  // snapshot id -> when first listed
+  std::map<std::string, std::int64_t, std::less<>>
+      first_seen_us_;  // snapshot id -> when first listed
 
   CacheCounters counters_;
   TtlCache<DirListing> listings_;

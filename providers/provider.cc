@@ -28,6 +28,14 @@ const char* error_kind_name(ErrorKind kind) {
   return "internal";
 }
 
+Status Provider::stream_snapshots(const ObjectRef& scope, const OpContext& ctx,
+                                  const SnapshotSink& sink) {
+  auto list = list_snapshots(scope, ctx);
+  if (!list.ok()) return list.error();
+  for (SnapshotInfo& s : list.value()) sink(std::move(s));
+  return Status();
+}
+
 Result<SnapshotInfo> Provider::rename_snapshot(const ObjectRef&, const std::string&,
                                                const OpContext&) {
   return Error(ErrorKind::NotSupported, "this provider's API cannot rename snapshots");

@@ -121,6 +121,12 @@ class Provider {
   // snapshot of the service, each with volume_id set.
   virtual Result<std::vector<SnapshotInfo>> list_snapshots(const ObjectRef& scope,
                                                            const OpContext& ctx) = 0;
+  // The same list, handed to `sink` one snapshot at a time as the pages arrive, so that a long
+  // list (a Scaleway zone of 20,000 snapshots) never sits in memory whole. On error, the
+  // snapshots already handed over are to be discarded. The default calls list_snapshots.
+  using SnapshotSink = std::function<void(SnapshotInfo&&)>;
+  virtual Status stream_snapshots(const ObjectRef& scope, const OpContext& ctx,
+                                  const SnapshotSink& sink);
 
   // Returns once the provider accepted the request. The returned snapshot may be in an
   // in-progress state and may carry a server-assigned name that differs from request.name.

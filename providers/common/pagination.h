@@ -33,30 +33,28 @@ struct PaginationOptions {
 template <class T>
 using PageFetcher = std::function<Result<Page<T>>(int page)>;
 
-namespace pagination_detail {
-
-// Appends one page; returns false when the list ends with it.
+// Walks every page, handing each page's items to `consume` in the API's order, on the calling
+// thread, as soon as the pages before it were handed over: a long list never has to sit in
+// memory whole.
 template <class T>
-bool append_page(Page<T>&& page, int page_size, std::vector<T>* out) {
-  bool full = static_cast<int>(page.items.size()) >= page_size;
-  for (T& item : page.items) out->push_back(std::move(item));
-  return full;
-}
-
-}  // namespace pagination_detail
-
-template <class T>
-Result<std::vector<T>> fetch_all_pages(const PageFetcher<T>& fetch_page,
-                                       const PaginationOptions& options = {}) {
+Status for_each_page(const PageFetcher<T>& fetch_page, const PaginationOptions& options,
+                     const std::function<void(std::vector<T>&&)>& consume) {
   const int page_size = std::max(1, options.page_size);
-  std::vector<T> items;
+  std::int64_t seen = 0;
+  // Hands one page over; returns false when the list ends with it.
+  auto take = [&](Page<T>&& page) {
+    bool full = static_cast<int>(page.items.size()) >= page_size;
+    seen += static_cast<std::int64_t>(page.items.size());
+    consume(std::move(page.items));
+    return full;
+  };
   auto first = fetch_page(1);
   if (!first.ok()) return first.error();
   const std::optional<std::int64_t> total = first->total;
-  if (!pagination_detail::append_page(std::move(first.value()), page_size, &items)) return items;
+  if (!take(std::move(first.value()))) return Status();
 
-  auto done = [&] { return total && static_cast<std::int64_t>(items.size()) >= *total; };
-  if (done()) return items;
+  auto done = [&] { return total && seen >= *total; };
+  if (done()) return Status();
 
   int last_page = options.max_pages;
   if (total) {
@@ -79,9 +77,7 @@ Result<std::vector<T>> fetch_all_pages(const PageFetcher<T>& fetch_page,
     }
     for (auto& result : results) {
       if (!result.ok()) return result.error();
-      if (!pagination_detail::append_page(std::move(result.value()), page_size, &items) || done()) {
-        return items;
-      }
+      if (!take(std::move(result.value())) || done()) return Status();
     }
     next = end + 1;
   }
@@ -89,6 +85,17 @@ Result<std::vector<T>> fetch_all_pages(const PageFetcher<T>& fetch_page,
     return Error(ErrorKind::BadResponse,
                  "the list did not end after " + std::to_string(options.max_pages) + " pages");
   }
+  return Status();
+}
+
+template <class T>
+Result<std::vector<T>> fetch_all_pages(const PageFetcher<T>& fetch_page,
+                                       const PaginationOptions& options = {}) {
+  std::vector<T> items;
+  Status status = for_each_page<T>(fetch_page, options, [&](std::vector<T>&& page) {
+    for (T& item : page) items.push_back(std::move(item));
+  });
+  if (!status.ok()) return status.error();
   return items;
 }
 

@@ -155,11 +155,11 @@ Result<std::vector<SnapshotInfo>> OvhNashaProvider::list_snapshots(const ObjectR
   for (SnapshotInfo& info : out) {
     const std::string k = key(scope.volume_id, info.name);
     listed.insert(k);
-    auto created = memo.created_us.find(k);
+    auto created = memo.created_us.find(digest(k));
     if (created != memo.created_us.end()) {
       info.created_us = created->second;
     } else {
-      auto [seen, inserted] = first_seen_us_.emplace(scope.service_id + "\n" + k, now);
+      auto [seen, inserted] = first_seen_us_.emplace(digest(scope.service_id + "\n" + k), now);
       info.created_us = seen->second;
     }
     if (memo.own_deletes.count(k)) info.state = "deleting";
@@ -192,7 +192,8 @@ void OvhNashaProvider::learn_creation_times(const std::string& service,
     }
     for (const std::string& name : names) {
       const std::string k = key(partition, name);
-      if (!memo.created_us.count(k) && !memo.checked.count(k) && !own_keys.count(k)) {
+      if (!memo.created_us.count(digest(k)) && !memo.checked.count(digest(k)) &&
+          !own_keys.count(k)) {
         unknown.push_back(name);
       }
     }
@@ -248,7 +249,8 @@ void OvhNashaProvider::learn_creation_times(const std::string& service,
     if (!task || !task->finished()) continue;
     auto it = memo.own_creates.find(task->id);
     if (it == memo.own_creates.end()) continue;
-    if (task->status == "done" && task->done_us) memo.created_us[it->second] = *task->done_us;
+    if (task->status == "done" && task->done_us)
+      memo.created_us[digest(it->second)] = *task->done_us;
     memo.own_creates.erase(it);
   }
   if (fetch_history) {
@@ -280,9 +282,9 @@ void OvhNashaProvider::learn_creation_times(const std::string& service,
     const std::string k = key(partition, name);
     auto it = found.find(name);
     if (it != found.end()) {
-      memo.created_us[k] = it->second;
+      memo.created_us[digest(k)] = it->second;
     } else {
-      memo.checked.insert(k);
+      memo.checked.insert(digest(k));
     }
   }
 }
@@ -330,10 +332,10 @@ Result<SnapshotInfo> OvhNashaProvider::create_snapshot(const ObjectRef& volume,
     std::lock_guard<std::mutex> lock(mu_);
     ServiceMemo& memo = memo_[volume.service_id];
     const std::string k = key(volume.volume_id, request.name);
-    memo.checked.erase(k);
-    memo.created_us.erase(k);
+    memo.checked.erase(digest(k));
+    memo.created_us.erase(digest(k));
     if (task->status == "done" && task->done_us) {
-      memo.created_us[k] = *task->done_us;
+      memo.created_us[digest(k)] = *task->done_us;
     } else {
       memo.own_creates[task->id] = k;
     }
@@ -398,9 +400,9 @@ Status OvhNashaProvider::delete_snapshot(const ObjectRef& snapshot, const OpCont
   if (task && !task->finished()) {
     memo.own_deletes[k] = task->id;
   }
-  memo.created_us.erase(k);
-  memo.checked.erase(k);
-  first_seen_us_.erase(snapshot.service_id + "\n" + k);
+  memo.created_us.erase(digest(k));
+  memo.checked.erase(digest(k));
+  first_seen_us_.erase(digest(snapshot.service_id + "\n" + k));
   return Status::Ok();
 }
 

@@ -15,6 +15,8 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "providers/ovh/ovh_client.h"
@@ -50,8 +52,11 @@ class OvhNashaProvider : public Provider {
  private:
   // What this mount knows of one service's custom snapshots beyond the API's listing.
   struct ServiceMemo {
-    std::map<std::string, std::int64_t> created_us;   // "partition\nname" -> task doneDate
-    std::set<std::string> checked;                    // looked up in a history, not found
+    // The two per-snapshot memos (a large account has hundreds of thousands of entries) are
+    // keyed by digest(key(partition, name)), not by the text: a collision, about n^2/2^64,
+    // would only misdate one snapshot.
+    std::unordered_map<std::uint64_t, std::int64_t> created_us;  // -> task doneDate
+    std::unordered_set<std::uint64_t> checked;        // looked up in a history, not found
     std::map<std::int64_t, std::string> own_creates;  // task id -> "partition\nname", not done
     std::map<std::string, std::int64_t> own_deletes;  // "partition\nname" -> task id
     std::vector<NashaTask> history;                   // last fetched create-task history
@@ -69,6 +74,7 @@ class OvhNashaProvider : public Provider {
   static std::string key(const std::string& partition, const std::string& name) {
     return partition + "\n" + name;
   }
+  static std::uint64_t digest(const std::string& text) { return std::hash<std::string>()(text); }
   std::int64_t server_now_us() const;
   void learn_creation_times(const std::string& service, const std::string& partition,
                             const std::vector<std::string>& names, const OpContext& ctx);
@@ -85,10 +91,11 @@ class OvhNashaProvider : public Provider {
   OvhClient::LocalClock clock_;
 
   std::mutex mu_;
-  std::map<std::string, ServiceMemo> memo_;            // by service
+  std::map<std::string, ServiceMemo> memo_;  // by service
   // Held while one listing fetches a service's task history (guarded by mu_).
   std::map<std::string, std::shared_ptr<std::mutex>> history_locks_;
-  std::map<std::string, std::int64_t> first_seen_us_;  // "service\npartition\nname"
+  std::unordered_map<std::uint64_t, std::int64_t>
+      first_seen_us_;  // digest("service\npartition\nname")
   std::map<std::string, std::vector<ScheduleChange>> schedule_changes_;  // "service\npartition"
 };
 

@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "providers/common/json_util.h"
 #include "providers/common/log.h"
@@ -152,9 +153,10 @@ void OvhNetappProvider::track_identities(const std::string& share,
                                          const std::vector<SnapshotInfo>& snapshots) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& known = identities_[share];
-  std::map<std::string, std::string> now;
+  std::unordered_map<std::uint64_t, std::string> now;
+  now.reserve(snapshots.size());
   for (const SnapshotInfo& s : snapshots) {
-    const std::string ident = identity(s);
+    const std::uint64_t ident = std::hash<std::string>()(identity(s));
     auto before = known.find(ident);
     if (before != known.end() && before->second != s.id) {
       rekeys_[before->second] = s.id;

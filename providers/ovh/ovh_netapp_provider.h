@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "providers/ovh/ovh_client.h"
@@ -66,8 +67,11 @@ class OvhNetappProvider : public Provider {
   OvhClient::LocalClock clock_;
 
   mutable std::mutex mu_;
-  std::map<std::string, std::map<std::string, std::string>> identities_;  // share -> identity -> id
-  std::map<std::string, std::string> rekeys_;                             // old id -> new id
+  // share -> digest of a snapshot's identity (creation time and path) -> id. A digest, not the
+  // text: one entry per snapshot of every share; a collision (about n^2/2^64) would at worst
+  // report one snapshot as re-keyed.
+  std::map<std::string, std::unordered_map<std::uint64_t, std::string>> identities_;
+  std::map<std::string, std::string> rekeys_;  // old id -> new id
 };
 
 }  // namespace snapfs

@@ -84,9 +84,10 @@ Result<std::vector<ServiceInfo>> ScalewayProvider::list_services(const OpContext
 }
 
 template <class T, class Parse>
-Result<std::vector<T>> ScalewayProvider::list_all(const std::string& path, const char* collection,
-                                                  const std::string& filter, const Parse& parse,
-                                                  const OpContext& ctx) {
+Status ScalewayProvider::list_all(const std::string& path, const char* collection,
+                                  const std::string& filter, const Parse& parse,
+                                  const OpContext& ctx,
+                                  const std::function<void(std::vector<T>&&)>& consume) {
   PageFetcher<T> fetch = [&](int page) -> Result<Page<T>> {
     auto response = client_->call("GET", path + "?" + page_query(page) + filter, "", ctx);
     if (!response.ok()) return response.error();
@@ -110,33 +111,46 @@ Result<std::vector<T>> ScalewayProvider::list_all(const std::string& path, const
   PaginationOptions options;
   options.page_size = kPageSize;
   options.concurrency = 4;
-  return fetch_all_pages<T>(fetch, options);
+  return for_each_page<T>(fetch, options, consume);
 }
 
 Result<std::vector<VolumeInfo>> ScalewayProvider::list_volumes(const ObjectRef& service,
                                                                const OpContext& ctx) {
   auto parse = [this](const rapidjson::Value& v) { return parse_volume(v); };
-  return list_all<VolumeInfo>(zone_path(service.service_id) + "/volumes", "volumes", "", parse,
-                              ctx);
+  std::vector<VolumeInfo> volumes;
+  Status listed = list_all<VolumeInfo>(zone_path(service.service_id) + "/volumes", "volumes", "",
+                                       parse, ctx, [&](std::vector<VolumeInfo>&& page) {
+                                         for (VolumeInfo& v : page) volumes.push_back(std::move(v));
+                                       });
+  if (!listed.ok()) return listed.error();
+  return volumes;
 }
 
 Result<std::vector<SnapshotInfo>> ScalewayProvider::list_snapshots(const ObjectRef& scope,
                                                                    const OpContext& ctx) {
+  std::vector<SnapshotInfo> out;
+  Status listed =
+      stream_snapshots(scope, ctx, [&](SnapshotInfo&& s) { out.push_back(std::move(s)); });
+  if (!listed.ok()) return listed.error();
+  return out;
+}
+
+Status ScalewayProvider::stream_snapshots(const ObjectRef& scope, const OpContext& ctx,
+                                          const SnapshotSink& sink) {
   std::string filter;
   const bool one_volume = scope.level != Level::Service && !scope.volume_id.empty();
   if (one_volume) filter = "&" + volume_filter_param() + "=" + url_encode(scope.volume_id);
   auto parse = [this](const rapidjson::Value& v) { return parse_snapshot(v); };
-  auto all = list_all<SnapshotInfo>(zone_path(scope.service_id) + "/snapshots", "snapshots", filter,
-                                    parse, ctx);
-  if (!all.ok()) return all.error();
-  // A snapshot whose volume is gone (or an import) belongs to no volume directory.
-  std::vector<SnapshotInfo> out;
-  for (SnapshotInfo& s : all.value()) {
-    if (s.volume_id.empty()) continue;
-    if (one_volume && s.volume_id != scope.volume_id) continue;
-    out.push_back(std::move(s));
-  }
-  return out;
+  return list_all<SnapshotInfo>(zone_path(scope.service_id) + "/snapshots", "snapshots", filter,
+                                parse, ctx, [&](std::vector<SnapshotInfo>&& page) {
+                                  for (SnapshotInfo& s : page) {
+                                    // A snapshot whose volume is gone (or an import) belongs to no
+                                    // volume directory.
+                                    if (s.volume_id.empty()) continue;
+                                    if (one_volume && s.volume_id != scope.volume_id) continue;
+                                    sink(std::move(s));
+                                  }
+                                });
 }
 
 Result<SnapshotInfo> ScalewayProvider::snapshot_from(const HttpResponse& response,

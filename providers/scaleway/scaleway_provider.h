@@ -25,6 +25,8 @@ class ScalewayProvider : public Provider {
                                                const OpContext& ctx) override;
   Result<std::vector<SnapshotInfo>> list_snapshots(const ObjectRef& scope,
                                                    const OpContext& ctx) override;
+  Status stream_snapshots(const ObjectRef& scope, const OpContext& ctx,
+                          const SnapshotSink& sink) override;
   Result<SnapshotInfo> create_snapshot(const ObjectRef& volume, const CreateRequest& request,
                                        const OpContext& ctx) override;
   Status delete_snapshot(const ObjectRef& snapshot, const OpContext& ctx) override;
@@ -60,10 +62,11 @@ class ScalewayProvider : public Provider {
 
  private:
   std::string zone_path(const std::string& zone) const;
+  // Every item of a list, page by page, to `consume`.
   template <class T, class Parse>
-  Result<std::vector<T>> list_all(const std::string& path, const char* collection,
-                                  const std::string& filter, const Parse& parse,
-                                  const OpContext& ctx);
+  Status list_all(const std::string& path, const char* collection, const std::string& filter,
+                  const Parse& parse, const OpContext& ctx,
+                  const std::function<void(std::vector<T>&&)>& consume);
   Result<SnapshotInfo> snapshot_from(const HttpResponse& response, const std::string& what,
                                      const std::string& volume_id) const;
   Result<SnapshotInfo> patch_snapshot(const ObjectRef& snapshot, const std::string& body,

@@ -146,5 +146,32 @@ TEST(Pagination, ATotalSmallerThanTheItemsStopsAtTheTotal) {
   EXPECT_EQ(list.asked, (std::vector<int>{1, 2}));
 }
 
+TEST(Pagination, ForEachPageHandsParallelPagesOverInOrder) {
+  ScriptedList list;
+  list.count = 95;
+  std::vector<std::vector<int>> pages;
+  Status status = for_each_page<int>([&](int p) { return list(p); }, {10, 4},
+                                     [&](std::vector<int>&& page) { pages.push_back(page); });
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  ASSERT_EQ(pages.size(), 10u);
+  std::vector<int> joined;
+  for (const auto& page : pages) joined.insert(joined.end(), page.begin(), page.end());
+  EXPECT_EQ(joined, iota(95));
+  EXPECT_EQ(pages.back(), (std::vector<int>{90, 91, 92, 93, 94}));
+}
+
+TEST(Pagination, ForEachPageStopsAtAFailedPage) {
+  ScriptedList list;
+  list.count = 50;
+  list.fail_page = 3;
+  int handed = 0;
+  Status status =
+      for_each_page<int>([&](int p) { return list(p); }, {10, 1},
+                         [&](std::vector<int>&& page) { handed += static_cast<int>(page.size()); });
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().kind, ErrorKind::Unavailable);
+  EXPECT_EQ(handed, 20);
+}
+
 }  // namespace
 }  // namespace snapfs
