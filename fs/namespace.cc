@@ -830,6 +830,31 @@ int Namespace::mutation_precheck(std::uint64_t parent, Node** dir) const {
   return 0;
 }
 
+const Namespace::Child* Namespace::made_by_create(const DirListing& fresh,
+                                                  const std::set<std::string, std::less<>>& known,
+                                                  const std::string& key, const std::string& name,
+                                                  bool server_names,
+                                                  std::int64_t started_us) const {
+  // A server-chosen name is stamped when the API applies the create: allow for clocks that
+  // disagree by up to this much, and never claim an older snapshot.
+  constexpr std::int64_t kClockSlackUs = 60LL * 1000 * 1000;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto pending = pending_.find(key);
+  for (const Child& c : fresh.children) {
+    if (c.kind != NodeKind::Snapshot || known.count(c.key)) continue;
+    if (!server_names) {
+      if (c.snapshot()->name() == name) return &c;
+      continue;
+    }
+    // Another mkdir of this mount may have made it: that one is not ours.
+    if (pending != pending_.end() && pending->second.created.count(std::string(c.key))) continue;
+    const std::int64_t created = c.snapshot()->created_us();
+    if (created != 0 && created + kClockSlackUs < started_us) continue;
+    return &c;
+  }
+  return nullptr;
+}
+
 int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpContext& ctx,
                      EntryReply* out) {
   Provider* provider = nullptr;
@@ -866,9 +891,11 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
       std::min<std::chrono::milliseconds>(std::chrono::milliseconds(2000), options_.timeout / 4);
   OpContext create_ctx(std::max(ctx.remaining() - reserve, std::chrono::milliseconds(1)),
                        ctx.cancel_flag());
+  const std::int64_t create_start_us = now_unix_us();
   auto created = provider->create_snapshot(volume_ref, request, create_ctx);
-  if (!created.ok() && created.error().outcome_unknown) {
-    // The request may have been applied: look before reporting anything, never re-send blind.
+  // No answer, or one that cannot be read (truncated, malformed): the request may have been
+  // applied. Look before reporting anything, never re-send blind.
+  if (!created.ok() && created.error().may_have_applied()) {
     log_warning(remote_name + ": create of '" + name + "' had an unclear outcome (" +
                 created.error().message + "); checking the listing");
     std::set<std::string, std::less<>> known;
@@ -883,13 +910,9 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
     invalidate_listing(dir_copy, volume_ref);
     auto fresh = listing(parent, ctx);
     if (fresh.ok()) {
-      for (const Child& c : fresh.value()->children) {
-        if (c.kind == NodeKind::Snapshot && !known.count(c.key) &&
-            c.snapshot()->name() == request.name) {
-          created = c.snapshot()->expand();
-          break;
-        }
-      }
+      const Child* made = made_by_create(*fresh.value(), known, key, request.name,
+                                         provider->capabilities().server_names, create_start_us);
+      if (made != nullptr) created = made->snapshot()->expand();
     }
   }
   if (!created.ok()) {

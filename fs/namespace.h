@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -157,6 +158,13 @@ class Namespace {
   const AttrSpec* find_spec(const Node& node, const std::string& key) const;
   int apply_update(std::uint64_t ino, const AttrUpdate& update);
   int mutation_precheck(std::uint64_t parent, Node** dir) const;
+  // After a create whose answer was lost: the snapshot of `fresh` (a new listing of the
+  // .snapshots directory `key`) that the create made, or null. `known` holds the ids listed
+  // before the create; `started_us` is when it was sent.
+  const Child* made_by_create(const DirListing& fresh,
+                              const std::set<std::string, std::less<>>& known,
+                              const std::string& key, const std::string& name, bool server_names,
+                              std::int64_t started_us) const;
 
   std::vector<Remote> remotes_;
   FsOptions options_;

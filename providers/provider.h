@@ -104,6 +104,9 @@ struct Capabilities {
   SnapshotListing listing = SnapshotListing::PerVolume;
   bool rename = false;
   bool create_expiration = false;  // user.snapfs.default-expiration on .snapshots
+  // The API names new snapshots itself (NAVER: now.YYYYMMDD.HHMMSS), so a create whose answer
+  // was lost is recognised by a snapshot that appeared meanwhile, not by mkdir's name.
+  bool server_names = false;
   std::vector<AttrSpec>
       attrs;  // e.g. {Snapshot, "tags", writable}, {SnapshotsDir, "schedule", writable, lazy}
 };

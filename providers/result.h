@@ -41,6 +41,10 @@ struct Error {
   // before anything is re-sent.
   bool outcome_unknown = false;
 
+  // Whether a failed create may still have made its snapshot: no answer, or an answer that could
+  // not be read (truncated or malformed after the server applied the request).
+  bool may_have_applied() const { return outcome_unknown || kind == ErrorKind::BadResponse; }
+
   Error() = default;
   Error(ErrorKind k, std::string msg, int status = 0)
       : kind(k), message(std::move(msg)), http_status(status) {}

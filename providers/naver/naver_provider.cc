@@ -107,6 +107,7 @@ NaverNasProvider::NaverNasProvider(std::string remote_name, NaverSettings settin
   capabilities_.listing = SnapshotListing::PerVolume;
   capabilities_.rename = false;
   capabilities_.create_expiration = false;
+  capabilities_.server_names = true;
   capabilities_.attrs = {
       {Level::SnapshotsDir, "schedule", true, true},
       {Level::Volume, "snapshot-capacity", false, false},
@@ -385,7 +386,7 @@ Result<SnapshotInfo> NaverNasProvider::create_snapshot(const ObjectRef& volume,
   std::vector<NasSnapshotItem> after;
   if (body.ok()) {
     after = naver_snapshot_items(body.value());
-  } else if (body.error().outcome_unknown) {
+  } else if (body.error().may_have_applied()) {
     // No answer: the snapshot may exist. Look instead of sending the create again.
     auto listed = snapshot_items(volume, ctx);
     if (!listed.ok() || new_snapshots(before.value(), listed.value()).empty()) return body.error();

@@ -310,14 +310,18 @@ Result<SnapshotInfo> OvhNashaProvider::create_snapshot(const ObjectRef& volume,
   Status sent = client_.call_json("POST", partition_path(volume) + "/customSnapshot",
                                   buf.GetString(), ctx, &doc, refine_create_error);
   if (!sent.ok()) {
-    if (sent.error().outcome_unknown) return verify_create(volume, request.name, sent.error(), ctx);
+    if (sent.error().may_have_applied())
+      return verify_create(volume, request.name, sent.error(), ctx);
     return sent.error();
   }
   auto task = parse_nasha_task(doc);
   if (!task) {
-    return Error(
-        ErrorKind::BadResponse,
-        "[" + client_.remote_name() + "] the answer to a custom snapshot create is not a task");
+    // The API took the request but its answer says nothing usable: look, as for a lost answer.
+    return verify_create(
+        volume, request.name,
+        Error(ErrorKind::BadResponse, "[" + client_.remote_name() +
+                                          "] the answer to a custom snapshot create is not a task"),
+        ctx);
   }
   SnapshotInfo info;
   info.id = request.name;

@@ -204,12 +204,16 @@ Result<SnapshotInfo> OvhNetappProvider::create_snapshot(const ObjectRef& volume,
   rapidjson::Document doc;
   Status sent = client_.call_json("POST", share_path(volume) + "/snapshot", body, ctx, &doc);
   if (!sent.ok()) {
-    if (sent.error().outcome_unknown) return verify_create(volume, request, sent.error(), ctx);
+    if (sent.error().may_have_applied()) return verify_create(volume, request, sent.error(), ctx);
     return sent.error();
   }
   if (!doc.IsObject()) {
-    return Error(ErrorKind::BadResponse, "[" + client_.remote_name() +
-                                             "] the answer to a snapshot create is not an object");
+    // The API took the request but its answer says nothing usable: look, as for a lost answer.
+    return verify_create(
+        volume, request,
+        Error(ErrorKind::BadResponse,
+              "[" + client_.remote_name() + "] the answer to a snapshot create is not an object"),
+        ctx);
   }
   SnapshotInfo info = parse_netapp_snapshot(doc, volume.volume_id);
   if (info.state.empty()) info.state = "creating";

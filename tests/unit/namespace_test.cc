@@ -320,6 +320,41 @@ TEST_F(NamespaceTest, ServerAssignedNameGetsAnAliasSymlink) {
   EXPECT_EQ(ns_->lookup(dir, "before-upgrade", Ctx(), &alias), ENOENT);
 }
 
+TEST_F(NamespaceTest, ServerNamedCreateWithUnclearOutcomeStillGetsItsAlias) {
+  fake_->caps.server_names = true;
+  Mount();
+  fake_->assigned_name = "now.20261123.101500";
+  std::uint64_t dir = Ino("/cloud/zone-1/data/.snapshots");
+  // Applied, then answered with a body that does not parse.
+  fake_->fail_create = Error(ErrorKind::BadResponse, "malformed XML", 200);
+  fake_->create_applies_before_failing = true;
+  EntryReply e;
+  ASSERT_EQ(ns_->mkdir(dir, "pre-deploy", Ctx(), &e), 0);
+  EXPECT_EQ(fake_->create_calls, 1);
+  EntryReply alias;
+  ASSERT_EQ(ns_->lookup(dir, "pre-deploy", Ctx(), &alias), 0);
+  ASSERT_TRUE(S_ISLNK(alias.attr.st_mode));
+  std::string target;
+  ASSERT_EQ(ns_->readlink(alias.ino, &target), 0);
+  EXPECT_EQ(target, "now.20261123.101500");
+}
+
+TEST_F(NamespaceTest, ServerNamedCreateNeverClaimsAnOlderSnapshot) {
+  fake_->caps.server_names = true;
+  Mount();
+  std::uint64_t dir = Ino("/cloud/zone-1/data/.snapshots");
+  List("/cloud/zone-1/data/.snapshots");
+  // Made elsewhere long ago but not in this mount's listing yet; the create itself did nothing.
+  fake_->add_snapshot("zone-1", "vol-1", "now.20200101.000000", "now.20200101.000000",
+                      1'577'836'800'000'000);
+  Error dropped(ErrorKind::Timeout, "timed out", 0);
+  dropped.outcome_unknown = true;
+  fake_->fail_create = dropped;
+  EntryReply e;
+  EXPECT_EQ(ns_->mkdir(dir, "pre-deploy", Ctx(), &e), ETIMEDOUT);
+  EXPECT_EQ(ns_->lookup(dir, "pre-deploy", Ctx(), &e), ENOENT);
+}
+
 TEST_F(NamespaceTest, RmdirDeletesAndRefusesBusyOrForeignDirectories) {
   Mount();
   std::uint64_t dir = Ino("/cloud/zone-1/data/.snapshots");
