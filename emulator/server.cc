@@ -399,6 +399,9 @@ bool EmulatorServer::run(std::string* error) {
   http_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
   http_->set_payload_max_length(kMaxBodyBytes);
   http_->set_keep_alive_max_count(1000);
+  // httplib writes headers and body separately; with Nagle's algorithm on, the body then waits
+  // for the client's delayed ACK (40 ms on Linux), which no real API adds to --latency-ms.
+  http_->set_tcp_nodelay(true);
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { serve(req, res); };
   http_->Get(".*", handler);
   http_->Post(".*", handler);

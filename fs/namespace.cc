@@ -776,8 +776,10 @@ int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirE
   auto list = listing(ino, ctx);
   if (!list.ok()) return errno_for(list.error());
   // Whoever lists a directory is likely to enter its children next (ls -R, find, file
-  // managers): list them, and theirs, in the background.
-  prefetch_children(ino, list.value(), 1);
+  // managers): list them, and theirs, and theirs, in the background. Three levels reach every
+  // .snapshots directory from the root, so a depth-first crawl never waits for a remote that
+  // it reaches last.
+  prefetch_children(ino, list.value(), 2);
   std::lock_guard<std::mutex> lock(mu_);
   Node* dir = find_node(ino);
   if (dir == nullptr) return ENOENT;

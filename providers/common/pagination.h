@@ -21,6 +21,10 @@ struct Page {
   std::optional<std::int64_t> total;  // the API's total item count, when it says
 };
 
+// Pages of one list fetched at once after page 1 told the total: enough to hide most of a long
+// list's round trips, few enough that the bodies parsed at once stay small in memory.
+inline constexpr int kParallelPages = 4;
+
 struct PaginationOptions {
   int page_size = 100;
   // Pages fetched at once after page 1, when the total is known (fetch_page must then be

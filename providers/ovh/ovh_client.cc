@@ -279,7 +279,7 @@ Result<OvhObjectList> OvhClient::list_objects(const std::string& path, const std
   };
   PaginationOptions options;
   options.page_size = kPageSize;
-  options.concurrency = 4;
+  options.concurrency = kParallelPages;
   auto items = fetch_all_pages(fetch_page, options);
   if (!items.ok()) return items.error();
   OvhObjectList list;

@@ -110,7 +110,7 @@ Status ScalewayProvider::list_all(const std::string& path, const char* collectio
   };
   PaginationOptions options;
   options.page_size = kPageSize;
-  options.concurrency = 4;
+  options.concurrency = kParallelPages;
   return for_each_page<T>(fetch, options, consume);
 }
 

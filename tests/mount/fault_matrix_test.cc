@@ -574,10 +574,12 @@ class FaultMatrixTest : public ::testing::TestWithParam<Family> {
     char seconds_text[32];
     std::snprintf(seconds_text, sizeof seconds_text, " %.1fs", r.seconds);
     if (r.error == 0) {
-      out.text = after.stale > before.stale                              ? "ok (stale)"
-                 : after.retries > before.retries                        ? "ok after retry"
-                 : op == Op::kMkdir && armed == 0 && is_transient(fault) ? "ok (verified)"
-                                                                         : "ok";
+      out.text =
+          after.stale > before.stale       ? "ok (stale)"
+          : after.retries > before.retries ? "ok after retry"
+          : op == Op::kMkdir && ((armed == 0 && is_transient(fault)) || fault == Fault::kGarbage)
+              ? "ok (verified)"
+              : "ok";
     } else {
       out.text = errno_name(r.error);
     }
@@ -733,8 +735,9 @@ class FaultMatrixTest : public ::testing::TestWithParam<Family> {
           "mount per row. Each cell: the call's result and its duration (every call must answer "
           "within the deadline + 1 s). \"ok after retry\": the daemon retried; \"ok (stale)\": the "
           "cached listing was served after the API failed; \"ok (verified)\": a create whose "
-          "answer was lost was found in a fresh listing. Transient faults are scoped to the "
-          "operation's request (method, route); the black hole and 401 hit every request.\n\n";
+          "answer was lost or unreadable was found in a fresh listing. Transient faults are "
+          "scoped to the operation's request (method, route); the black hole and 401 hit every "
+          "request.\n\n";
     md << "| fault |";
     for (Op op : kColumns) md << " " << op_name(op) << " |";
     md << "\n|---|";
