@@ -5,6 +5,7 @@
 #include <rapidjson/document.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -76,6 +77,7 @@ namespace {
 
 std::vector<char*> c_strings(std::vector<std::string>& strings) {
   std::vector<char*> out;
+  out.reserve(strings.size() + 1);
   for (std::string& s : strings) out.push_back(s.data());
   out.push_back(nullptr);
   return out;
@@ -214,6 +216,38 @@ std::string read_text_file(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::optional<long long> snapfs_counter(const std::string& mount_root, const char* name) {
+  std::string value(1 << 16, '\0');
+  ssize_t n = getxattr(mount_root.c_str(), "user.snapfs.stats", value.data(), value.size());
+  if (n < 0) return std::nullopt;
+  rapidjson::Document doc;
+  doc.Parse(value.data(), static_cast<std::size_t>(n));
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember(name) || !doc[name].IsInt64()) {
+    return std::nullopt;
+  }
+  return doc[name].GetInt64();
+}
+
+bool drop_kernel_dir_cache(const std::string& dir) {
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  int rc = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  close(fd);
+  return rc == 0;
+}
+
+std::optional<double> fuse_round_trip_us(const std::string& mount_root, int calls) {
+  std::vector<double> us;
+  char byte = 0;
+  for (int i = 0; i < calls; ++i) {
+    Clock::time_point start = Clock::now();
+    ssize_t n = getxattr(mount_root.c_str(), "user.xdg.snapfs-bench", &byte, sizeof byte);
+    us.push_back(seconds_since(start) * 1e6);
+    if (n >= 0 || (errno != ENOTSUP && errno != ENODATA)) return std::nullopt;
+  }
+  return percentile(us, 50);
 }
 
 std::string first_line(const std::string& text) {

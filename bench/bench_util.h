@@ -61,6 +61,16 @@ std::vector<std::string> directories_of_ls_output(const std::string& ls_output_p
                                                   const std::string& root);
 
 std::string read_text_file(const std::string& path);
+
+// One of snapfs's own counters of the requests the kernel sent it (`readdirs`, `getattrs` in
+// user.snapfs.stats of the mount root); nullopt when unreadable.
+std::optional<long long> snapfs_counter(const std::string& mount_root, const char* name);
+// Drops the kernel's cached copy of one directory's entries (posix_fadvise DONTNEED on its
+// page cache, where FUSE keeps the readdir cache), so that the next read reaches snapfs.
+bool drop_kernel_dir_cache(const std::string& dir);
+// Median time of one FUSE round trip on this machine, in microseconds: a getxattr that snapfs
+// answers itself (ENOTSUP, no API call; the kernel caches no xattrs), `calls` times.
+std::optional<double> fuse_round_trip_us(const std::string& mount_root, int calls);
 std::string first_line(const std::string& text);
 
 }  // namespace snapfs::bench

@@ -56,7 +56,9 @@ void FuseNotifier::run() {
       item = std::move(queue_.front());
       queue_.pop_front();
     }
-    int rc = item.name.empty() ? fuse_lowlevel_notify_inval_inode(session_, item.ino, -1, 0)
+    // Offset 0, length 0: the attributes and every cached page, which for a directory is the
+    // kernel's readdir cache (a negative offset would leave that in place).
+    int rc = item.name.empty() ? fuse_lowlevel_notify_inval_inode(session_, item.ino, 0, 0)
                                : fuse_lowlevel_notify_inval_entry(
                                      session_, item.ino, item.name.c_str(), item.name.size());
     // ENOENT: the kernel had nothing cached, which is fine.
@@ -64,6 +66,26 @@ void FuseNotifier::run() {
       log_debug("kernel invalidation failed: " + std::string(std::strerror(-rc)));
     }
   }
+}
+
+// --- DirReads -----------------------------------------------------------------------------------
+
+DirReads::CopyPtr DirReads::continued(std::uint64_t ino, off_t offset) {
+  if (offset == 0) return nullptr;  // a new read (opendir, rewinddir) sees the current listing
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = open_.find(ino);
+  return it == open_.end() ? nullptr : it->second;
+}
+
+void DirReads::started(CopyPtr copy) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (open_.size() >= kMaxOpen && open_.count(copy->ino) == 0) open_.erase(open_.begin());
+  open_[copy->ino] = std::move(copy);
+}
+
+void DirReads::finished(std::uint64_t ino) {
+  std::lock_guard<std::mutex> lock(mu_);
+  open_.erase(ino);
 }
 
 // --- Operations --------------------------------------------------------------------------------
@@ -97,16 +119,19 @@ void reply_entry(fuse_req_t req, int rc, const EntryReply& entry) {
   fuse_reply_entry(req, &e);  // ino 0: a negative entry the kernel may cache
 }
 
-struct DirHandle {
-  std::uint64_t ino = 0;
-  std::vector<DirEntryReply> entries;
-};
-
-void op_init(void*, fuse_conn_info* conn) {
+void op_init(void* userdata, fuse_conn_info* conn) {
   // There is no file data, so nothing for the kernel to invalidate on an mtime change; with this
   // capability it would also ask for a directory's attributes before using its cached listing.
   // (No FUSE_CAP_POSIX_ACL either: there are no ACLs, and getxattr says so with ENOTSUP.)
   conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+  // A directory handle would hold nothing a listing does not: without OPENDIR and RELEASEDIR a
+  // crawl makes half the round trips, and the kernel keeps its readdir cache across opens (we
+  // invalidate it when a listing changes). With cache_ttl=0 every opendir lists instead.
+  auto* config = static_cast<FuseAdapterConfig*>(userdata);
+  if ((conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) != 0 && config->ns->entry_timeout() > 0) {
+    conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
+    config->handle_free_dirs = true;
+  }
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -195,12 +220,17 @@ void op_create(fuse_req_t req, fuse_ino_t, const char*, mode_t, fuse_file_info*)
 }
 
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  FuseAdapterConfig* config = config_of(req);
+  if (config->handle_free_dirs) {
+    fuse_reply_err(req, ENOSYS);  // the kernel stops sending OPENDIR and RELEASEDIR
+    return;
+  }
   OpContext ctx = request_context(req);
-  auto handle = std::make_unique<DirHandle>();
+  auto handle = std::make_unique<DirReads::Copy>();
   handle->ino = ino;
   // The listing is taken once per open so that offsets stay stable while `ls` reads it.
   bool unchanged = false;
-  int rc = config_of(req)->ns->readdir(ino, ctx, &handle->entries, &unchanged);
+  int rc = config->ns->readdir(ino, ctx, &handle->entries, &unchanged);
   if (rc != 0) {
     fuse_reply_err(req, rc);
     return;
@@ -211,28 +241,47 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   fi->keep_cache = unchanged ? 1 : 0;
   fi->fh = reinterpret_cast<uint64_t>(handle.release());
   if (fuse_reply_open(req, fi) == -ENOENT) {
-    delete reinterpret_cast<DirHandle*>(fi->fh);  // the request was interrupted
+    delete reinterpret_cast<DirReads::Copy*>(fi->fh);  // the request was interrupted
   }
 }
 
-void do_readdir(fuse_req_t req, size_t size, off_t offset, fuse_file_info* fi, bool plus) {
-  auto* handle = reinterpret_cast<DirHandle*>(fi->fh);
-  Namespace* ns = config_of(req)->ns;
+void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info* fi,
+                bool plus) {
+  FuseAdapterConfig* config = config_of(req);
+  Namespace* ns = config->ns;
+  DirReads::CopyPtr taken;
+  const DirReads::Copy* listing = reinterpret_cast<const DirReads::Copy*>(fi->fh);
+  if (listing == nullptr) {
+    taken = config->dir_reads.continued(ino, offset);
+    if (!taken) {
+      auto copy = std::make_shared<DirReads::Copy>();
+      copy->ino = ino;
+      OpContext ctx = request_context(req);
+      if (int rc = ns->readdir(ino, ctx, &copy->entries); rc != 0) {
+        fuse_reply_err(req, rc);
+        return;
+      }
+      taken = std::move(copy);
+      config->dir_reads.started(taken);
+    }
+    listing = taken.get();
+  }
+  const off_t end = static_cast<off_t>(listing->entries.size()) + 2;  // with "." and ".."
   std::vector<char> buf(size);
   size_t used = 0;
   const double timeout = ns->entry_timeout();
   std::vector<std::uint64_t> referenced;
-  for (off_t i = offset; i < static_cast<off_t>(handle->entries.size()) + 2; ++i) {
+  for (off_t i = offset; i < end; ++i) {
     std::string name;
     struct stat st {};
     bool dot = i < 2;
     if (dot) {
       name = i == 0 ? "." : "..";
-      st.st_ino = handle->ino;
+      st.st_ino = listing->ino;
       st.st_mode = S_IFDIR;
     } else {
-      name = handle->entries[i - 2].name;
-      st = handle->entries[i - 2].attr;
+      name = listing->entries[i - 2].name;
+      st = listing->entries[i - 2].attr;
     }
     size_t entry_size;
     if (plus) {
@@ -252,23 +301,24 @@ void do_readdir(fuse_req_t req, size_t size, off_t offset, fuse_file_info* fi, b
     used += entry_size;
     if (plus && !dot) referenced.push_back(st.st_ino);
   }
+  if (taken && used == 0) config->dir_reads.finished(ino);  // the end was read
   // Count the kernel's references before it can forget them.
-  for (std::uint64_t ino : referenced) ns->add_lookup(ino);
+  for (std::uint64_t child : referenced) ns->add_lookup(child);
   if (fuse_reply_buf(req, buf.data(), used) != 0 && plus) {
-    for (std::uint64_t ino : referenced) ns->forget(ino, 1);
+    for (std::uint64_t child : referenced) ns->forget(child, 1);
   }
 }
 
-void op_readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
-  do_readdir(req, size, offset, fi, false);
+void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info* fi) {
+  do_readdir(req, ino, size, offset, fi, false);
 }
 
-void op_readdirplus(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
-  do_readdir(req, size, offset, fi, true);
+void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info* fi) {
+  do_readdir(req, ino, size, offset, fi, true);
 }
 
 void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-  delete reinterpret_cast<DirHandle*>(fi->fh);
+  delete reinterpret_cast<DirReads::Copy*>(fi->fh);
   fuse_reply_err(req, 0);
 }
 

@@ -6,9 +6,12 @@
 
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include "fs/namespace.h"
 
@@ -41,9 +44,36 @@ class FuseNotifier : public KernelNotifier {
   std::thread thread_;
 };
 
+// Listings read without a directory handle. Once the kernel knows OPENDIR is not needed it
+// sends neither OPENDIR nor RELEASEDIR (two round trips less per directory) and keeps what it
+// read in its readdir cache until told otherwise. A read at offset 0 takes the listing; later
+// offsets of the same read continue in that copy, so a listing that changes in between never
+// makes `ls` skip or repeat a name.
+class DirReads {
+ public:
+  struct Copy {
+    std::uint64_t ino = 0;
+    std::vector<DirEntryReply> entries;
+  };
+  using CopyPtr = std::shared_ptr<const Copy>;
+
+  // The copy a read at `offset` continues, or null when it must take the listing afresh.
+  CopyPtr continued(std::uint64_t ino, off_t offset);
+  void started(CopyPtr copy);
+  void finished(std::uint64_t ino);
+
+ private:
+  // Readers that stop halfway (a killed `ls`) leave a copy behind; this many are kept at most.
+  static constexpr std::size_t kMaxOpen = 64;
+  std::mutex mu_;
+  std::unordered_map<std::uint64_t, CopyPtr> open_;
+};
+
 struct FuseAdapterConfig {
   Namespace* ns = nullptr;
   std::chrono::milliseconds timeout{20000};
+  bool handle_free_dirs = false;  // set in init when the kernel accepts ENOSYS from OPENDIR
+  DirReads dir_reads;
 };
 
 // The operation table; fuse_session_new's userdata must be a FuseAdapterConfig*.

@@ -306,7 +306,9 @@ int run(int argc, char* argv[]) {
 
   FuseNotifier notifier;
   Namespace ns(std::move(remotes), fs_options, &notifier);
-  FuseAdapterConfig adapter{&ns, fs_options.timeout};
+  FuseAdapterConfig adapter;
+  adapter.ns = &ns;
+  adapter.timeout = fs_options.timeout;
   fuse_lowlevel_ops ops = make_lowlevel_ops();
   fuse_session* session = fuse_session_new(&args, &ops, sizeof ops, &adapter);
   if (session == nullptr) return 1;

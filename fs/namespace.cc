@@ -357,6 +357,8 @@ void Namespace::invalidate_listing(const Node& dir, const ObjectRef& ref) {
     key = cache_key(dir);
   }
   if (!key.empty()) listings_.invalidate(key);
+  // The kernel's readdir cache must go too, or the next `ls` would never reach us.
+  if (notifier_ != nullptr) notifier_->inval_inode(dir.ino);
   Provider* provider = provider_of(dir);
   if (dir.kind == NodeKind::SnapshotsDir && provider &&
       provider->capabilities().listing == SnapshotListing::PerService) {
@@ -632,10 +634,16 @@ void Namespace::background_listing(std::uint64_t dir_ino, int depth) {
 void Namespace::prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_listing, int depth) {
   if (depth < 0 || pool_->workers() == 0) return;
   std::vector<std::pair<std::uint64_t, std::string>> targets;
+  std::string grouped;  // the service's key, when its volumes' listings share one fetch
   {
     std::lock_guard<std::mutex> lock(mu_);
     Node* dir = find_node(dir_ino);
     if (dir == nullptr) return;
+    const Provider* provider = provider_of(*dir);
+    if (dir->kind == NodeKind::Service && provider != nullptr &&
+        provider->capabilities().listing == SnapshotListing::PerService) {
+      grouped = cache_key(*dir);
+    }
     for (const Child& child : dir_listing->children) {
       Node* node = nullptr;
       if (child.kind == NodeKind::Remote || child.kind == NodeKind::Service ||
@@ -650,11 +658,26 @@ void Namespace::prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_l
       if (node != nullptr) targets.emplace_back(node->ino, cache_key(*node));
     }
   }
-  for (const auto& [ino, key] : targets) {
-    // A fresh listing needs no request, but its own children may still be worth listing.
-    if (depth == 0 && listings_.fresh(key, options_.cache_ttl)) continue;
-    schedule_listing(ino, key, depth);
+  // A fresh listing needs no request, but its own children may still be worth listing.
+  if (depth == 0) {
+    targets.erase(std::remove_if(
+                      targets.begin(), targets.end(),
+                      [&](const auto& t) { return listings_.fresh(t.second, options_.cache_ttl); }),
+                  targets.end());
   }
+  if (!grouped.empty() && !targets.empty()) {
+    // Every volume's .snapshots comes from the one service-wide list (a Scaleway zone, many
+    // pages): one worker fetches it and derives them all, where one job per volume would hold
+    // every worker waiting on that same fetch while other remotes' listings queue behind.
+    pool_->schedule(std::to_string(depth) + "|volumes of " + grouped, [this, targets, depth] {
+      for (const auto& [ino, key] : targets) {
+        if (shutting_down_->load()) return;
+        background_listing(ino, depth);
+      }
+    });
+    return;
+  }
+  for (const auto& [ino, key] : targets) schedule_listing(ino, key, depth);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -726,12 +749,41 @@ int Namespace::refresh_node(std::uint64_t ino, const OpContext& ctx) {
 }
 
 int Namespace::getattr(std::uint64_t ino, const OpContext& ctx, struct stat* out) {
+  getattrs_++;
   if (int rc = refresh_node(ino, ctx); rc != 0) return rc;
-  std::lock_guard<std::mutex> lock(mu_);
-  Node* node = find_node(ino);
-  if (node == nullptr) return ENOENT;
-  fill_attr(*node, out);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Node* node = find_node(ino);
+    if (node == nullptr) return ENOENT;
+    fill_attr(*node, out);
+  }
+  revalidate_if_stale(ino);
   return 0;
+}
+
+// The kernel answers `ls` from its own readdir cache and asks nothing until that copy is
+// invalidated. A lookup or a getattr of the directory is then the sign that someone still looks
+// at it: past its TTL its listing is fetched behind, and a change found invalidates the kernel's
+// copy (publish_changes), so the next `ls` shows it.
+void Namespace::revalidate_if_stale(std::uint64_t ino) {
+  std::string key;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Node* node = find_node(ino);
+    if (node == nullptr) return;
+    if (node->kind != NodeKind::Remote && node->kind != NodeKind::Service &&
+        node->kind != NodeKind::SnapshotsDir) {
+      return;  // the other directories' listings never change
+    }
+    key = cache_key(*node);
+  }
+  // Never listed: the kernel has no copy either, and its first read fetches one.
+  if (key.empty() || !listings_.peek(key) || listings_.fresh(key, options_.cache_ttl)) return;
+  if (pool_->workers() > 0) {
+    schedule_listing(ino, key, -1);
+  } else if (notifier_ != nullptr) {
+    notifier_->inval_inode(ino);  // -o prefetch=0: the next read lists it before answering
+  }
 }
 
 int Namespace::readlink(std::uint64_t ino, std::string* target) {
@@ -768,11 +820,14 @@ int Namespace::lookup(std::uint64_t parent, const std::string& name, const OpCon
                       EntryReply* out) {
   auto list = listing(parent, ctx);
   if (!list.ok()) return errno_for(list.error());
-  return entry_for(parent, name, list.value(), out);
+  int rc = entry_for(parent, name, list.value(), out);
+  if (rc == 0) revalidate_if_stale(out->ino);
+  return rc;
 }
 
 int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirEntryReply>* out,
                        bool* unchanged) {
+  readdirs_++;
   auto list = listing(ino, ctx);
   if (!list.ok()) return errno_for(list.error());
   // Whoever lists a directory is likely to enter its children next (ls -R, find, file
@@ -889,10 +944,9 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
   }
   // Part of the deadline is kept back: if the create's answer is lost, checking a fresh listing
   // must still fit before the kernel gets its answer.
-  const auto reserve =
-      std::min<std::chrono::milliseconds>(std::chrono::milliseconds(2000), options_.timeout / 4);
-  OpContext create_ctx(std::max(ctx.remaining() - reserve, std::chrono::milliseconds(1)),
-                       ctx.cancel_flag());
+  OpContext create_ctx(
+      std::max(ctx.remaining() - unclear_outcome_reserve(), std::chrono::milliseconds(1)),
+      ctx.cancel_flag());
   const std::int64_t create_start_us = now_unix_us();
   auto created = provider->create_snapshot(volume_ref, request, create_ctx);
   // No answer, or one that cannot be read (truncated, malformed): the request may have been
@@ -979,6 +1033,10 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
   return 0;
 }
 
+std::chrono::milliseconds Namespace::unclear_outcome_reserve() const {
+  return std::min<std::chrono::milliseconds>(std::chrono::milliseconds(2000), options_.timeout / 4);
+}
+
 int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpContext& ctx) {
   Provider* provider = nullptr;
   std::string key;
@@ -1027,7 +1085,23 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
     Node* node = child_node(*dir, list.value(), *child);
     ref = object_ref(*node);
   }
-  Status deleted = provider->delete_snapshot(ref, ctx);
+  // As for creates: time is kept back to look at the listing if the answer is unclear.
+  OpContext delete_ctx(
+      std::max(ctx.remaining() - unclear_outcome_reserve(), std::chrono::milliseconds(1)),
+      ctx.cancel_flag());
+  Status deleted = provider->delete_snapshot(ref, delete_ctx);
+  if (!deleted.ok() && deleted.error().may_have_applied()) {
+    // No answer, or one that cannot be read: the API may have deleted it. What it lists now
+    // decides (gone, or on its way), never a second DELETE sent blind.
+    log_warning(remote_name + ": delete of '" + name + "' had an unclear outcome (" +
+                deleted.error().message + "); checking the listing");
+    invalidate_listing(dir_copy, dir_ref);
+    auto fresh = listing(parent, ctx);
+    if (fresh.ok()) {
+      const Child* still = fresh.value()->find_key(id);
+      if (still == nullptr || still->snapshot()->state() == "deleting") deleted = Status::Ok();
+    }
+  }
   if (!deleted.ok()) {
     log_warning(remote_name + ": cannot delete snapshot '" + name +
                 "': " + deleted.error().message);
@@ -1484,7 +1558,9 @@ std::string Namespace::stats_json() const {
          "}, \"prefetch\": {\"workers\": " + std::to_string(pool_->workers()) +
          ", \"completed\": " + std::to_string(pool_->completed()) +
          ", \"dropped\": " + std::to_string(pool_->dropped()) +
-         "}, \"inodes\": " + std::to_string(inodes) + "}";
+         "}, \"readdirs\": " + std::to_string(readdirs_.load()) +
+         ", \"getattrs\": " + std::to_string(getattrs_.load()) +
+         ", \"inodes\": " + std::to_string(inodes) + "}";
   return out;
 }
 

@@ -144,6 +144,10 @@ class Namespace {
   void prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_listing, int depth);
   // Queues a background listing of `dir_ino`; false when the pool is off or full.
   bool schedule_listing(std::uint64_t dir_ino, const std::string& key, int depth);
+  void revalidate_if_stale(std::uint64_t ino);
+  // The part of an operation's deadline kept back to check a listing after a mutation whose
+  // answer was lost or unreadable.
+  std::chrono::milliseconds unclear_outcome_reserve() const;
   void background_listing(std::uint64_t dir_ino, int depth);
   Result<ListingPtr> fetch_listing(const Node& dir_copy, const ObjectRef& ref,
                                    const std::string& key, const OpContext& ctx);
@@ -185,6 +189,8 @@ class Namespace {
       first_seen_us_;  // snapshot id -> when first listed
 
   CacheCounters counters_;
+  std::atomic<std::uint64_t> readdirs_{0};  // directory reads the kernel could not answer itself
+  std::atomic<std::uint64_t> getattrs_{0};  // attribute reads past the kernel's attr timeout
   TtlCache<DirListing> listings_;
   TtlCache<ServiceSnapshots> service_snapshots_;
   TtlCache<AttrList> lazy_attrs_;

@@ -387,7 +387,8 @@ Result<SnapshotInfo> NaverNasProvider::create_snapshot(const ObjectRef& volume,
   if (body.ok()) {
     after = naver_snapshot_items(body.value());
   } else if (body.error().may_have_applied()) {
-    // No answer: the snapshot may exist. Look instead of sending the create again.
+    // No answer, or one that cannot be read: the snapshot may exist. Look instead of sending
+    // the create again.
     auto listed = snapshot_items(volume, ctx);
     if (!listed.ok() || new_snapshots(before.value(), listed.value()).empty()) return body.error();
     after = std::move(listed.value());

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "providers/common/json_util.h"
 #include "providers/common/log.h"
@@ -17,6 +18,7 @@ namespace snapfs {
 namespace {
 
 constexpr const char* kCreateOperation = "clusterLeclercCustomSnapCreate";
+constexpr const char* kDeleteOperation = "clusterLeclercCustomSnapDelete";
 // Custom snapshots never change (name and expiration are fixed at creation): their objects can be
 // kept with the listing for as long as they are listed.
 constexpr std::chrono::seconds kCustomSnapshotMaxAge = std::chrono::hours(24);
@@ -83,7 +85,8 @@ void refine_create_error(int status, const OvhErrorBody& body, Error& error) {
 
 OvhNashaProvider::OvhNashaProvider(OvhSettings settings, std::string remote_name,
                                    OvhClient::LocalClock clock)
-    : client_(std::move(settings), std::move(remote_name), &stats_, clock), clock_(clock) {
+    : client_(std::move(settings), std::move(remote_name), &stats_, clock),
+      clock_(std::move(clock)) {
   capabilities_.listing = SnapshotListing::PerVolume;
   capabilities_.rename = false;
   capabilities_.create_expiration = true;
@@ -368,17 +371,7 @@ Result<SnapshotInfo> OvhNashaProvider::verify_create(const ObjectRef& volume,
     return listed;
   }
   if (found.error().kind != ErrorKind::NotFound) return original;
-  auto tasks = client_.list_objects(task_path(volume.service_id),
-                                    std::string("operation=") + kCreateOperation, ctx, {});
-  if (!tasks.ok()) return original;
-  std::optional<NashaTask> pending;
-  for_each_object(tasks->objects, "the task history", [&](const rapidjson::Value& o) {
-    auto t = parse_nasha_task(o);
-    if (t && !t->finished() && t->partition == volume.volume_id &&
-        nasha_task_names(t->details, name)) {
-      pending = t;
-    }
-  });
+  std::optional<NashaTask> pending = pending_task(volume, kCreateOperation, name, ctx);
   if (!pending) return original;
   info.state = "creating";
   info.json = custom_snapshot_json(name, "");
@@ -387,17 +380,43 @@ Result<SnapshotInfo> OvhNashaProvider::verify_create(const ObjectRef& volume,
   return info;
 }
 
+std::optional<NashaTask> OvhNashaProvider::pending_task(const ObjectRef& partition,
+                                                        const char* operation,
+                                                        const std::string& name,
+                                                        const OpContext& ctx) {
+  auto tasks = client_.list_objects(task_path(partition.service_id),
+                                    std::string("operation=") + operation, ctx, {});
+  if (!tasks.ok()) return std::nullopt;
+  std::optional<NashaTask> pending;
+  for_each_object(tasks->objects, "the task history", [&](const rapidjson::Value& o) {
+    auto t = parse_nasha_task(o);
+    if (t && !t->finished() && t->partition == partition.volume_id &&
+        nasha_task_names(t->details, name)) {
+      pending = t;
+    }
+  });
+  return pending;
+}
+
 Status OvhNashaProvider::delete_snapshot(const ObjectRef& snapshot, const OpContext& ctx) {
   const std::string name =
       snapshot.snapshot_id.empty() ? snapshot.snapshot_name : snapshot.snapshot_id;
   rapidjson::Document doc;
   Status sent = client_.call_json(
       "DELETE", partition_path(snapshot) + "/customSnapshot/" + url_encode(name), "", ctx, &doc);
-  if (!sent.ok()) {
-    if (sent.error().kind == ErrorKind::NotFound) return Status::Ok();  // already gone
+  std::optional<NashaTask> task;
+  if (sent.ok()) {
+    task = parse_nasha_task(doc);
+  } else if (sent.error().kind == ErrorKind::NotFound) {
+    return Status::Ok();  // already gone
+  } else if (!sent.error().may_have_applied()) {
     return sent;
+  } else {
+    // No answer, or an unreadable one. The snapshot stays listed until the deletion task ends,
+    // so the task history tells whether this delete was taken.
+    task = pending_task(snapshot, kDeleteOperation, name, ctx);
+    if (!task) return sent;
   }
-  auto task = parse_nasha_task(doc);
   std::lock_guard<std::mutex> lock(mu_);
   ServiceMemo& memo = memo_[snapshot.service_id];
   const std::string k = key(snapshot.volume_id, name);

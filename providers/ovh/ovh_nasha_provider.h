@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -80,6 +81,10 @@ class OvhNashaProvider : public Provider {
                             const std::vector<std::string>& names, const OpContext& ctx);
   Result<SnapshotInfo> verify_create(const ObjectRef& volume, const std::string& name,
                                      const Error& original, const OpContext& ctx);
+  // The unfinished task of `operation` on the custom snapshot `name` of this partition, if the
+  // service's task history has one: how a create or delete with a lost answer is recognised.
+  std::optional<NashaTask> pending_task(const ObjectRef& partition, const char* operation,
+                                        const std::string& name, const OpContext& ctx);
   Result<std::vector<std::string>> read_schedule(const ObjectRef& ref, const OpContext& ctx);
   Result<AttrUpdate> write_schedule(const ObjectRef& ref, const std::string& value,
                                     const OpContext& ctx);

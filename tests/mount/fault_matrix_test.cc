@@ -176,11 +176,12 @@ Expect expected(Fault fault, Op op, const OpSpec& s) {
     case Fault::kGarbage:
       // Applied, then 200 with a body that does not parse: EIO wherever the body is read and no
       // half-parsed listing is kept; a dropped listing falls back to the old one; a DELETE whose
-      // answer carries nothing snapfs needs (Scaleway's, EFS's) succeeds. A create's unreadable
-      // answer is checked in a fresh listing like a lost one, and the snapshot is found.
+      // answer carries nothing snapfs needs (Scaleway's, EFS's) succeeds. The unreadable answer
+      // of a create or a delete is checked in a fresh listing like a lost one: the snapshot is
+      // found, or found gone.
       if (s.path == Path::kRead) return {EIO, false, ""};
       if (s.path == Path::kStaleRead) return {0, false, "stale"};
-      if (s.path == Path::kCreate) return {0, true, ""};
+      if (s.path == Path::kCreate || op == Op::kRmdir) return {0, true, ""};
       return {s.body_needed ? EIO : 0, true, ""};
     case Fault::kBlackHole:
       // Nothing answers before the deadline: ETIMEDOUT within it (SEMANTICS.md section 5), the

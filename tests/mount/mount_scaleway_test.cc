@@ -381,6 +381,86 @@ TEST_F(ScalewayMountTest, FileManagerProbesCostNoRequests) {
   EXPECT_EQ(emulator_->total_requests(), 0) << emulator_->stats_json();
 }
 
+// The kernel keeps each directory it read: listing it again within the TTL reaches neither
+// the API nor snapfs, and a refresh request drops the kernel's copy with snapfs's.
+TEST_F(ScalewayMountTest, RepeatedListingsAreAnsweredByTheKernelUntilInvalidated) {
+  std::string volume, volume_id;
+  PickVolume(&volume, &volume_id);
+  SnapfsMount mount(Config(), {"cache_ttl=600"});
+  ASSERT_TRUE(mount.ok());
+  const std::string dir = "scw/fr-par-1/" + volume + "/.snapshots";
+  auto readdirs = [&] {
+    rapidjson::Document stats;
+    stats.Parse(mount.sh("getfattr --only-values -n user.snapfs.stats .").out.c_str());
+    EXPECT_TRUE(!stats.HasParseError() && stats.HasMember("readdirs"));
+    return stats.HasMember("readdirs") ? stats["readdirs"].GetInt64() : -1;
+  };
+  const std::string first = mount.sh("ls -la " + shell_quote(dir)).out;
+  ASSERT_NE(first.find(" .\n"), std::string::npos) << "a listing shows . and ..:\n" << first;
+  const long long after_first = readdirs();
+  ASSERT_GT(after_first, 0);
+  emulator_->reset_stats();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(mount.sh("ls -la " + shell_quote(dir)).out, first);
+  EXPECT_EQ(readdirs(), after_first) << "the kernel answered the repeated listings";
+  EXPECT_EQ(emulator_->total_requests(), 0) << emulator_->stats_json();
+
+  ASSERT_EQ(mount.sh("setfattr -n user.snapfs.refresh -v 1 " + shell_quote(dir)).exit_code, 0);
+  // The kernel hears of it from snapfs's notifier thread, a moment after setfattr returned.
+  bool listed_again = false;
+  for (int i = 0; i < 40 && !listed_again; ++i) {
+    EXPECT_EQ(mount.sh("ls -la " + shell_quote(dir)).out, first);
+    listed_again = readdirs() > after_first;
+    if (!listed_again) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(listed_again) << "a refresh drops the kernel's copy";
+  EXPECT_GT(emulator_->total_requests(), 0) << "and snapfs lists the volume again";
+}
+
+// A snapshot made and deleted outside snapfs shows in `ls` of a directory the kernel keeps,
+// once the listing's TTL is over: the kernel's next lookup or getattr starts the refresh.
+TEST_F(ScalewayMountTest, ChangesMadeOutsideShowAfterTheTtl) {
+  std::string volume, volume_id;
+  PickVolume(&volume, &volume_id);
+  SnapfsMount mount(Config(), {"cache_ttl=1"});
+  ASSERT_TRUE(mount.ok());
+  const std::string dir = "scw/fr-par-1/" + volume + "/.snapshots";
+  ASSERT_EQ(mount.sh("ls " + shell_quote(dir)).exit_code, 0);
+  CommandResult made = run_command(
+      "curl -sf -X POST -H 'Content-Type: application/json' -H 'X-Auth-Token: " +
+      std::string(kToken) + "' -d " +
+      shell_quote("{\"name\": \"made-outside\", \"volume_id\": \"" + volume_id + "\"}") + " " +
+      shell_quote(emulator_->base_url() + "/instance/v1/zones/fr-par-1/snapshots"));
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  rapidjson::Document answer;
+  answer.Parse(made.out.c_str());
+  ASSERT_TRUE(!answer.HasParseError() && answer.HasMember("snapshot")) << made.out;
+  const std::string id = str(answer["snapshot"], "id");
+
+  // `ls -d` of the directory makes the kernel ask for it; plain `ls` alone may be answered
+  // from the kernel's copy. Either way the name must show within a few TTLs.
+  auto shows = [&] {
+    return mount.sh("ls -d " + shell_quote(dir) + " >/dev/null; ls " + shell_quote(dir))
+               .out.find("made-outside\n") != std::string::npos;
+  };
+  auto within = [](const std::function<bool()>& cond) {
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < end) {
+      if (cond()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return false;
+  };
+  EXPECT_TRUE(within(shows)) << "the new snapshot never showed\n" << mount.log();
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));  // the API's creating state ends
+  CommandResult gone = run_command(
+      "curl -sf -X DELETE -H 'X-Auth-Token: " + std::string(kToken) + "' " +
+      shell_quote(emulator_->base_url() + "/instance/v1/zones/fr-par-1/snapshots/" + id));
+  ASSERT_EQ(gone.exit_code, 0) << gone.err;
+  EXPECT_TRUE(within([&] { return !shows(); })) << "the deleted snapshot never went\n"
+                                                << mount.log();
+}
+
 TEST_F(ScalewayMountTest, WrongSecretGivesEaccesAndALogLineWithoutTheSecret) {
   const std::string wrong = "11111111-2222-4333-8444-555555555555";
   SnapfsMount mount(Config("scaleway-instance", wrong));

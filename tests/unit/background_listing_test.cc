@@ -2,6 +2,7 @@
 // stale-while-revalidate after the TTL; and the pieces they stand on (PrefetchPool, RateLimiter).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -24,9 +25,17 @@ class NullNotifier : public KernelNotifier {
     std::lock_guard<std::mutex> lock(mu);
     names.push_back(name);
   }
-  void inval_inode(std::uint64_t) override {}
+  void inval_inode(std::uint64_t ino) override {
+    std::lock_guard<std::mutex> lock(mu);
+    inodes.push_back(ino);
+  }
+  bool told_about_inode(std::uint64_t ino) {
+    std::lock_guard<std::mutex> lock(mu);
+    return std::find(inodes.begin(), inodes.end(), ino) != inodes.end();
+  }
   std::mutex mu;
   std::vector<std::string> names;
+  std::vector<std::uint64_t> inodes;
 };
 
 OpContext Ctx() {
@@ -53,15 +62,33 @@ class BackgroundListingTest : public ::testing::Test {
     EXPECT_EQ(ns_->lookup(parent, name, Ctx(), &e), 0) << name;
     return e.ino;
   }
+  // Mounts with these settings and lists zone-1/data/.snapshots once; returns that directory.
+  std::uint64_t MountAndListData(int prefetch, milliseconds ttl) {
+    FsOptions options;
+    options.prefetch = prefetch;
+    options.cache_ttl = ttl;
+    Mount(options);
+    volume_ = Lookup(Lookup(Lookup(Namespace::kRootIno, "cloud"), "zone-1"), "data");
+    std::uint64_t dir = Lookup(volume_, ".snapshots");
+    EXPECT_EQ(List(dir).size(), 1u);
+    ns_->wait_background_idle();
+    return dir;
+  }
+  void AddDataSnapshot(const std::string& id, const std::string& name, std::int64_t created_us) {
+    std::lock_guard<std::mutex> lock(fake_->mu);
+    fake_->add_snapshot("zone-1", "vol-1", id, name, created_us);
+  }
   std::vector<std::string> List(std::uint64_t ino) {
     std::vector<DirEntryReply> entries;
     EXPECT_EQ(ns_->readdir(ino, Ctx(), &entries), 0);
     std::vector<std::string> names;
+    names.reserve(entries.size());
     for (const auto& e : entries) names.push_back(e.name);
     return names;
   }
 
   FakeProvider* fake_ = nullptr;  // owned by the namespace
+  std::uint64_t volume_ = 0;      // zone-1/data, once MountAndListData ran
   NullNotifier notifier_;
   std::unique_ptr<Namespace> ns_;
 };
@@ -100,19 +127,9 @@ TEST_F(BackgroundListingTest, PrefetchZeroListsOnlyOnDemand) {
 }
 
 TEST_F(BackgroundListingTest, PastTheTtlTheOldListingIsServedWhileOneRefreshRuns) {
-  FsOptions options;
-  options.prefetch = 2;
-  options.cache_ttl = milliseconds(1500);
-  Mount(options);
-  std::uint64_t volume = Lookup(Lookup(Lookup(Namespace::kRootIno, "cloud"), "zone-1"), "data");
-  std::uint64_t dir = Lookup(volume, ".snapshots");
-  EXPECT_EQ(List(dir).size(), 1u);
-  ns_->wait_background_idle();
+  std::uint64_t dir = MountAndListData(2, milliseconds(1500));
   int calls = fake_->list_snapshots_calls;
-  {
-    std::lock_guard<std::mutex> lock(fake_->mu);
-    fake_->add_snapshot("zone-1", "vol-1", "bbbbbbbb-2", "weekly", 1'790'000'100'000'000);
-  }
+  AddDataSnapshot("bbbbbbbb-2", "weekly", 1'790'000'100'000'000);
   std::this_thread::sleep_for(milliseconds(1600));  // past the TTL, within twice the TTL
   fake_->list_delay = milliseconds(300);
   auto started = std::chrono::steady_clock::now();
@@ -130,20 +147,51 @@ TEST_F(BackgroundListingTest, PastTheTtlTheOldListingIsServedWhileOneRefreshRuns
 }
 
 TEST_F(BackgroundListingTest, PastTwiceTheTtlTheReaderWaitsForTheNewListing) {
-  FsOptions options;
-  options.prefetch = 2;
-  options.cache_ttl = milliseconds(200);
-  Mount(options);
-  std::uint64_t volume = Lookup(Lookup(Lookup(Namespace::kRootIno, "cloud"), "zone-1"), "data");
-  std::uint64_t dir = Lookup(volume, ".snapshots");
-  EXPECT_EQ(List(dir).size(), 1u);
-  ns_->wait_background_idle();
-  {
-    std::lock_guard<std::mutex> lock(fake_->mu);
-    fake_->add_snapshot("zone-1", "vol-1", "bbbbbbbb-2", "weekly", 1'790'000'100'000'000);
-  }
+  std::uint64_t dir = MountAndListData(2, milliseconds(200));
+  AddDataSnapshot("bbbbbbbb-2", "weekly", 1'790'000'100'000'000);
   std::this_thread::sleep_for(milliseconds(450));
   EXPECT_EQ(List(dir).size(), 2u);
+}
+
+// The kernel answers `ls` of a directory it read from its own copy; a stat or lookup of the
+// directory past the listing's TTL is what starts the refresh, and a change found drops that copy.
+TEST_F(BackgroundListingTest, AStatPastTheTtlRefreshesTheDirectoryBehind) {
+  std::uint64_t dir = MountAndListData(2, milliseconds(300));
+  const int calls = fake_->list_snapshots_calls;
+  struct stat st {};
+  ASSERT_EQ(ns_->getattr(dir, Ctx(), &st), 0);
+  ns_->wait_background_idle();
+  EXPECT_EQ(fake_->list_snapshots_calls, calls) << "within the TTL a stat lists nothing";
+  AddDataSnapshot("bbbbbbbb-2", "weekly", 1'790'000'100'000'000);
+  std::this_thread::sleep_for(milliseconds(400));
+  fake_->list_delay = milliseconds(300);
+  auto started = std::chrono::steady_clock::now();
+  ASSERT_EQ(ns_->getattr(dir, Ctx(), &st), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(300))
+      << "the stat did not wait for the refresh";
+  ns_->wait_background_idle();
+  EXPECT_EQ(fake_->list_snapshots_calls, calls + 1);
+  EXPECT_TRUE(notifier_.told_about_inode(dir)) << "the kernel's copy is dropped";
+  EXPECT_EQ(List(dir).size(), 2u);
+
+  // A lookup of the directory does the same.
+  AddDataSnapshot("cccccccc-3", "monthly", 1'790'000'200'000'000);
+  fake_->list_delay = milliseconds(0);
+  std::this_thread::sleep_for(milliseconds(400));
+  EXPECT_EQ(Lookup(volume_, ".snapshots"), dir);
+  ns_->wait_background_idle();
+  EXPECT_EQ(fake_->list_snapshots_calls, calls + 2);
+  EXPECT_EQ(List(dir).size(), 3u);
+}
+
+TEST_F(BackgroundListingTest, WithoutWorkersAStaleDirectoryIsDroppedFromTheKernel) {
+  std::uint64_t dir = MountAndListData(0, milliseconds(200));
+  const int calls = fake_->list_snapshots_calls;
+  std::this_thread::sleep_for(milliseconds(300));
+  struct stat st {};
+  ASSERT_EQ(ns_->getattr(dir, Ctx(), &st), 0);
+  EXPECT_EQ(fake_->list_snapshots_calls, calls) << "no listing behind the stat";
+  EXPECT_TRUE(notifier_.told_about_inode(dir)) << "so the kernel's next read reaches snapfs";
 }
 
 TEST(PrefetchPoolTest, RunsEachKeyOnceAtATimeAndDropsWhenFull) {
