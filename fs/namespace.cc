@@ -778,7 +778,7 @@ void Namespace::revalidate_if_stale(std::uint64_t ino) {
     key = cache_key(*node);
   }
   // Never listed: the kernel has no copy either, and its first read fetches one.
-  if (key.empty() || !listings_.peek(key) || listings_.fresh(key, options_.cache_ttl)) return;
+  if (key.empty() || !listings_.stale(key, options_.cache_ttl)) return;
   if (pool_->workers() > 0) {
     schedule_listing(ino, key, -1);
   } else if (notifier_ != nullptr) {
@@ -944,9 +944,7 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
   }
   // Part of the deadline is kept back: if the create's answer is lost, checking a fresh listing
   // must still fit before the kernel gets its answer.
-  OpContext create_ctx(
-      std::max(ctx.remaining() - unclear_outcome_reserve(), std::chrono::milliseconds(1)),
-      ctx.cancel_flag());
+  OpContext create_ctx = keeping_check_time(ctx);
   const std::int64_t create_start_us = now_unix_us();
   auto created = provider->create_snapshot(volume_ref, request, create_ctx);
   // No answer, or one that cannot be read (truncated, malformed): the request may have been
@@ -1033,8 +1031,11 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
   return 0;
 }
 
-std::chrono::milliseconds Namespace::unclear_outcome_reserve() const {
-  return std::min<std::chrono::milliseconds>(std::chrono::milliseconds(2000), options_.timeout / 4);
+OpContext Namespace::keeping_check_time(const OpContext& ctx) const {
+  const auto reserve =
+      std::min<std::chrono::milliseconds>(std::chrono::milliseconds(2000), options_.timeout / 4);
+  return OpContext(std::max(ctx.remaining() - reserve, std::chrono::milliseconds(1)),
+                   ctx.cancel_flag());
 }
 
 int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpContext& ctx) {
@@ -1086,9 +1087,7 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
     ref = object_ref(*node);
   }
   // As for creates: time is kept back to look at the listing if the answer is unclear.
-  OpContext delete_ctx(
-      std::max(ctx.remaining() - unclear_outcome_reserve(), std::chrono::milliseconds(1)),
-      ctx.cancel_flag());
+  OpContext delete_ctx = keeping_check_time(ctx);
   Status deleted = provider->delete_snapshot(ref, delete_ctx);
   if (!deleted.ok() && deleted.error().may_have_applied()) {
     // No answer, or one that cannot be read: the API may have deleted it. What it lists now

@@ -145,9 +145,9 @@ class Namespace {
   // Queues a background listing of `dir_ino`; false when the pool is off or full.
   bool schedule_listing(std::uint64_t dir_ino, const std::string& key, int depth);
   void revalidate_if_stale(std::uint64_t ino);
-  // The part of an operation's deadline kept back to check a listing after a mutation whose
-  // answer was lost or unreadable.
-  std::chrono::milliseconds unclear_outcome_reserve() const;
+  // The context for a mutation's request: the operation's deadline less the time kept back to
+  // check a listing should the answer be lost or unreadable.
+  OpContext keeping_check_time(const OpContext& ctx) const;
   void background_listing(std::uint64_t dir_ino, int depth);
   Result<ListingPtr> fetch_listing(const Node& dir_copy, const ObjectRef& ref,
                                    const std::string& key, const OpContext& ctx);

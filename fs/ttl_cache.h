@@ -163,6 +163,14 @@ class TtlCache {
     return it == slots_.end() ? nullptr : it->second.value;
   }
 
+  // Whether `key` holds a value, and one at least `ttl` old or invalidated.
+  bool stale(const std::string& key, std::chrono::milliseconds ttl) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = slots_.find(key);
+    return it != slots_.end() && it->second.value &&
+           (it->second.expired || Clock::now() - it->second.fetched_at >= ttl);
+  }
+
   // Whether `key` holds a value younger than `ttl`.
   bool fresh(const std::string& key, std::chrono::milliseconds ttl) const {
     std::lock_guard<std::mutex> lock(mu_);
