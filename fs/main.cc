@@ -21,6 +21,7 @@
 #include "fs/config.h"
 #include "fs/fuse_adapter.h"
 #include "fs/namespace.h"
+#include "fs/session_loop.h"
 #include "fs/status.h"
 #include "providers/common/log.h"
 #include "providers/common/strings.h"
@@ -39,6 +40,7 @@ struct CliOptions {
   char* umask = nullptr;
   char* prefetch = nullptr;
   char* max_rps = nullptr;
+  char* busy_poll_us = nullptr;
   int read_only = 0;
   int show_help = 0;
   int show_version = 0;
@@ -50,8 +52,8 @@ struct CliOptions {
   CliOptions& operator=(const CliOptions&) = delete;
   // fuse_opt_parse strdup()s every %s value.
   ~CliOptions() {
-    for (char* value :
-         {config, cache_ttl, timeout, log_level, remotes, uid, gid, umask, prefetch, max_rps}) {
+    for (char* value : {config, cache_ttl, timeout, log_level, remotes, uid, gid, umask, prefetch,
+                        max_rps, busy_poll_us}) {
       free(value);
     }
   }
@@ -62,6 +64,9 @@ struct FuseArgsGuard {
   fuse_args* args;
   ~FuseArgsGuard() { fuse_opt_free_args(args); }
 };
+
+// See SessionLoopOptions::busy_poll.
+constexpr unsigned long kDefaultBusyPollUs = 50;
 
 enum { kKeyHelp, kKeyVersion, kKeyReadOnly, kKeyCheckConfig };
 
@@ -80,6 +85,7 @@ const fuse_opt kOptions[] = {
     SNAPFS_OPT("umask=%s", umask),
     SNAPFS_OPT("prefetch=%s", prefetch),
     SNAPFS_OPT("max_rps=%s", max_rps),
+    SNAPFS_OPT("busy_poll_us=%s", busy_poll_us),
     FUSE_OPT_KEY("ro", kKeyReadOnly),
     FUSE_OPT_KEY("-h", kKeyHelp),
     FUSE_OPT_KEY("--help", kKeyHelp),
@@ -141,6 +147,9 @@ void print_help(const char* prog) {
       "                                   0 = off)\n"
       "    -o max_rps=RATE                at most RATE API requests per second per remote\n"
       "                                   (default: no limit but the API's own 429 answers)\n"
+      "    -o busy_poll_us=MICROSECONDS   after each request, look for the next one this\n"
+      "                                   long before sleeping (default 50; 0 = libfuse's\n"
+      "                                   own loop, where -o clone_fd applies)\n"
       "    -o remotes=NAME[,NAME...]      mount only these remotes\n"
       "    -o uid=N, -o gid=N             owner of every entry (default: the mounting user)\n"
       "    -o umask=OCTAL                 permission bits to clear (default 0)\n"
@@ -275,6 +284,16 @@ int run(int argc, char* argv[]) {
     return 2;
   }
 
+  SessionLoopOptions loop_options;
+  loop_options.threads = cmd.singlethread ? 1 : cmd.max_threads;
+  loop_options.busy_poll = std::chrono::microseconds(kDefaultBusyPollUs);
+  if (cli.busy_poll_us) {
+    if (!parse_unsigned(cli.busy_poll_us, 10, &number) || number > 1000000) {
+      return std::fprintf(stderr, "snapfs: busy_poll_us must be 0 to 1000000 microseconds\n"), 2;
+    }
+    loop_options.busy_poll = std::chrono::microseconds(number);
+  }
+
   ProviderEnv env = default_provider_env();
   auto config = load_mount_config(config_path, env);
   if (!config.ok()) {
@@ -320,7 +339,9 @@ int run(int argc, char* argv[]) {
       log_info("mounted " + std::string(cmd.mountpoint) + " from " + config_path);
       fuse_daemonize(cmd.foreground);
       notifier.start(session);
-      if (cmd.singlethread) {
+      if (loop_options.busy_poll.count() > 0) {
+        rc = run_session_loop(session, loop_options);
+      } else if (cmd.singlethread) {
         rc = fuse_session_loop(session);
       } else {
         fuse_loop_config* loop = fuse_loop_cfg_create();

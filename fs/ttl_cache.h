@@ -14,6 +14,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "providers/common/wait_notice.h"
 #include "providers/op_context.h"
 #include "providers/result.h"
 
@@ -62,6 +63,8 @@ class TtlCache {
         counters_->fetches++;
       }
     }
+    // Either way this thread now waits: on the provider, or on the leader's answer.
+    WaitNotice::before_waiting();
     if (leader) {
       Result<Ptr> result = fetch();
       std::lock_guard<std::mutex> lock(mu_);

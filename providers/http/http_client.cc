@@ -13,6 +13,7 @@
 
 #include "providers/common/log.h"
 #include "providers/common/strings.h"
+#include "providers/common/wait_notice.h"
 #include "providers/http/rate_limiter.h"
 
 namespace snapfs {
@@ -387,6 +388,7 @@ HttpClient::~HttpClient() = default;
 
 Result<HttpResponse> HttpClient::send(HttpRequest request, const OpContext& ctx,
                                       const Signer& sign) {
+  WaitNotice::before_waiting();
   const Clock::time_point started = Clock::now();
   const int max_attempts = std::max(1, impl_->options.retry.max_attempts);
   RequestStats* stats = impl_->stats;

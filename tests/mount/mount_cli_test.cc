@@ -238,6 +238,25 @@ TEST_F(CliTest, FstabOnlyOptionsAreIgnoredAndUnknownOnesFailLoudly) {
   EXPECT_NE(r.err.find("no_such_option"), std::string::npos) << r.err;
 }
 
+// busy_poll_us=0 mounts with libfuse's own loop; a value out of range fails before mounting.
+TEST_F(CliTest, BusyPollZeroUsesLibfusesLoopAndABadValueFailsLoudly) {
+  SNAPFS_REQUIRE_FUSE();
+  StartEmulator();
+  SnapfsMount mount(Config(), {"busy_poll_us=0"});
+  ASSERT_TRUE(mount.ok()) << mount.log();
+  EXPECT_EQ(mount.sh("ls").out, "scw\n");
+  EXPECT_EQ(mount.sh("ls scw").out, "fr-par-1\nnl-ams-1\n");
+
+  std::string config = dir_.write_file("snapfs.conf", Config(), 0600);
+  std::string mnt = dir_.path() + "/bad-poll-mnt";
+  CommandResult r = run_command("mkdir -p " + shell_quote(mnt) + " && " +
+                                    snapfs_command("-f " + shell_quote(config) + " " +
+                                                   shell_quote(mnt) + " -o busy_poll_us=soon"),
+                                std::chrono::seconds(20));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("busy_poll_us"), std::string::npos) << r.err;
+}
+
 TEST_F(CliTest, EveryHelpOptionIsInTheManPage) {
   CommandResult help = run_command(snapfs_command("--help"));
   ASSERT_EQ(help.exit_code, 0);
@@ -271,8 +290,8 @@ TEST_F(CliTest, EveryManPageMountOptionIsAcceptedByAMount) {
   StartEmulator();
   std::string config = dir_.write_file("other.conf", Config(), 0600);
   const std::map<std::string, std::string> samples = {
-      {"file", config}, {"seconds", "5"}, {"name", "scw"}, {"octal", "022"}, {"level", "info"},
-      {"workers", "4"}, {"rate", "50"}};
+      {"file", config},  {"seconds", "5"}, {"name", "scw"}, {"octal", "022"},
+      {"level", "info"}, {"workers", "4"}, {"rate", "50"},  {"microseconds", "20"}};
   std::vector<std::string> options;
   for (const auto& [option, placeholder] : documented) {
     if (placeholder.empty()) {

@@ -233,6 +233,51 @@ TEST_F(StuckMountTest, InterruptedRequestLetsTheMountGoBeforeItsDeadline) {
       << mount_->log();
 }
 
+// A request that waits on the API holds one of the daemon's threads, never the reading of the
+// next requests: while `ls` waits on the black hole, an attribute snapfs answers from memory
+// (the kernel caches no extended attributes, so this reaches the daemon) comes back at once.
+TEST_F(StuckMountTest, OtherRequestsAreAnsweredWhileOneWaitsOnTheApi) {
+  constexpr int kTimeoutSeconds = 20;
+  Mount(kTimeoutSeconds);
+  std::unique_ptr<Subprocess> ls = StuckLs();
+  const Clock::time_point started = Clock::now();
+  for (int i = 0; i < 3; ++i) {
+    FsCallResult stats = fs_getxattr(mount_->path(), "user.snapfs.stats", seconds(kTimeoutSeconds));
+    EXPECT_TRUE(stats.ok()) << errno_name(stats.error);
+    EXPECT_NE(stats.value.find("requests"), std::string::npos) << stats.value;
+  }
+  EXPECT_LT(since(started), kTimeoutSeconds / 4.0) << "the answer waited for the stuck request";
+  EXPECT_TRUE(ls->running()) << "ls should still be waiting on the API";
+  kill(ls->pid(), SIGINT);
+  EXPECT_NE(ls->stop(0, seconds(kTimeoutSeconds + 1)), -1) << "ls did not end after SIGINT";
+  emulator_->clear_faults();
+}
+
+// The same for a request that waits inside an API call rather than on a listing: a mkdir whose
+// create request hangs.
+TEST_F(StuckMountTest, OtherRequestsAreAnsweredWhileAMkdirWaitsOnTheApi) {
+  constexpr int kTimeoutSeconds = 20;
+  Mount(kTimeoutSeconds);
+  FsCallResult volumes = fs_list(mount_->path() + "/r/fr-par-1", seconds(10));
+  ASSERT_TRUE(volumes.ok() && !volumes.entries.empty()) << errno_name(volumes.error);
+  const std::string snapshots =
+      mount_->path() + "/r/fr-par-1/" + volumes.entries[0].name + "/.snapshots";
+  ASSERT_TRUE(fs_list(snapshots, seconds(10)).ok());
+  emulator_->set_faults({"delay-ms=60000"});
+  auto mkdir = std::make_unique<Subprocess>(
+      std::vector<std::string>{"mkdir", snapshots + "/made-while-stuck"});
+  ASSERT_TRUE(eventually([&] { return blocked_in_fuse(mkdir->pid()); }, seconds(10)))
+      << "mkdir never reached the daemon";
+  const Clock::time_point started = Clock::now();
+  FsCallResult stats = fs_getxattr(mount_->path(), "user.snapfs.stats", seconds(kTimeoutSeconds));
+  EXPECT_TRUE(stats.ok()) << errno_name(stats.error);
+  EXPECT_LT(since(started), kTimeoutSeconds / 4.0) << "the answer waited for the stuck mkdir";
+  EXPECT_TRUE(mkdir->running()) << "mkdir should still be waiting on the API";
+  kill(mkdir->pid(), SIGINT);
+  EXPECT_NE(mkdir->stop(0, seconds(kTimeoutSeconds + 1)), -1) << "mkdir did not end after SIGINT";
+  emulator_->clear_faults();
+}
+
 // `fusermount3 -u -z` detaches at once; the stuck call still gets its answer within its deadline
 // (+1 s), and the daemon then exits cleanly.
 TEST_F(StuckMountTest, LazyUnmountAnswersTheStuckCallWithinItsDeadline) {

@@ -1,0 +1,180 @@
+#include "fs/session_loop.h"
+
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "providers/common/wait_notice.h"
+
+namespace snapfs {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How often the reader, asleep on the device, looks whether the session was told to exit: a
+// signal handler can only set libfuse's flag, and it may run on another thread.
+constexpr int kExitCheckMs = 500;
+// Pauses between two looks at the device while polling. Each look takes the kernel's queue
+// lock, which the thread sending the next request also needs.
+constexpr int kPausesPerLook = 64;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Leader and followers: one worker at a time, the reader, takes requests from the device and
+// answers them itself, so a request answered from the cache wakes no other thread. Before a
+// request waits on the network, the reader hands the device to a follower and carries on with
+// its request as an ordinary worker. Followers sleep on a condition variable, not on the device,
+// so the kernel has no one to wake while the reader polls.
+class SessionLoop {
+ public:
+  SessionLoop(fuse_session* session, const SessionLoopOptions& options)
+      : session_(session), device_(fuse_session_fd(session)), options_(options) {}
+
+  int run() {
+    // The reader polls without blocking, then sleeps in epoll.
+    const int flags = fcntl(device_, F_GETFL);
+    if (flags < 0 || fcntl(device_, F_SETFL, flags | O_NONBLOCK) < 0) return -errno;
+    stop_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    epoll_ = epoll_create1(EPOLL_CLOEXEC);
+    if (stop_ < 0 || epoll_ < 0 || !watch(device_) || !watch(stop_)) {
+      const int err = -errno;
+      close_fds();
+      return err;
+    }
+    const unsigned n = options_.threads == 0 ? 1 : options_.threads;
+    std::vector<std::thread> workers;
+    workers.reserve(n - 1);
+    for (unsigned i = 1; i < n; ++i) workers.emplace_back([this] { work(); });
+    work();
+    for (std::thread& t : workers) t.join();
+    close_fds();
+    return error_;
+  }
+
+ private:
+  bool watch(int fd) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = fd;
+    return epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) == 0;
+  }
+
+  void close_fds() {
+    if (epoll_ >= 0) close(epoll_);
+    if (stop_ >= 0) close(stop_);
+  }
+
+  void work() {
+    fuse_buf buf{};
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        role_cv_.wait(lock, [&] { return stopping_ || !has_reader_; });
+        if (stopping_) break;
+        has_reader_ = true;
+      }
+      read_requests(&buf);
+    }
+    free(buf.mem);
+  }
+
+  // Serves as the reader until it hands the device over or the session ends.
+  void read_requests(fuse_buf* buf) {
+    bool reader = true;
+    WaitNotice notice(&SessionLoop::hand_over, this);
+    Clock::time_point last_request = Clock::now();
+    while (!fuse_session_exited(session_)) {
+      const int r = fuse_session_receive_buf(session_, buf);
+      if (r > 0) {
+        fuse_session_process_buf(session_, buf);
+        if (!handed_over_here()) {
+          if (options_.busy_poll.count() > 0) last_request = Clock::now();
+          continue;
+        }
+        reader = false;
+        break;
+      }
+      if (r == 0) break;  // unmounted: libfuse marked the session exited
+      if (r == -EINTR) continue;
+      if (r != -EAGAIN) {
+        finish(r);
+        return;
+      }
+      if (options_.busy_poll.count() > 0 && Clock::now() - last_request < options_.busy_poll) {
+        for (int i = 0; i < kPausesPerLook; ++i) cpu_relax();
+        continue;
+      }
+      epoll_event events[2];
+      epoll_wait(epoll_, events, 2, kExitCheckMs);
+    }
+    if (reader && fuse_session_exited(session_)) finish(0);
+  }
+
+  // WaitNotice callback, on the reader's thread: a follower becomes the reader.
+  static void hand_over(void* self) {
+    auto* loop = static_cast<SessionLoop*>(self);
+    {
+      std::lock_guard<std::mutex> lock(loop->mu_);
+      loop->has_reader_ = false;
+    }
+    handed_over() = true;
+    loop->role_cv_.notify_one();
+  }
+
+  static bool& handed_over() {
+    thread_local bool flag = false;
+    return flag;
+  }
+  static bool handed_over_here() {
+    const bool was = handed_over();
+    handed_over() = false;
+    return was;
+  }
+
+  // The first worker to see the end tells the session and wakes every other worker.
+  void finish(int result) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (result != 0 && error_ == 0) error_ = result;
+      stopping_ = true;
+    }
+    fuse_session_exit(session_);
+    role_cv_.notify_all();
+    const std::uint64_t one = 1;
+    (void)!write(stop_, &one, sizeof one);
+  }
+
+  fuse_session* session_;
+  int device_;
+  SessionLoopOptions options_;
+  int stop_ = -1;
+  int epoll_ = -1;
+  std::mutex mu_;
+  std::condition_variable role_cv_;
+  bool has_reader_ = false;
+  bool stopping_ = false;
+  int error_ = 0;
+};
+
+}  // namespace
+
+int run_session_loop(fuse_session* session, const SessionLoopOptions& options) {
+  return SessionLoop(session, options).run();
+}
+
+}  // namespace snapfs

@@ -1,0 +1,23 @@
+#pragma once
+// The loop that reads FUSE requests and hands them to the operation table.
+#include <fuse_lowlevel.h>
+
+#include <chrono>
+
+namespace snapfs {
+
+struct SessionLoopOptions {
+  // Worker threads: an operation that waits on the network holds one, so this many can wait at
+  // once while the others keep answering the kernel.
+  unsigned threads = 10;
+  // After each request, one worker keeps polling the device this long before it sleeps. A crawl
+  // sends its next request within microseconds; waking a sleeping thread on another CPU costs
+  // tens of them, and is paid twice per request when both sides sleep. 0 = always sleep.
+  std::chrono::microseconds busy_poll{0};
+};
+
+// Runs until the file system is unmounted or the session is told to exit (fuse_session_exit, as
+// the signal handlers do). Returns 0, or a negative errno read from the device.
+int run_session_loop(fuse_session* session, const SessionLoopOptions& options);
+
+}  // namespace snapfs
