@@ -71,6 +71,7 @@ struct Options {
   bool rss = true;
   bool callgrind = false;
   bool fail_on_miss = false;
+  std::string io_uring = "on";
   std::string json_path;
 };
 
@@ -94,6 +95,9 @@ constexpr char kUsage[] =
     "  --mutations N      mkdir and rmdir count of figure 6 (default 100)\n"
     "  --no-rss           skip figure 7 (the 100,000-snapshot data set)\n"
     "  --callgrind        also count snapfs's instructions per 1,000 entries (valgrind)\n"
+    "  --io-uring MODE    on (default): turn the kernel's FUSE over io_uring switch on for\n"
+    "                     the run when it exists and root may, and put it back after;\n"
+    "                     as-is: leave it; off: mount with -o io_uring=0 (/dev/fuse)\n"
     "  --json FILE        write the result as JSON\n"
     "  --fail-on-miss     exit 3 when a figure misses its target\n"
     "\n"
@@ -159,6 +163,11 @@ Options parse_args(int argc, char** argv) {
       o.rss = false;
     } else if (name == "--callgrind") {
       o.callgrind = true;
+    } else if (name == "--io-uring") {
+      o.io_uring = value();
+      if (o.io_uring != "on" && o.io_uring != "off" && o.io_uring != "as-is") {
+        usage_error("--io-uring: on, off or as-is");
+      }
     } else if (name == "--json") {
       o.json_path = value();
     } else if (name == "--fail-on-miss") {
@@ -187,6 +196,7 @@ std::vector<std::string> mount_options(const Options& o) {
   std::vector<std::string> options = {"cache_ttl=" +
                                       std::to_string(static_cast<int>(o.cache_ttl_s))};
   if (snapfs_has_option("prefetch")) options.push_back("prefetch=" + std::to_string(o.prefetch));
+  if (o.io_uring == "off" && snapfs_has_option("io_uring")) options.push_back("io_uring=0");
   return options;
 }
 
@@ -238,6 +248,11 @@ class Rig {
   }
 
   void reset() const { emulator_->reset_stats(); }
+  // How the kernel passes requests to this mount: snapfs logs the rings when it uses them.
+  std::string fuse_transport() const {
+    return mount_->log().find("FUSE requests over io_uring") != std::string::npos ? "io_uring"
+                                                                                  : "/dev/fuse";
+  }
   const std::string& root() const { return mount_->path(); }
   pid_t snapfs_pid() const { return mount_->pid(); }
   const DataShape& shape() const { return shape_; }
@@ -364,7 +379,10 @@ class MainBench {
 
   bool start() {
     std::string error;
-    if (rig_.start(&error)) return true;
+    if (rig_.start(&error)) {
+      report_.config.push_back({"fuse_transport", rig_.fuse_transport()});
+      return true;
+    }
     report_.notes.push_back("main data set: " + error);
     return false;
   }
@@ -964,6 +982,49 @@ std::string trimmed_command_output(const std::string& command) {
   return out;
 }
 
+// The kernel's FUSE over io_uring switch, turned on for the run (--io-uring on) and put back as
+// it was at the end.
+class FuseUringSwitch {
+ public:
+  FuseUringSwitch(const Options& o, Report* report) {
+    saved_ = first_line(read_text_file(kPath));
+    if (saved_.empty()) {
+      report->config.push_back({"enable_uring", "absent (kernel without FUSE over io_uring)"});
+      return;
+    }
+    report->config.push_back({"enable_uring", saved_});
+    if (o.io_uring != "on" || saved_ == "Y") return;
+    std::ofstream(kPath) << "Y\n";
+    if (first_line(read_text_file(kPath)) == "Y") {
+      changed_ = true;
+      report->notes.push_back(std::string(kPath) + " was " + saved_ +
+                              ": turned on for this run and put back after");
+    } else {
+      report->notes.push_back(std::string("cannot turn on ") + kPath + " (needs root)");
+    }
+  }
+  ~FuseUringSwitch() {
+    if (changed_) std::ofstream(kPath) << saved_ << "\n";
+  }
+  FuseUringSwitch(const FuseUringSwitch&) = delete;
+  FuseUringSwitch& operator=(const FuseUringSwitch&) = delete;
+
+ private:
+  static constexpr const char* kPath = "/sys/module/fuse/parameters/enable_uring";
+  std::string saved_;
+  bool changed_ = false;
+};
+
+// What an idle vCPU does: halting at once (guest_halt_poll_ns=0) makes every wake-up of a thread
+// on another vCPU an exit to the hypervisor, which FUSE over /dev/fuse pays twice per request.
+std::string idle_policy() {
+  std::string driver = first_line(read_text_file("/sys/devices/system/cpu/cpuidle/current_driver"));
+  if (driver.empty()) driver = "none";
+  const std::string poll_ns =
+      first_line(read_text_file("/sys/module/haltpoll/parameters/guest_halt_poll_ns"));
+  return poll_ns.empty() ? driver : driver + ", guest_halt_poll_ns=" + poll_ns;
+}
+
 void describe_machine(const Options& o, Report* report) {
   utsname u{};
   uname(&u);
@@ -976,6 +1037,7 @@ void describe_machine(const Options& o, Report* report) {
                      {"cpu", cpu},
                      {"kernel", std::string(u.sysname) + " " + u.release},
                      {"loadavg_at_start", first_line(read_text_file("/proc/loadavg"))},
+                     {"cpuidle", idle_policy()},
                      {"snapfs_version",
                       trimmed_command_output(shell_quote(SNAPFS_BINARY_PATH) + " --version 2>&1")},
                      {"git_rev", trimmed_command_output("git -C " + shell_quote(SNAPFS_SOURCE_DIR) +
@@ -1014,6 +1076,7 @@ int run(int argc, char** argv) {
   }
   Report report;
   describe_machine(o, &report);
+  FuseUringSwitch uring_switch(o, &report);
   const Clock::time_point start = Clock::now();
   {
     MainBench bench(o, &report);
@@ -1025,7 +1088,13 @@ int run(int argc, char** argv) {
 
   std::cout << "snapfs benchmark: " << o.shape.seed() << ", one remote per remote type; RTT "
             << o.latency_ms << " ms, prefetch " << o.prefetch << ", cache_ttl "
-            << static_cast<int>(o.cache_ttl_s) << " s\n\n"
+            << static_cast<int>(o.cache_ttl_s) << " s, FUSE requests over " <<
+      [&] {
+        for (const auto& [key, value] : report.config) {
+          if (key == "fuse_transport") return value;
+        }
+        return std::string("?");
+      }() << "\n\n"
             << format_table(report);
   if (!o.json_path.empty()) {
     std::ofstream json(o.json_path);

@@ -20,6 +20,7 @@
 #include "fs/check_config.h"
 #include "fs/config.h"
 #include "fs/fuse_adapter.h"
+#include "fs/fuse_uring.h"
 #include "fs/namespace.h"
 #include "fs/session_loop.h"
 #include "fs/status.h"
@@ -41,6 +42,7 @@ struct CliOptions {
   char* prefetch = nullptr;
   char* max_rps = nullptr;
   char* busy_poll_us = nullptr;
+  char* io_uring = nullptr;
   int read_only = 0;
   int show_help = 0;
   int show_version = 0;
@@ -86,6 +88,7 @@ const fuse_opt kOptions[] = {
     SNAPFS_OPT("prefetch=%s", prefetch),
     SNAPFS_OPT("max_rps=%s", max_rps),
     SNAPFS_OPT("busy_poll_us=%s", busy_poll_us),
+    SNAPFS_OPT("io_uring=%s", io_uring),
     FUSE_OPT_KEY("ro", kKeyReadOnly),
     FUSE_OPT_KEY("-h", kKeyHelp),
     FUSE_OPT_KEY("--help", kKeyHelp),
@@ -148,8 +151,9 @@ void print_help(const char* prog) {
       "    -o max_rps=RATE                at most RATE API requests per second per remote\n"
       "                                   (default: no limit but the API's own 429 answers)\n"
       "    -o busy_poll_us=MICROSECONDS   after each request, look for the next one this\n"
-      "                                   long before sleeping (default 50; 0 = libfuse's\n"
-      "                                   own loop, where -o clone_fd applies)\n"
+      "                                   long before sleeping (default 50, 0 = never)\n"
+      "    -o io_uring=FLAG               1: take requests over FUSE over io_uring when the\n"
+      "                                   kernel offers it (default); 0: /dev/fuse only\n"
       "    -o remotes=NAME[,NAME...]      mount only these remotes\n"
       "    -o uid=N, -o gid=N             owner of every entry (default: the mounting user)\n"
       "    -o umask=OCTAL                 permission bits to clear (default 0)\n"
@@ -294,6 +298,14 @@ int run(int argc, char* argv[]) {
     loop_options.busy_poll = std::chrono::microseconds(number);
   }
 
+  bool use_io_uring = true;
+  if (cli.io_uring) {
+    if (std::strcmp(cli.io_uring, "0") != 0 && std::strcmp(cli.io_uring, "1") != 0) {
+      return std::fprintf(stderr, "snapfs: io_uring must be 0 or 1\n"), 2;
+    }
+    use_io_uring = cli.io_uring[0] == '1';
+  }
+
   ProviderEnv env = default_provider_env();
   auto config = load_mount_config(config_path, env);
   if (!config.ok()) {
@@ -339,16 +351,12 @@ int run(int argc, char* argv[]) {
       log_info("mounted " + std::string(cmd.mountpoint) + " from " + config_path);
       fuse_daemonize(cmd.foreground);
       notifier.start(session);
-      if (loop_options.busy_poll.count() > 0) {
-        rc = run_session_loop(session, loop_options);
-      } else if (cmd.singlethread) {
-        rc = fuse_session_loop(session);
+      // FUSE over io_uring needs a thread per CPU, so not with -s.
+      FuseUring uring(session, use_io_uring && !cmd.singlethread);
+      if (!uring.install()) {
+        log_error("cannot install the FUSE I/O hooks");
       } else {
-        fuse_loop_config* loop = fuse_loop_cfg_create();
-        fuse_loop_cfg_set_clone_fd(loop, cmd.clone_fd);
-        fuse_loop_cfg_set_max_threads(loop, cmd.max_threads);
-        rc = fuse_session_loop_mt(session, loop);
-        fuse_loop_cfg_destroy(loop);
+        rc = run_session_loop(session, loop_options, &uring);
       }
       notifier.stop();
       fuse_session_unmount(session);

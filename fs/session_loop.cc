@@ -1,10 +1,13 @@
 #include "fs/session_loop.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdint>
@@ -13,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "fs/fuse_uring.h"
+#include "providers/common/log.h"
 #include "providers/common/wait_notice.h"
 
 namespace snapfs {
@@ -40,10 +45,13 @@ inline void cpu_relax() {
 // request waits on the network, the reader hands the device to a follower and carries on with
 // its request as an ordinary worker. Followers sleep on a condition variable, not on the device,
 // so the kernel has no one to wake while the reader polls.
+//
+// With FUSE over io_uring there is one more role per CPU: serving that CPU's ring, from a thread
+// kept on that CPU. The device then carries only INIT, FORGET and INTERRUPT, and is not polled.
 class SessionLoop {
  public:
-  SessionLoop(fuse_session* session, const SessionLoopOptions& options)
-      : session_(session), device_(fuse_session_fd(session)), options_(options) {}
+  SessionLoop(fuse_session* session, const SessionLoopOptions& options, FuseUring* uring)
+      : session_(session), device_(fuse_session_fd(session)), options_(options), uring_(uring) {}
 
   int run() {
     // The reader polls without blocking, then sleeps in epoll.
@@ -56,13 +64,20 @@ class SessionLoop {
       close_fds();
       return err;
     }
-    const unsigned n = options_.threads == 0 ? 1 : options_.threads;
+    sched_getaffinity(0, sizeof anywhere_, &anywhere_);
+    unsigned n = options_.threads == 0 ? 1 : options_.threads;
+    // Each ring needs its own thread, and the device one, with some left for waiting requests.
+    if (uring_ != nullptr) n = std::max(n, static_cast<unsigned>(get_nprocs_conf()) + 4);
+    taken_.assign(1, false);
     std::vector<std::thread> workers;
     workers.reserve(n - 1);
     for (unsigned i = 1; i < n; ++i) workers.emplace_back([this] { work(); });
     work();
     for (std::thread& t : workers) t.join();
     close_fds();
+    if (uring_ != nullptr && uring_->active()) {
+      log_info("FUSE over io_uring answered " + std::to_string(uring_->requests()) + " requests");
+    }
     return error_;
   }
 
@@ -82,15 +97,66 @@ class SessionLoop {
   void work() {
     fuse_buf buf{};
     for (;;) {
+      std::size_t role = 0;
       {
         std::unique_lock<std::mutex> lock(mu_);
-        role_cv_.wait(lock, [&] { return stopping_ || !has_reader_; });
+        role_cv_.wait(lock, [&] { return stopping_ || free_role(&role); });
         if (stopping_) break;
-        has_reader_ = true;
+        taken_[role] = true;
       }
-      read_requests(&buf);
+      current_role() = role;
+      if (role == 0) {
+        place(nullptr);
+        read_requests(&buf);
+      } else {
+        const int cpu = uring_->cpu_of(role - 1);
+        place(&cpu);
+        serve_ring(role - 1);
+      }
     }
     free(buf.mem);
+  }
+
+  bool free_role(std::size_t* role) const {
+    for (std::size_t i = 0; i < taken_.size(); ++i) {
+      if (!taken_[i]) {
+        *role = i;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Keeps the thread on one CPU (a ring's), or lets it run anywhere again.
+  void place(const int* cpu) {
+    thread_local int placed = -1;
+    const int want = cpu == nullptr ? -1 : *cpu;
+    if (placed == want) return;
+    if (cpu == nullptr) {
+      sched_setaffinity(0, sizeof anywhere_, &anywhere_);
+    } else {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(*cpu, &one);
+      sched_setaffinity(0, sizeof one, &one);
+    }
+    placed = want;
+  }
+
+  void serve_ring(std::size_t q) {
+    WaitNotice notice(&SessionLoop::hand_over, this);
+    while (!fuse_session_exited(session_)) {
+      switch (uring_->serve_one(q, nullptr)) {
+        case FuseUring::Served::Request:
+          if (handed_over_here()) return;
+          break;
+        case FuseUring::Served::Nothing: break;
+        case FuseUring::Served::Stop: return;
+        case FuseUring::Served::Gone: finish(0); return;
+        case FuseUring::Served::Error: return;  // the role stays taken: no one serves it again
+      }
+    }
+    finish(0);
   }
 
   // Serves as the reader until it hands the device over or the session ends.
@@ -98,12 +164,18 @@ class SessionLoop {
     bool reader = true;
     WaitNotice notice(&SessionLoop::hand_over, this);
     Clock::time_point last_request = Clock::now();
+    // Once the rings carry the requests, the device carries too few to be worth polling.
+    bool poll = options_.busy_poll.count() > 0 && (uring_ == nullptr || !uring_->active());
     while (!fuse_session_exited(session_)) {
       const int r = fuse_session_receive_buf(session_, buf);
       if (r > 0) {
         fuse_session_process_buf(session_, buf);
+        if (uring_ != nullptr && uring_->setup_due()) {
+          start_rings();
+          poll = poll && !uring_->active();
+        }
         if (!handed_over_here()) {
-          if (options_.busy_poll.count() > 0) last_request = Clock::now();
+          if (poll) last_request = Clock::now();
           continue;
         }
         reader = false;
@@ -115,7 +187,7 @@ class SessionLoop {
         finish(r);
         return;
       }
-      if (options_.busy_poll.count() > 0 && Clock::now() - last_request < options_.busy_poll) {
+      if (poll && Clock::now() - last_request < options_.busy_poll) {
         for (int i = 0; i < kPausesPerLook; ++i) cpu_relax();
         continue;
       }
@@ -125,12 +197,28 @@ class SessionLoop {
     if (reader && fuse_session_exited(session_)) finish(0);
   }
 
-  // WaitNotice callback, on the reader's thread: a follower becomes the reader.
+  // Right after the INIT answer accepted io_uring: one role per ring, for the idle workers.
+  void start_rings() {
+    if (!uring_->set_up(stop_)) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      taken_.resize(1 + uring_->queue_count(), false);
+    }
+    role_cv_.notify_all();
+  }
+
+  static std::size_t& current_role() {
+    thread_local std::size_t role = 0;
+    return role;
+  }
+
+  // WaitNotice callback, on the thread of a request about to wait: another worker takes over
+  // this thread's role (the device, or a ring).
   static void hand_over(void* self) {
     auto* loop = static_cast<SessionLoop*>(self);
     {
       std::lock_guard<std::mutex> lock(loop->mu_);
-      loop->has_reader_ = false;
+      loop->taken_[current_role()] = false;
     }
     handed_over() = true;
     loop->role_cv_.notify_one();
@@ -166,15 +254,17 @@ class SessionLoop {
   int epoll_ = -1;
   std::mutex mu_;
   std::condition_variable role_cv_;
-  bool has_reader_ = false;
+  FuseUring* uring_;
+  cpu_set_t anywhere_{};
+  std::vector<bool> taken_;  // role 0: the device; role 1 + q: ring q
   bool stopping_ = false;
   int error_ = 0;
 };
 
 }  // namespace
 
-int run_session_loop(fuse_session* session, const SessionLoopOptions& options) {
-  return SessionLoop(session, options).run();
+int run_session_loop(fuse_session* session, const SessionLoopOptions& options, FuseUring* uring) {
+  return SessionLoop(session, options, uring).run();
 }
 
 }  // namespace snapfs

@@ -16,8 +16,12 @@ struct SessionLoopOptions {
   std::chrono::microseconds busy_poll{0};
 };
 
+class FuseUring;
+
 // Runs until the file system is unmounted or the session is told to exit (fuse_session_exit, as
-// the signal handlers do). Returns 0, or a negative errno read from the device.
-int run_session_loop(fuse_session* session, const SessionLoopOptions& options);
+// the signal handlers do). Returns 0, or a negative errno read from the device. With `uring`
+// (installed on the session), requests move to FUSE over io_uring once INIT has accepted it.
+int run_session_loop(fuse_session* session, const SessionLoopOptions& options,
+                     FuseUring* uring = nullptr);
 
 }  // namespace snapfs

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git
-  libfuse3-dev fuse3
+  libfuse3-dev fuse3 liburing-dev
   libcurl4-openssl-dev libssl-dev zlib1g-dev openssl curl ca-certificates
   rapidjson-dev libtinyxml2-dev libyaml-cpp-dev libinih-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev

@@ -30,3 +30,18 @@ fi
 "$root/scripts/build.sh" "${cmake_args[@]}"
 cd "$SNAPFS_BUILD_DIR"
 ctest --output-on-failure --timeout 600 -j1 "$@"
+
+# The mount tests once more with the kernel's FUSE over io_uring switch on, so that every mount
+# operation is also checked over the rings (the sanitizer build checks them in the io_uring mount
+# tests alone); the switch is put back as it was.
+uring=/sys/module/fuse/parameters/enable_uring
+if [ $# -eq 0 ] && [ "$asan" = "0" ]; then
+  saved=$(cat "$uring" 2>/dev/null || true)
+  if [ -n "$saved" ] && (echo Y > "$uring") 2>/dev/null; then
+    trap 'echo "$saved" > "$uring"' EXIT
+    echo "== the mount tests again, over FUSE over io_uring ($uring was $saved)"
+    ctest --output-on-failure --timeout 600 -j1 -L mount
+  else
+    echo "== SKIPPED: the mount tests over FUSE over io_uring ($uring missing or read-only)" >&2
+  fi
+fi

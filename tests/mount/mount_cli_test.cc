@@ -238,8 +238,8 @@ TEST_F(CliTest, FstabOnlyOptionsAreIgnoredAndUnknownOnesFailLoudly) {
   EXPECT_NE(r.err.find("no_such_option"), std::string::npos) << r.err;
 }
 
-// busy_poll_us=0 mounts with libfuse's own loop; a value out of range fails before mounting.
-TEST_F(CliTest, BusyPollZeroUsesLibfusesLoopAndABadValueFailsLoudly) {
+// busy_poll_us=0 (sleep at once) still serves; bad loop option values fail before mounting.
+TEST_F(CliTest, BusyPollZeroStillServesAndBadLoopValuesFailLoudly) {
   SNAPFS_REQUIRE_FUSE();
   StartEmulator();
   SnapfsMount mount(Config(), {"busy_poll_us=0"});
@@ -248,13 +248,15 @@ TEST_F(CliTest, BusyPollZeroUsesLibfusesLoopAndABadValueFailsLoudly) {
   EXPECT_EQ(mount.sh("ls scw").out, "fr-par-1\nnl-ams-1\n");
 
   std::string config = dir_.write_file("snapfs.conf", Config(), 0600);
-  std::string mnt = dir_.path() + "/bad-poll-mnt";
-  CommandResult r = run_command("mkdir -p " + shell_quote(mnt) + " && " +
-                                    snapfs_command("-f " + shell_quote(config) + " " +
-                                                   shell_quote(mnt) + " -o busy_poll_us=soon"),
-                                std::chrono::seconds(20));
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("busy_poll_us"), std::string::npos) << r.err;
+  std::string mnt = dir_.path() + "/bad-loop-mnt";
+  for (const std::string option : {"busy_poll_us=soon", "io_uring=yes"}) {
+    CommandResult r = run_command(
+        "mkdir -p " + shell_quote(mnt) + " && " +
+            snapfs_command("-f " + shell_quote(config) + " " + shell_quote(mnt) + " -o " + option),
+        std::chrono::seconds(20));
+    EXPECT_EQ(r.exit_code, 2) << option;
+    EXPECT_NE(r.err.find(option.substr(0, option.find('='))), std::string::npos) << r.err;
+  }
 }
 
 TEST_F(CliTest, EveryHelpOptionIsInTheManPage) {
@@ -290,8 +292,9 @@ TEST_F(CliTest, EveryManPageMountOptionIsAcceptedByAMount) {
   StartEmulator();
   std::string config = dir_.write_file("other.conf", Config(), 0600);
   const std::map<std::string, std::string> samples = {
-      {"file", config},  {"seconds", "5"}, {"name", "scw"}, {"octal", "022"},
-      {"level", "info"}, {"workers", "4"}, {"rate", "50"},  {"microseconds", "20"}};
+      {"file", config}, {"seconds", "5"},       {"name", "scw"},
+      {"octal", "022"}, {"level", "info"},      {"workers", "4"},
+      {"rate", "50"},   {"microseconds", "20"}, {"flag", "1"}};
   std::vector<std::string> options;
   for (const auto& [option, placeholder] : documented) {
     if (placeholder.empty()) {

@@ -159,18 +159,6 @@ TEST_F(ResilienceTest, DaemonSurvivesTheApiRestartingMidCrawl) {
   EXPECT_TRUE(mount.unmount()) << log_tail(mount.log());
 }
 
-// Whether a process is blocked in a FUSE request (the kernel's request_wait_answer).
-bool blocked_in_fuse(pid_t pid) {
-  std::ifstream wchan("/proc/" + std::to_string(pid) + "/wchan");
-  std::string where;
-  std::getline(wchan, where);
-  if (where.find("request_wait_answer") != std::string::npos) return true;
-  std::ifstream stack("/proc/" + std::to_string(pid) + "/stack");
-  std::stringstream text;
-  text << stack.rdbuf();
-  return text.str().find("fuse") != std::string::npos;
-}
-
 class StuckMountTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -347,6 +347,17 @@ int Subprocess::stop(int sig, std::chrono::milliseconds timeout) {
 
 // ---------------------------------------------------------------------------------------------
 
+bool blocked_in_fuse(pid_t pid) {
+  std::ifstream wchan("/proc/" + std::to_string(pid) + "/wchan");
+  std::string where;
+  std::getline(wchan, where);
+  if (where.find("request_wait_answer") != std::string::npos) return true;
+  std::ifstream stack("/proc/" + std::to_string(pid) + "/stack");
+  std::stringstream text;
+  text << stack.rdbuf();
+  return text.str().find("fuse") != std::string::npos;
+}
+
 bool make_self_signed_cert(const std::string& dir, std::string* cert_path, std::string* key_path) {
   std::string cert = dir + "/cert.pem";
   std::string key = dir + "/key.pem";

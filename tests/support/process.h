@@ -63,6 +63,9 @@ class Subprocess {
   int status_ = -1;
 };
 
+// Whether a process is blocked in a FUSE request (the kernel's request_wait_answer).
+bool blocked_in_fuse(pid_t pid);
+
 // Writes a self-signed certificate for 127.0.0.1/localhost into dir (cert.pem, key.pem) with the
 // openssl command; returns false on failure.
 bool make_self_signed_cert(const std::string& dir, std::string* cert_path, std::string* key_path);

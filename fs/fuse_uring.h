@@ -1,0 +1,76 @@
+#pragma once
+// FUSE over io_uring (Linux 6.14 and later, with /sys/module/fuse/parameters/enable_uring set):
+// the kernel queues each request on the ring of the CPU that made it, and a thread kept on that
+// CPU answers it. Over /dev/fuse, each request and each answer wakes a thread on whichever CPU
+// it last ran; on virtual machines whose idle CPUs halt, each of those wake-ups is a costly exit
+// to the hypervisor, paid twice per request.
+//
+// libfuse 3.14 predates this transport, so snapfs speaks it under libfuse: requests taken from a
+// ring are laid out as /dev/fuse would deliver them and handed to fuse_session_process_buf(), and
+// libfuse's answers reach the ring through its custom I/O hooks (fuse_session_custom_io).
+#include <fuse_lowlevel.h>
+#include <liburing.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace snapfs {
+
+class FuseUring {
+ public:
+  // One registered buffer pair: the kernel writes a request into it, and snapfs its answer.
+  struct Entry;
+  struct Queue;
+
+  FuseUring(fuse_session* session, bool wanted);
+  ~FuseUring();
+  FuseUring(const FuseUring&) = delete;
+  FuseUring& operator=(const FuseUring&) = delete;
+
+  // Installs the I/O hooks on the session; call once, before the first request is read.
+  bool install();
+
+  // True once the INIT answer accepted the transport and the rings still have to be built.
+  bool setup_due() const { return setup_due_.load(); }
+  // Builds one ring per CPU. False (and a warning logged) when the kernel or memory refuses;
+  // requests then keep coming over /dev/fuse.
+  bool set_up(int stop_fd);
+  std::size_t queue_count() const { return queues_.size(); }
+  bool active() const { return !queues_.empty(); }
+
+  enum class Served { Request, Nothing, Stop, Gone, Error };
+  // Waits for and answers the next request of ring `q`, on the calling thread. Nothing: a signal
+  // interrupted the wait; Stop: the stop eventfd fired; Gone: the file system was unmounted;
+  // Error: the ring failed.
+  Served serve_one(std::size_t q, fuse_buf* scratch);
+  int cpu_of(std::size_t q) const;
+
+  std::uint64_t requests() const { return requests_.load(); }
+
+ private:
+  static FuseUring*& instance();
+  static ssize_t read_hook(int fd, void* buf, size_t len, void* self);
+  static ssize_t writev_hook(int fd, struct iovec* iov, int count, void* self);
+  ssize_t commit(Entry* entry, const struct iovec* iov, int count);
+  bool register_entries(Queue* queue);
+  void inspect_request(const void* buf, std::size_t len);
+  void accept_init_reply(struct iovec* iov, int count);
+
+  fuse_session* session_;
+  int device_;
+  bool wanted_;
+  std::atomic<bool> offered_{false};
+  std::atomic<std::uint64_t> init_unique_{0};
+  std::atomic<bool> setup_due_{false};
+  std::size_t payload_size_ = 0;
+  int stop_fd_ = -1;
+  std::vector<std::unique_ptr<Queue>> queues_;
+  std::atomic<std::uint64_t> requests_{0};
+};
+
+}  // namespace snapfs

@@ -1,0 +1,152 @@
+// FUSE over io_uring: with the kernel's switch on, requests come over one ring per CPU, and what
+// a user sees is the same as over /dev/fuse. The tests turn the switch on for their own mounts
+// and put it back as they found it.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "tests/support/fs_call.h"
+#include "tests/support/mount.h"
+#include "tests/support/process.h"
+#include "tests/support/reliability.h"
+
+namespace snapfs::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::seconds;
+
+const char* const kSwitch = "/sys/module/fuse/parameters/enable_uring";
+
+std::string read_switch() {
+  std::ifstream in(kSwitch);
+  std::string value;
+  std::getline(in, value);
+  return value;
+}
+
+bool write_switch(const std::string& value) {
+  std::ofstream out(kSwitch);
+  out << value << "\n";
+  out.close();
+  return static_cast<bool>(out) && read_switch() == value;
+}
+
+class FuseUringTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SNAPFS_REQUIRE_FUSE();
+    saved_ = read_switch();
+    if (saved_.empty()) {
+      GTEST_SKIP() << "SKIPPED LOUDLY: this kernel has no FUSE over io_uring (" << kSwitch
+                   << " is missing; Linux 6.14+ with CONFIG_FUSE_IO_URING)";
+    }
+    if (!write_switch("Y")) {
+      GTEST_SKIP() << "SKIPPED LOUDLY: cannot turn on " << kSwitch << " (needs root)";
+    }
+    emulator_ = std::make_unique<EmulatorProcess>(std::vector<std::string>{"--seed", "demo"});
+    ASSERT_TRUE(emulator_->ok());
+  }
+
+  void TearDown() override {
+    if (!saved_.empty()) write_switch(saved_);
+  }
+
+  std::string Config() const {
+    return "[r]\ntype = scaleway-instance\nzones = fr-par-1,nl-ams-1\napi_url = " +
+           emulator_->base_url() + "\nsecret_key = 00000000-0000-4000-8000-000000000001\n";
+  }
+
+  // The number in "FUSE over io_uring answered N requests", logged at unmount; -1 without one.
+  static long answered_over_rings(const std::string& log) {
+    static const std::regex kAnswered(R"(FUSE over io_uring answered (\d+) requests)");
+    std::smatch m;
+    return std::regex_search(log, m, kAnswered) ? std::stol(m[1]) : -1;
+  }
+
+  std::string saved_;
+  std::unique_ptr<EmulatorProcess> emulator_;
+};
+
+// Every operation a user makes, over the rings: the same crawl output as over /dev/fuse, then
+// mkdir, a rename, an attribute and rmdir.
+TEST_F(FuseUringTest, EveryOperationWorksOverTheRingsAsOverTheDevice) {
+  SnapfsMount device(Config(), {"io_uring=0"});
+  ASSERT_TRUE(device.ok()) << device.log();
+  SnapfsMount rings(Config());
+  ASSERT_TRUE(rings.ok()) << rings.log();
+  EXPECT_NE(rings.log().find("FUSE requests over io_uring"), std::string::npos) << rings.log();
+  EXPECT_EQ(device.log().find("FUSE requests over io_uring"), std::string::npos) << device.log();
+
+  CommandResult over_device = device.sh("ls -lAR --time-style=+%s .");
+  CommandResult over_rings = rings.sh("ls -lAR --time-style=+%s .");
+  ASSERT_EQ(over_device.exit_code, 0) << over_device.err;
+  ASSERT_EQ(over_rings.exit_code, 0) << over_rings.err;
+  EXPECT_GT(over_rings.out.size(), 200u);
+  EXPECT_EQ(over_rings.out, over_device.out);
+
+  FsCallResult volumes = fs_list(rings.path() + "/r/fr-par-1", seconds(20));
+  ASSERT_TRUE(volumes.ok() && !volumes.entries.empty()) << errno_name(volumes.error);
+  const std::string snapshots = "r/fr-par-1/" + volumes.entries[0].name + "/.snapshots";
+  CommandResult made = rings.sh("mkdir " + snapshots + "/over-rings && ls " + snapshots);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_NE(made.out.find("over-rings\n"), std::string::npos) << made.out;
+  CommandResult renamed =
+      rings.sh("mv " + snapshots + "/over-rings " + snapshots + "/renamed && ls " + snapshots);
+  ASSERT_EQ(renamed.exit_code, 0) << renamed.err;
+  EXPECT_NE(renamed.out.find("renamed\n"), std::string::npos) << renamed.out;
+  FsCallResult json =
+      fs_getxattr(rings.path() + "/" + snapshots + "/renamed", "user.snapfs.json", seconds(20));
+  ASSERT_TRUE(json.ok()) << errno_name(json.error);
+  EXPECT_NE(json.value.find("\"renamed\""), std::string::npos) << json.value;
+  // EBUSY while the provider still reports the new snapshot as being created.
+  EXPECT_TRUE(eventually([&] { return rings.sh("rmdir " + snapshots + "/renamed").exit_code == 0; },
+                         seconds(20)))
+      << rings.sh("rmdir " + snapshots + "/renamed").err;
+  CommandResult absent = rings.sh("stat " + snapshots + "/no-such-snapshot");
+  EXPECT_NE(absent.exit_code, 0);
+  EXPECT_NE(absent.err.find("No such file or directory"), std::string::npos) << absent.err;
+
+  ASSERT_TRUE(rings.unmount()) << rings.log();
+  EXPECT_GT(answered_over_rings(rings.log()), 20) << rings.log();
+}
+
+// A request that waits on the API holds its ring entry, not the ring: another request on the
+// same rings is answered meanwhile, and Ctrl-C (an INTERRUPT, which comes over /dev/fuse) ends
+// the waiting one long before its deadline.
+TEST_F(FuseUringTest, ARequestWaitingOnTheApiLeavesTheRingsToOthers) {
+  constexpr int kTimeoutSeconds = 20;
+  SnapfsMount mount(Config(), {"timeout=" + std::to_string(kTimeoutSeconds), "prefetch=0"});
+  ASSERT_TRUE(mount.ok()) << mount.log();
+  ASSERT_NE(mount.log().find("FUSE requests over io_uring"), std::string::npos) << mount.log();
+  ASSERT_TRUE(fs_list(mount.path() + "/r", seconds(10)).ok());
+  emulator_->set_faults({"delay-ms=60000"});
+  Subprocess ls({"ls", mount.path() + "/r/fr-par-1"});
+  ASSERT_TRUE(eventually([&] { return blocked_in_fuse(ls.pid()); }, seconds(10)))
+      << "ls never reached the daemon";
+  const Clock::time_point started = Clock::now();
+  // getxattr is never cached by the kernel, so each of these reaches snapfs.
+  for (int i = 0; i < 3; ++i) {
+    FsCallResult stats = fs_getxattr(mount.path(), "user.snapfs.stats", seconds(kTimeoutSeconds));
+    EXPECT_TRUE(stats.ok()) << errno_name(stats.error);
+  }
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - started).count(), kTimeoutSeconds / 4.0)
+      << "the answers waited for the stuck listing";
+  EXPECT_TRUE(ls.running()) << "ls should still be waiting on the API";
+  kill(ls.pid(), SIGINT);
+  EXPECT_NE(ls.stop(0, seconds(kTimeoutSeconds + 1)), -1) << "ls did not end after SIGINT";
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - started).count(), kTimeoutSeconds)
+      << "the interrupt did not reach the waiting request";
+  emulator_->clear_faults();
+  EXPECT_TRUE(mount.unmount()) << mount.log();
+  EXPECT_GT(answered_over_rings(mount.log()), 0) << mount.log();
+}
+
+}  // namespace
+}  // namespace snapfs::test
