@@ -379,10 +379,7 @@ class MainBench {
 
   bool start() {
     std::string error;
-    if (rig_.start(&error)) {
-      report_.config.push_back({"fuse_transport", rig_.fuse_transport()});
-      return true;
-    }
+    if (rig_.start(&error)) return true;
     report_.notes.push_back("main data set: " + error);
     return false;
   }
@@ -410,6 +407,7 @@ class MainBench {
     RequestSampler sampler(rig_);
     TimedRun run = crawl(rig_, out);
     RequestCounts at_end = rig_.counts();
+    report_.config.push_back({"fuse_transport", rig_.fuse_transport()});
     const std::optional<long long> reads_after = snapfs_counter(rig_.root(), "readdirs");
     const double requests_done_s = sampler.reached(at_end.total);
     double settle_s = 0;

@@ -75,6 +75,15 @@ struct FuseUring::Queue {
   std::vector<Entry> entries;
   void* memory = nullptr;
   std::size_t memory_size = 0;
+
+  Queue() = default;
+  Queue(const Queue&) = delete;
+  Queue& operator=(const Queue&) = delete;
+  // Closing the ring cancels its registered entries.
+  ~Queue() {
+    if (ring_made) io_uring_queue_exit(&ring);
+    if (memory != nullptr) munmap(memory, memory_size);
+  }
 };
 
 namespace {
@@ -90,12 +99,7 @@ thread_local std::vector<char> t_request;
 FuseUring::FuseUring(fuse_session* session, bool wanted)
     : session_(session), device_(fuse_session_fd(session)), wanted_(wanted) {}
 
-FuseUring::~FuseUring() {
-  for (auto& queue : queues_) {
-    if (queue->ring_made) io_uring_queue_exit(&queue->ring);
-    if (queue->memory != nullptr) munmap(queue->memory, queue->memory_size);
-  }
-}
+FuseUring::~FuseUring() = default;
 
 bool FuseUring::install() {
   fuse_custom_io io{};
@@ -184,7 +188,6 @@ bool FuseUring::set_up(int stop_fd) {
     params.cq_entries = 2 * (kQueueDepth + 1);
     if (int rc = io_uring_queue_init_params(kQueueDepth + 1, &queue->ring, &params); rc < 0) {
       log_warning("FUSE over io_uring not used: io_uring_setup: " + std::string(strerror(-rc)));
-      for (auto& q : made) io_uring_queue_exit(&q->ring);
       return false;
     }
     queue->ring_made = true;
@@ -195,11 +198,6 @@ bool FuseUring::set_up(int stop_fd) {
     if (queue->memory == MAP_FAILED) {
       queue->memory = nullptr;
       log_warning("FUSE over io_uring not used: no memory for its buffers");
-      made.push_back(std::move(queue));
-      for (auto& q : made) {
-        if (q->ring_made) io_uring_queue_exit(&q->ring);
-        if (q->memory != nullptr) munmap(q->memory, q->memory_size);
-      }
       return false;
     }
     queue->entries.resize(kQueueDepth);
@@ -216,8 +214,6 @@ bool FuseUring::set_up(int stop_fd) {
     made.push_back(std::move(queue));
   }
   queues_ = std::move(made);
-  log_info("FUSE requests over io_uring: " + std::to_string(queues_.size()) + " queues of " +
-           std::to_string(kQueueDepth));
   return true;
 }
 
@@ -275,8 +271,12 @@ FuseUring::Served FuseUring::serve_one(std::size_t q, fuse_buf*) {
   if (data == kStopTag) return Served::Stop;
   if (res == -ENOTCONN || res == -ENODEV) return Served::Gone;
   if (res < 0) {
-    log_error("FUSE over io_uring: queue " + std::to_string(q) + ": " + strerror(-res));
-    return Served::Error;
+    // The kernel refused this entry's command (a registration, usually): the entry is out of
+    // use, and the ring's others go on. Until every CPU's ring has an entry, the kernel keeps
+    // sending requests over /dev/fuse.
+    log_error("FUSE over io_uring: ring " + std::to_string(q) +
+              " refused an entry: " + strerror(-res));
+    return Served::Nothing;
   }
   auto* entry = reinterpret_cast<Entry*>(data);
   const auto* in = reinterpret_cast<const fuse_in_header*>(entry->header->in_out);
@@ -288,8 +288,10 @@ FuseUring::Served FuseUring::serve_one(std::size_t q, fuse_buf*) {
   const std::size_t total = in->len;
   if (total < sizeof(fuse_in_header) + payload_len ||
       total - sizeof(fuse_in_header) - payload_len > kOpArea || payload_len > entry->payload_size) {
+    // Answered all the same: an unanswered request would hold its caller forever.
     log_error("FUSE over io_uring: malformed request, opcode " + std::to_string(in->opcode));
-    return Served::Error;
+    answer_error(entry, EIO);
+    return Served::Nothing;
   }
   const std::size_t op_len = total - sizeof(fuse_in_header) - payload_len;
   t_request.resize(total);
@@ -304,14 +306,23 @@ FuseUring::Served FuseUring::serve_one(std::size_t q, fuse_buf*) {
   if (t_answering == entry) {
     // libfuse sent no answer (it does not for a few opcodes): give the entry back all the same.
     t_answering = nullptr;
-    fuse_out_header out{};
-    out.unique = entry->unique;
-    out.error = -EIO;
-    struct iovec iov = {&out, sizeof out};
-    commit(entry, &iov, 1);
+    answer_error(entry, EIO);
   }
-  requests_++;
+  // Logged at the first request a ring carries: the kernel switches over once every CPU's ring
+  // has registered, and not at all if it refused them.
+  if (requests_.fetch_add(1) == 0) {
+    log_info("FUSE requests over io_uring: " + std::to_string(queues_.size()) + " rings of " +
+             std::to_string(kQueueDepth));
+  }
   return Served::Request;
+}
+
+void FuseUring::answer_error(Entry* entry, int error) {
+  fuse_out_header out{};
+  out.unique = entry->unique;
+  out.error = -error;
+  struct iovec iov = {&out, sizeof out};
+  commit(entry, &iov, 1);
 }
 
 ssize_t FuseUring::commit(Entry* entry, const struct iovec* iov, int count) {

@@ -44,9 +44,9 @@ class FuseUring {
   bool active() const { return !queues_.empty(); }
 
   enum class Served { Request, Nothing, Stop, Gone, Error };
-  // Waits for and answers the next request of ring `q`, on the calling thread. Nothing: a signal
-  // interrupted the wait; Stop: the stop eventfd fired; Gone: the file system was unmounted;
-  // Error: the ring failed.
+  // Waits for and answers the next request of ring `q`, on the calling thread. Nothing: no
+  // request came (a signal, or an entry the kernel refused); Stop: the stop eventfd fired; Gone:
+  // the file system was unmounted; Error: the ring itself failed.
   Served serve_one(std::size_t q, fuse_buf* scratch);
   int cpu_of(std::size_t q) const;
 
@@ -57,6 +57,7 @@ class FuseUring {
   static ssize_t read_hook(int fd, void* buf, size_t len, void* self);
   static ssize_t writev_hook(int fd, struct iovec* iov, int count, void* self);
   ssize_t commit(Entry* entry, const struct iovec* iov, int count);
+  void answer_error(Entry* entry, int error);
   bool register_entries(Queue* queue);
   void inspect_request(const void* buf, std::size_t len);
   void accept_init_reply(struct iovec* iov, int count);

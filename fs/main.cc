@@ -55,7 +55,7 @@ struct CliOptions {
   // fuse_opt_parse strdup()s every %s value.
   ~CliOptions() {
     for (char* value : {config, cache_ttl, timeout, log_level, remotes, uid, gid, umask, prefetch,
-                        max_rps, busy_poll_us}) {
+                        max_rps, busy_poll_us, io_uring}) {
       free(value);
     }
   }

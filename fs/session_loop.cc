@@ -153,7 +153,13 @@ class SessionLoop {
         case FuseUring::Served::Nothing: break;
         case FuseUring::Served::Stop: return;
         case FuseUring::Served::Gone: finish(0); return;
-        case FuseUring::Served::Error: return;  // the role stays taken: no one serves it again
+        case FuseUring::Served::Error:
+          // Requests queued on this CPU's ring could never be answered: end the mount rather
+          // than leave its callers hanging.
+          log_error("FUSE over io_uring: ring " + std::to_string(q) +
+                    " failed; unmounting (mount with -o io_uring=0 to keep /dev/fuse)");
+          finish(-EIO);
+          return;
       }
     }
     finish(0);
