@@ -255,7 +255,7 @@ bool FuseUring::register_entries(Queue* queue) {
   return rc >= 0;
 }
 
-FuseUring::Served FuseUring::serve_one(std::size_t q, fuse_buf*) {
+FuseUring::Served FuseUring::serve_one(std::size_t q) {
   Queue& queue = *queues_[q];
   if (!queue.registered && !register_entries(&queue)) {
     log_error("FUSE over io_uring: registering queue " + std::to_string(q) + " failed");

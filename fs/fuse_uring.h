@@ -47,7 +47,7 @@ class FuseUring {
   // Waits for and answers the next request of ring `q`, on the calling thread. Nothing: no
   // request came (a signal, or an entry the kernel refused); Stop: the stop eventfd fired; Gone:
   // the file system was unmounted; Error: the ring itself failed.
-  Served serve_one(std::size_t q, fuse_buf* scratch);
+  Served serve_one(std::size_t q);
   int cpu_of(std::size_t q) const;
 
   std::uint64_t requests() const { return requests_.load(); }

@@ -146,7 +146,7 @@ class SessionLoop {
   void serve_ring(std::size_t q) {
     WaitNotice notice(&SessionLoop::hand_over, this);
     while (!fuse_session_exited(session_)) {
-      switch (uring_->serve_one(q, nullptr)) {
+      switch (uring_->serve_one(q)) {
         case FuseUring::Served::Request:
           if (handed_over_here()) return;
           break;
@@ -167,7 +167,6 @@ class SessionLoop {
 
   // Serves as the reader until it hands the device over or the session ends.
   void read_requests(fuse_buf* buf) {
-    bool reader = true;
     WaitNotice notice(&SessionLoop::hand_over, this);
     Clock::time_point last_request = Clock::now();
     // Once the rings carry the requests, the device carries too few to be worth polling.
@@ -180,12 +179,9 @@ class SessionLoop {
           start_rings();
           poll = poll && !uring_->active();
         }
-        if (!handed_over_here()) {
-          if (poll) last_request = Clock::now();
-          continue;
-        }
-        reader = false;
-        break;
+        if (handed_over_here()) return;
+        if (poll) last_request = Clock::now();
+        continue;
       }
       if (r == 0) break;  // unmounted: libfuse marked the session exited
       if (r == -EINTR) continue;
@@ -200,7 +196,7 @@ class SessionLoop {
       epoll_event events[2];
       epoll_wait(epoll_, events, 2, kExitCheckMs);
     }
-    if (reader && fuse_session_exited(session_)) finish(0);
+    finish(0);
   }
 
   // Right after the INIT answer accepted io_uring: one role per ring, for the idle workers.

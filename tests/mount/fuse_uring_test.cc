@@ -2,7 +2,6 @@
 // a user sees is the same as over /dev/fuse. The tests turn the switch on for their own mounts
 // and put it back as they found it.
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <chrono>
 #include <fstream>
@@ -137,16 +136,7 @@ TEST_F(FuseUringTest, ARequestWaitingOnTheApiLeavesTheRingsToOthers) {
   ASSERT_TRUE(eventually([&] { return blocked_in_fuse(ls.pid()); }, seconds(10)))
       << "ls never reached the daemon";
   const Clock::time_point started = Clock::now();
-  // getxattr is never cached by the kernel, so each of these reaches snapfs.
-  for (int i = 0; i < 3; ++i) {
-    FsCallResult stats = fs_getxattr(mount.path(), "user.snapfs.stats", seconds(kTimeoutSeconds));
-    EXPECT_TRUE(stats.ok()) << errno_name(stats.error);
-  }
-  EXPECT_LT(std::chrono::duration<double>(Clock::now() - started).count(), kTimeoutSeconds / 4.0)
-      << "the answers waited for the stuck listing";
-  EXPECT_TRUE(ls.running()) << "ls should still be waiting on the API";
-  kill(ls.pid(), SIGINT);
-  EXPECT_NE(ls.stop(0, seconds(kTimeoutSeconds + 1)), -1) << "ls did not end after SIGINT";
+  expect_answers_while_stuck(mount.path(), &ls, kTimeoutSeconds);
   EXPECT_LT(std::chrono::duration<double>(Clock::now() - started).count(), kTimeoutSeconds)
       << "the interrupt did not reach the waiting request";
   emulator_->clear_faults();

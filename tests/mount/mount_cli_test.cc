@@ -110,6 +110,17 @@ class CliTest : public ::testing::Test {
     ASSERT_TRUE(emulator_->ok());
   }
 
+  // `snapfs -f CONFIG MNT -o OPTION` on a fresh mount point: for options that must fail the
+  // mount before it happens.
+  CommandResult MountInForeground(const std::string& option) {
+    std::string config = dir_.write_file("snapfs.conf", Config(), 0600);
+    std::string mnt = dir_.path() + "/refused-mnt";
+    return run_command(
+        "mkdir -p " + shell_quote(mnt) + " && " +
+            snapfs_command("-f " + shell_quote(config) + " " + shell_quote(mnt) + " -o " + option),
+        std::chrono::seconds(20));
+  }
+
   std::string Config(const std::string& secret = kToken) const {
     return "[scw]\ntype = scaleway-instance\nzones = fr-par-1,nl-ams-1\napi_url = " +
            emulator_->base_url() + "\nsecret_key = " + secret + "\n";
@@ -228,12 +239,7 @@ TEST_F(CliTest, FstabOnlyOptionsAreIgnoredAndUnknownOnesFailLoudly) {
   ASSERT_TRUE(mount.ok()) << mount.log();
   EXPECT_EQ(mount.sh("ls").out, "scw\n");
 
-  std::string config = dir_.write_file("snapfs.conf", Config(), 0600);
-  std::string mnt = dir_.path() + "/bogus-mnt";
-  CommandResult r = run_command("mkdir -p " + shell_quote(mnt) + " && " +
-                                    snapfs_command("-f " + shell_quote(config) + " " +
-                                                   shell_quote(mnt) + " -o no_such_option"),
-                                std::chrono::seconds(20));
+  CommandResult r = MountInForeground("no_such_option");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("no_such_option"), std::string::npos) << r.err;
 }
@@ -247,13 +253,8 @@ TEST_F(CliTest, BusyPollZeroStillServesAndBadLoopValuesFailLoudly) {
   EXPECT_EQ(mount.sh("ls").out, "scw\n");
   EXPECT_EQ(mount.sh("ls scw").out, "fr-par-1\nnl-ams-1\n");
 
-  std::string config = dir_.write_file("snapfs.conf", Config(), 0600);
-  std::string mnt = dir_.path() + "/bad-loop-mnt";
   for (const std::string option : {"busy_poll_us=soon", "io_uring=yes"}) {
-    CommandResult r = run_command(
-        "mkdir -p " + shell_quote(mnt) + " && " +
-            snapfs_command("-f " + shell_quote(config) + " " + shell_quote(mnt) + " -o " + option),
-        std::chrono::seconds(20));
+    CommandResult r = MountInForeground(option);
     EXPECT_EQ(r.exit_code, 2) << option;
     EXPECT_NE(r.err.find(option.substr(0, option.find('='))), std::string::npos) << r.err;
   }

@@ -228,16 +228,7 @@ TEST_F(StuckMountTest, OtherRequestsAreAnsweredWhileOneWaitsOnTheApi) {
   constexpr int kTimeoutSeconds = 20;
   Mount(kTimeoutSeconds);
   std::unique_ptr<Subprocess> ls = StuckLs();
-  const Clock::time_point started = Clock::now();
-  for (int i = 0; i < 3; ++i) {
-    FsCallResult stats = fs_getxattr(mount_->path(), "user.snapfs.stats", seconds(kTimeoutSeconds));
-    EXPECT_TRUE(stats.ok()) << errno_name(stats.error);
-    EXPECT_NE(stats.value.find("requests"), std::string::npos) << stats.value;
-  }
-  EXPECT_LT(since(started), kTimeoutSeconds / 4.0) << "the answer waited for the stuck request";
-  EXPECT_TRUE(ls->running()) << "ls should still be waiting on the API";
-  kill(ls->pid(), SIGINT);
-  EXPECT_NE(ls->stop(0, seconds(kTimeoutSeconds + 1)), -1) << "ls did not end after SIGINT";
+  expect_answers_while_stuck(mount_->path(), ls.get(), kTimeoutSeconds);
   emulator_->clear_faults();
 }
 
@@ -256,13 +247,7 @@ TEST_F(StuckMountTest, OtherRequestsAreAnsweredWhileAMkdirWaitsOnTheApi) {
       std::vector<std::string>{"mkdir", snapshots + "/made-while-stuck"});
   ASSERT_TRUE(eventually([&] { return blocked_in_fuse(mkdir->pid()); }, seconds(10)))
       << "mkdir never reached the daemon";
-  const Clock::time_point started = Clock::now();
-  FsCallResult stats = fs_getxattr(mount_->path(), "user.snapfs.stats", seconds(kTimeoutSeconds));
-  EXPECT_TRUE(stats.ok()) << errno_name(stats.error);
-  EXPECT_LT(since(started), kTimeoutSeconds / 4.0) << "the answer waited for the stuck mkdir";
-  EXPECT_TRUE(mkdir->running()) << "mkdir should still be waiting on the API";
-  kill(mkdir->pid(), SIGINT);
-  EXPECT_NE(mkdir->stop(0, seconds(kTimeoutSeconds + 1)), -1) << "mkdir did not end after SIGINT";
+  expect_answers_while_stuck(mount_->path(), mkdir.get(), kTimeoutSeconds);
   emulator_->clear_faults();
 }
 

@@ -1,5 +1,8 @@
 #include "tests/support/reliability.h"
 
+#include <gtest/gtest.h>
+#include <signal.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -84,6 +87,23 @@ std::string json_text(const rapidjson::Value& object, const char* key) {
   if (!object.IsObject()) return "";
   auto it = object.FindMember(key);
   return it != object.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+void expect_answers_while_stuck(const std::string& root, Subprocess* stuck, int timeout_seconds) {
+  const auto limit = std::chrono::seconds(timeout_seconds);
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3; ++i) {
+    FsCallResult stats = fs_getxattr(root, "user.snapfs.stats", limit);
+    EXPECT_TRUE(stats.ok()) << errno_name(stats.error);
+    EXPECT_NE(stats.value.find("requests"), std::string::npos) << stats.value;
+  }
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+            timeout_seconds / 4.0)
+      << "the answers waited for the stuck request";
+  EXPECT_TRUE(stuck->running()) << "the stuck process should still be waiting on the API";
+  kill(stuck->pid(), SIGINT);
+  EXPECT_NE(stuck->stop(0, limit + std::chrono::seconds(1)), -1)
+      << "the stuck process did not end after SIGINT";
 }
 
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {

@@ -38,6 +38,12 @@ const rapidjson::Value* find_object(const rapidjson::Value& root, const char* ke
 // A string member, or "" when absent or not a string.
 std::string json_text(const rapidjson::Value& object, const char* key);
 
+// While `stuck` (a process blocked on the API inside the mount at `root`) still waits: three
+// getxattr calls of user.snapfs.stats, which the kernel never caches and snapfs answers from
+// memory, must all be answered within a quarter of `timeout_seconds`. Then Ctrl-C ends `stuck`.
+// Failures are reported as test failures.
+void expect_answers_while_stuck(const std::string& root, Subprocess* stuck, int timeout_seconds);
+
 // Polls `condition` every 50 ms until it holds or `timeout` passes; true when it held.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
