@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "providers/common/log.h"
+#include "providers/common/wait_notice.h"
 
 namespace snapfs {
 namespace {
@@ -72,6 +73,9 @@ struct FuseUring::Queue {
   bool ring_made = false;
   bool registered = false;
   std::mutex submit_mu;  // liburing's submission side is not thread-safe
+  // An answer is in the submission queue for the ring's reader to submit with its next wait
+  // (one system call for both). Guarded by submit_mu.
+  bool answer_queued = false;
   std::vector<Entry> entries;
   void* memory = nullptr;
   std::size_t memory_size = 0;
@@ -93,6 +97,25 @@ namespace {
 thread_local FuseUring::Entry* t_answering = nullptr;
 // The request, laid out as /dev/fuse would deliver it.
 thread_local std::vector<char> t_request;
+// The ring whose request this thread took from its completion queue and is answering.
+thread_local FuseUring::Queue* t_serving = nullptr;
+
+// Makes the submission queue's new entries visible to the kernel (as io_uring_submit() does
+// before its system call) and tells how many it has not consumed yet. Under the queue's
+// submit_mu.
+unsigned publish_submissions(io_uring* ring) {
+  io_uring_sq* sq = &ring->sq;
+  if (sq->sqe_head != sq->sqe_tail) {
+    sq->sqe_head = sq->sqe_tail;
+    io_uring_smp_store_release(sq->ktail, sq->sqe_tail);
+  }
+  return sq->sqe_tail - io_uring_smp_load_acquire(sq->khead);
+}
+
+int enter_result(int rc) {
+  // liburing's wrapper gives -errno; the raw system call, -1 and errno.
+  return rc == -1 ? -errno : rc;
+}
 
 }  // namespace
 
@@ -261,6 +284,24 @@ FuseUring::Served FuseUring::serve_one(std::size_t q) {
     log_error("FUSE over io_uring: registering queue " + std::to_string(q) + " failed");
     return Served::Error;
   }
+  // The last answer, when this thread left it queued, goes in with the wait for the next request.
+  unsigned queued = 0;
+  {
+    std::lock_guard<std::mutex> lock(queue.submit_mu);
+    if (queue.answer_queued) queued = publish_submissions(&queue.ring);
+    queue.answer_queued = false;
+  }
+  if (queued > 0) {
+    // Returns early, without waiting, if another thread's submission took these entries first.
+    const int rc = enter_result(
+        io_uring_enter(queue.ring.ring_fd, queued, 1, IORING_ENTER_GETEVENTS, nullptr));
+    if (rc == -EINTR) {
+      std::lock_guard<std::mutex> lock(queue.submit_mu);
+      queue.answer_queued = true;  // nothing submitted: the next look submits it
+      return Served::Nothing;
+    }
+    if (rc < 0) return Served::Error;
+  }
   io_uring_cqe* cqe = nullptr;
   const int rc = io_uring_wait_cqe(&queue.ring, &cqe);
   if (rc == -EINTR) return Served::Nothing;
@@ -290,7 +331,9 @@ FuseUring::Served FuseUring::serve_one(std::size_t q) {
       total - sizeof(fuse_in_header) - payload_len > kOpArea || payload_len > entry->payload_size) {
     // Answered all the same: an unanswered request would hold its caller forever.
     log_error("FUSE over io_uring: malformed request, opcode " + std::to_string(in->opcode));
+    t_serving = &queue;
     answer_error(entry, EIO);
+    t_serving = nullptr;
     return Served::Nothing;
   }
   const std::size_t op_len = total - sizeof(fuse_in_header) - payload_len;
@@ -302,12 +345,14 @@ FuseUring::Served FuseUring::serve_one(std::size_t q) {
   buf.mem = t_request.data();
   buf.size = total;
   t_answering = entry;
+  t_serving = &queue;
   fuse_session_process_buf(session_, &buf);
   if (t_answering == entry) {
     // libfuse sent no answer (it does not for a few opcodes): give the entry back all the same.
     t_answering = nullptr;
     answer_error(entry, EIO);
   }
+  t_serving = nullptr;
   // Logged at the first request a ring carries: the kernel switches over once every CPU's ring
   // has registered, and not at all if it refused them.
   if (requests_.fetch_add(1) == 0) {
@@ -343,14 +388,25 @@ ssize_t FuseUring::commit(Entry* entry, const struct iovec* iov, int count) {
   std::memcpy(entry->header->in_out, &out, sizeof out);
   entry->header->entry.payload_sz = static_cast<std::uint32_t>(len);
   Queue* queue = entry->queue;
-  std::lock_guard<std::mutex> lock(queue->submit_mu);
-  io_uring_sqe* sqe = io_uring_get_sqe(&queue->ring);
-  if (sqe == nullptr) {
-    errno = EIO;
-    return -1;
+  unsigned submissions = 0;
+  {
+    std::lock_guard<std::mutex> lock(queue->submit_mu);
+    io_uring_sqe* sqe = io_uring_get_sqe(&queue->ring);
+    if (sqe == nullptr) {
+      errno = EIO;
+      return -1;
+    }
+    prepare_command(sqe, device_, kCmdCommitAndFetch, entry, queue->qid, entry->commit_id);
+    // The ring's reader, still its reader (no wait handed the ring over), goes straight back to
+    // waiting for the next request: the answer is submitted by that same system call.
+    if (t_serving == queue && WaitNotice::armed()) {
+      queue->answer_queued = true;
+      return static_cast<ssize_t>(total);
+    }
+    submissions = publish_submissions(&queue->ring);
   }
-  prepare_command(sqe, device_, kCmdCommitAndFetch, entry, queue->qid, entry->commit_id);
-  if (int rc = io_uring_submit(&queue->ring); rc < 0) {
+  if (int rc = enter_result(io_uring_enter(queue->ring.ring_fd, submissions, 0, 0, nullptr));
+      rc < 0) {
     errno = -rc;
     return -1;
   }

@@ -19,6 +19,9 @@ class WaitNotice {
     callback(slot.arg);
   }
 
+  // True while the calling thread has a callback that has not run yet: it still holds its duty.
+  static bool armed() { return current().callback != nullptr; }
+
   // Sets the calling thread's callback for this scope.
   WaitNotice(Callback callback, void* arg) : saved_(current()) { current() = Slot{callback, arg}; }
   ~WaitNotice() { current() = saved_; }

@@ -22,16 +22,24 @@ TEST(WaitNoticeTest, TheCallbackRunsOnceAndOnlyOnItsOwnThread) {
   WaitNotice::before_waiting();  // no notice set: nothing to call, nothing breaks
   int calls = 0;
   {
+    EXPECT_FALSE(WaitNotice::armed());
     WaitNotice notice(&count_call, &calls);
-    std::thread other([] { WaitNotice::before_waiting(); });
+    EXPECT_TRUE(WaitNotice::armed());
+    std::thread other([] {
+      EXPECT_FALSE(WaitNotice::armed()) << "a notice belongs to its own thread";
+      WaitNotice::before_waiting();
+    });
     other.join();
     EXPECT_EQ(calls, 0) << "another thread's wait is not this thread's";
+    EXPECT_TRUE(WaitNotice::armed());
     WaitNotice::before_waiting();
+    EXPECT_FALSE(WaitNotice::armed()) << "the duty was handed over";
     WaitNotice::before_waiting();
     EXPECT_EQ(calls, 1) << "the duty is handed over once";
   }
   WaitNotice::before_waiting();
   EXPECT_EQ(calls, 1) << "the notice ended with its scope";
+  EXPECT_FALSE(WaitNotice::armed());
 }
 
 TEST(WaitNoticeTest, AnInnerNoticeRestoresTheOuterOne) {
