@@ -739,8 +739,10 @@ int Namespace::refresh_node(std::uint64_t ino, const OpContext& ctx) {
   // costs nothing, after it the listing is fetched again (or served stale when that fails).
   auto list = listing(parent, ctx);
   if (!list.ok()) return 0;  // keep showing what we know
-  const Child* child = list.value()->find_key(key, name);
   std::lock_guard<std::mutex> lock(mu_);
+  // Already showing its entry in this very listing (within cache_ttl, the usual case).
+  if (Node* node = find_node(ino); node != nullptr && node->listing == list.value()) return 0;
+  const Child* child = list.value()->find_key(key, name);
   Node* dir = find_node(parent);
   if (dir == nullptr) return 0;
   if (child == nullptr) return ENOENT;  // gone at the provider
