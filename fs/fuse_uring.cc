@@ -273,7 +273,8 @@ bool FuseUring::register_entries(Queue* queue) {
   if (sqe == nullptr) return false;
   io_uring_prep_poll_add(sqe, stop_fd_, POLLIN);
   sqe->user_data = kStopTag;
-  const int rc = io_uring_submit(&queue->ring);
+  const int rc = enter_result(
+      io_uring_enter(queue->ring.ring_fd, publish_submissions(&queue->ring), 0, 0, nullptr));
   queue->registered = true;
   return rc >= 0;
 }
@@ -320,6 +321,11 @@ FuseUring::Served FuseUring::serve_one(std::size_t q) {
     return Served::Nothing;
   }
   auto* entry = reinterpret_cast<Entry*>(data);
+  // Until this returns, this thread answers the ring's request (commit() queues the answer).
+  struct Serving {
+    explicit Serving(Queue* queue) { t_serving = queue; }
+    ~Serving() { t_serving = nullptr; }
+  } serving(&queue);
   const auto* in = reinterpret_cast<const fuse_in_header*>(entry->header->in_out);
   const std::size_t payload_len = entry->header->entry.payload_sz;
   entry->commit_id = entry->header->entry.commit_id;
@@ -331,9 +337,7 @@ FuseUring::Served FuseUring::serve_one(std::size_t q) {
       total - sizeof(fuse_in_header) - payload_len > kOpArea || payload_len > entry->payload_size) {
     // Answered all the same: an unanswered request would hold its caller forever.
     log_error("FUSE over io_uring: malformed request, opcode " + std::to_string(in->opcode));
-    t_serving = &queue;
     answer_error(entry, EIO);
-    t_serving = nullptr;
     return Served::Nothing;
   }
   const std::size_t op_len = total - sizeof(fuse_in_header) - payload_len;
@@ -345,14 +349,12 @@ FuseUring::Served FuseUring::serve_one(std::size_t q) {
   buf.mem = t_request.data();
   buf.size = total;
   t_answering = entry;
-  t_serving = &queue;
   fuse_session_process_buf(session_, &buf);
   if (t_answering == entry) {
     // libfuse sent no answer (it does not for a few opcodes): give the entry back all the same.
     t_answering = nullptr;
     answer_error(entry, EIO);
   }
-  t_serving = nullptr;
   // Logged at the first request a ring carries: the kernel switches over once every CPU's ring
   // has registered, and not at all if it refused them.
   if (requests_.fetch_add(1) == 0) {
