@@ -6,6 +6,7 @@
 #include <rapidjson/filewritestream.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -402,6 +403,15 @@ bool EmulatorServer::run(std::string* error) {
   // httplib writes headers and body separately; with Nagle's algorithm on, the body then waits
   // for the client's delayed ACK (40 ms on Linux), which no real API adds to --latency-ms.
   http_->set_tcp_nodelay(true);
+  // httplib listens with a backlog of 5, compiled into the distribution's library. A burst of
+  // new connections (a mount's first listings, five remotes at once) then overflows the accept
+  // queue; the kernel drops those handshakes and the client resends them a second later, a
+  // stall no real API adds. So the socket's backlog is raised once it is bound.
+  int listening_fd = -1;
+  http_->set_socket_options([&listening_fd](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listening_fd = sock;
+  });
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { serve(req, res); };
   http_->Get(".*", handler);
   http_->Post(".*", handler);
@@ -418,6 +428,10 @@ bool EmulatorServer::run(std::string* error) {
   }
   if (port <= 0) {
     *error = "cannot listen on " + host + ":" + std::to_string(options_.listen_port);
+    return false;
+  }
+  if (listening_fd < 0 || ::listen(listening_fd, SOMAXCONN) != 0) {
+    *error = std::string("cannot raise the listen backlog: ") + std::strerror(errno);
     return false;
   }
   {

@@ -1,10 +1,19 @@
 // snapfs-emulator's Scaleway wire behaviour (shared/specs/scaleway-api.md), checked over real
 // HTTP(S) with the project's HTTP client (one attempt per request, so every answer is the
 // emulator's own).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <rapidjson/document.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <thread>
@@ -129,6 +138,54 @@ TEST(EmulatorCommandLine, VersionAndHelpExitZero) {
   EXPECT_NE(help.out.find("--version"), std::string::npos) << help.out;
   CommandResult bad = run_command(std::string(SNAPFS_EMULATOR_PATH) + " --no-such-option");
   EXPECT_NE(bad.exit_code, 0);
+}
+
+// Connections the emulator has not accepted yet wait in the kernel's queue, up to the listen
+// backlog; past it, handshakes are dropped and clients send them again a second later, a stall
+// no real API adds. A mount opens many connections at once, so the queue must hold a burst:
+// with the emulator stopped, accepting none, every one of 64 connections still completes.
+TEST(EmulatorCommandLine, ABurstOfConnectionsWaitsToBeAcceptedInsteadOfBeingDropped) {
+  EmulatorProcess emu({"--seed", "demo"});
+  ASSERT_TRUE(emu.ok());
+  ASSERT_EQ(kill(emu.pid(), SIGSTOP), 0);
+  struct Resume {
+    pid_t pid;
+    ~Resume() { kill(pid, SIGCONT); }
+  } resume{emu.pid()};
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(emu.port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  constexpr int kBurst = 64;
+  std::vector<pollfd> sockets;
+  for (int i = 0; i < kBurst; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    int rc = connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+    ASSERT_TRUE(rc == 0 || errno == EINPROGRESS) << std::strerror(errno);
+    sockets.push_back({fd, POLLOUT, 0});
+  }
+  // On loopback a queued handshake completes at once; a dropped one would wait a second for
+  // its resend, and be dropped again while the emulator stays stopped.
+  int connected = 0;
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (connected < kBurst && std::chrono::steady_clock::now() < deadline) {
+    if (poll(sockets.data(), sockets.size(), 100) < 0) break;
+    for (pollfd& p : sockets) {
+      if (p.fd < 0 || (p.revents & (POLLOUT | POLLERR | POLLHUP)) == 0) continue;
+      int error = 0;
+      socklen_t len = sizeof error;
+      getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &error, &len);
+      EXPECT_EQ(error, 0) << std::strerror(error);
+      if (error == 0) ++connected;
+      close(p.fd);
+      p.fd = -1;
+    }
+  }
+  for (pollfd& p : sockets) {
+    if (p.fd >= 0) close(p.fd);
+  }
+  EXPECT_EQ(connected, kBurst);
 }
 
 TEST(EmulatorScaleway, UnknownOrMissingTokenIsDeniedWith401) {
