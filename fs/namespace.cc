@@ -421,7 +421,7 @@ Result<Namespace::ListingPtr> Namespace::listing(std::uint64_t dir_ino, const Op
       mode == ListingMode::Background
           ? listings_.get(key, options_.cache_ttl, ctx, fetch)
           : listings_.get_or_revalidate(key, options_.cache_ttl, options_.cache_ttl, ctx, fetch,
-                                        [&] { return schedule_listing(dir_ino, key, -1); });
+                                        [&] { return schedule_refresh(dir_ino, key); });
   if (result.ok() && before && result.value() != before) {
     publish_changes(dir_ino, before.get(), *result.value());
   }
@@ -619,22 +619,59 @@ void Namespace::publish_changes(std::uint64_t dir_ino, const DirListing* before,
   if (!changed.empty()) notifier_->inval_inode(dir_ino);
 }
 
-bool Namespace::schedule_listing(std::uint64_t dir_ino, const std::string& key, int depth) {
-  if (shutting_down_->load()) return false;
-  return pool_->schedule(std::to_string(depth) + "|" + key,
-                         [this, dir_ino, depth] { background_listing(dir_ino, depth); });
+std::string Namespace::tree_path(const Node& node) const {
+  std::vector<std::string_view> names;
+  for (const Node* n = &node; n != nullptr && n->kind != NodeKind::Root; n = find_node(n->parent)) {
+    names.push_back(n->name());
+  }
+  std::string path;
+  for (auto it = names.rbegin(); it != names.rend(); ++it) {
+    path.append(*it);
+    path.push_back('\0');
+  }
+  return path;
 }
 
-void Namespace::background_listing(std::uint64_t dir_ino, int depth) {
+bool Namespace::schedule_listing(std::uint64_t dir_ino, const std::string& key, int depth,
+                                 const PrefetchPool::Priority& priority) {
+  if (shutting_down_->load()) return false;
+  const std::uint64_t generation = priority.generation;
+  // A refresh must fetch even when a prefetch of the same directory is queued or running (that
+  // one may already have found the listing fresh), so the two are told apart.
+  return pool_->schedule(
+      depth < 0 ? "refresh|" + key : key,
+      [this, dir_ino, depth, generation] { background_listing(dir_ino, depth, generation); },
+      priority, depth);
+}
+
+bool Namespace::schedule_refresh(std::uint64_t dir_ino, const std::string& key) {
+  PrefetchPool::Priority priority;
+  priority.generation = read_generation_.load();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (const Node* dir = find_node(dir_ino)) priority.path = tree_path(*dir);
+  }
+  return schedule_listing(dir_ino, key, -1, priority);
+}
+
+void Namespace::background_listing(std::uint64_t dir_ino, int depth, std::uint64_t generation) {
   OpContext ctx(options_.timeout, shutting_down_);
   auto list = listing(dir_ino, ctx, ListingMode::Background);
-  if (list.ok() && depth >= 0) prefetch_children(dir_ino, list.value(), depth - 1);
+  if (list.ok() && depth >= 0) prefetch_children(dir_ino, list.value(), depth - 1, generation);
 }
 
-void Namespace::prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_listing, int depth) {
+void Namespace::prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_listing, int depth,
+                                  std::uint64_t generation) {
   if (depth < 0 || pool_->workers() == 0) return;
-  std::vector<std::pair<std::uint64_t, std::string>> targets;
+  struct Target {
+    std::uint64_t ino;
+    std::string key;
+    std::string path;
+    int depth;
+  };
+  std::vector<Target> targets;
   std::string grouped;  // the service's key, when its volumes' listings share one fetch
+  std::string dir_path;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Node* dir = find_node(dir_ino);
@@ -644,6 +681,7 @@ void Namespace::prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_l
         provider->capabilities().listing == SnapshotListing::PerService) {
       grouped = cache_key(*dir);
     }
+    dir_path = tree_path(*dir);
     for (const Child& child : dir_listing->children) {
       Node* node = nullptr;
       if (child.kind == NodeKind::Remote || child.kind == NodeKind::Service ||
@@ -655,29 +693,36 @@ void Namespace::prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_l
         const ListingPtr& inside = volume_listing();
         node = child_node(*volume, inside, inside->children.front());
       }
-      if (node != nullptr) targets.emplace_back(node->ino, cache_key(*node));
+      if (node == nullptr) continue;
+      // Nothing below a .snapshots directory is listed ahead, so its listing is the same job
+      // whatever the depth asked.
+      const int below = node->kind == NodeKind::SnapshotsDir ? 0 : depth;
+      targets.push_back({node->ino, cache_key(*node), tree_path(*node), below});
     }
   }
   // A fresh listing needs no request, but its own children may still be worth listing.
-  if (depth == 0) {
-    targets.erase(std::remove_if(
-                      targets.begin(), targets.end(),
-                      [&](const auto& t) { return listings_.fresh(t.second, options_.cache_ttl); }),
-                  targets.end());
-  }
+  targets.erase(std::remove_if(targets.begin(), targets.end(),
+                               [&](const Target& t) {
+                                 return t.depth == 0 && listings_.fresh(t.key, options_.cache_ttl);
+                               }),
+                targets.end());
   if (!grouped.empty() && !targets.empty()) {
     // Every volume's .snapshots comes from the one service-wide list (a Scaleway zone, many
     // pages): one worker fetches it and derives them all, where one job per volume would hold
     // every worker waiting on that same fetch while other remotes' listings queue behind.
-    pool_->schedule(std::to_string(depth) + "|volumes of " + grouped, [this, targets, depth] {
-      for (const auto& [ino, key] : targets) {
-        if (shutting_down_->load()) return;
-        background_listing(ino, depth);
-      }
-    });
+    pool_->schedule("volumes of " + grouped,
+                    [this, targets, generation] {
+                      for (const Target& t : targets) {
+                        if (shutting_down_->load()) return;
+                        background_listing(t.ino, t.depth, generation);
+                      }
+                    },
+                    {generation, dir_path});
     return;
   }
-  for (const auto& [ino, key] : targets) schedule_listing(ino, key, depth);
+  for (const Target& t : targets) {
+    schedule_listing(t.ino, t.key, t.depth, {generation, t.path});
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -782,7 +827,7 @@ void Namespace::revalidate_if_stale(std::uint64_t ino) {
   // Never listed: the kernel has no copy either, and its first read fetches one.
   if (key.empty() || !listings_.stale(key, options_.cache_ttl)) return;
   if (pool_->workers() > 0) {
-    schedule_listing(ino, key, -1);
+    schedule_refresh(ino, key);
   } else if (notifier_ != nullptr) {
     notifier_->inval_inode(ino);  // -o prefetch=0: the next read lists it before answering
   }
@@ -836,7 +881,7 @@ int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirE
   // managers): list them, and theirs, and theirs, in the background. Three levels reach every
   // .snapshots directory from the root, so a depth-first crawl never waits for a remote that
   // it reaches last.
-  prefetch_children(ino, list.value(), 2);
+  prefetch_children(ino, list.value(), 2, ++read_generation_);
   std::lock_guard<std::mutex> lock(mu_);
   Node* dir = find_node(ino);
   if (dir == nullptr) return ENOENT;

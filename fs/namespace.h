@@ -141,14 +141,24 @@ class Namespace {
   Result<ListingPtr> listing(std::uint64_t dir_ino, const OpContext& ctx,
                              ListingMode mode = ListingMode::Interactive);
   // Queues the listings of `dir`'s child directories; `depth` more levels follow each of them.
-  void prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_listing, int depth);
-  // Queues a background listing of `dir_ino`; false when the pool is off or full.
-  bool schedule_listing(std::uint64_t dir_ino, const std::string& key, int depth);
+  // `generation` orders them against other queued listings (PrefetchPool): that of the
+  // directory read they follow from.
+  void prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_listing, int depth,
+                         std::uint64_t generation);
+  // Queues a background listing of `dir_ino` (depth -1: a refresh, nothing below it); false
+  // when the pool is off or full.
+  bool schedule_listing(std::uint64_t dir_ino, const std::string& key, int depth,
+                        const PrefetchPool::Priority& priority);
+  // A refresh of `dir_ino` ranks with the most recent directory read: someone is using it now.
+  bool schedule_refresh(std::uint64_t dir_ino, const std::string& key);
+  // The names from the root down to `node`, each ended by a NUL byte: in byte order, these sort
+  // as a depth-first walk in name order meets the directories.
+  std::string tree_path(const Node& node) const;  // requires mu_
   void revalidate_if_stale(std::uint64_t ino);
   // The context for a mutation's request: the operation's deadline less the time kept back to
   // check a listing should the answer be lost or unreadable.
   OpContext keeping_check_time(const OpContext& ctx) const;
-  void background_listing(std::uint64_t dir_ino, int depth);
+  void background_listing(std::uint64_t dir_ino, int depth, std::uint64_t generation);
   Result<ListingPtr> fetch_listing(const Node& dir_copy, const ObjectRef& ref,
                                    const std::string& key, const OpContext& ctx);
   ListingPtr build_snapshot_listing(const std::string& key, std::vector<SnapshotPtr> snapshots,
@@ -191,6 +201,7 @@ class Namespace {
   CacheCounters counters_;
   std::atomic<std::uint64_t> readdirs_{0};  // directory reads the kernel could not answer itself
   std::atomic<std::uint64_t> getattrs_{0};  // attribute reads past the kernel's attr timeout
+  std::atomic<std::uint64_t> read_generation_{0};  // directory reads so far: prefetch priority
   TtlCache<DirListing> listings_;
   TtlCache<ServiceSnapshots> service_snapshots_;
   TtlCache<AttrList> lazy_attrs_;

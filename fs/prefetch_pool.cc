@@ -18,6 +18,7 @@ void PrefetchPool::shutdown() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
     queue_.clear();
+    queued_.clear();
   }
   work_cv_.notify_all();
   idle_cv_.notify_all();
@@ -27,10 +28,36 @@ void PrefetchPool::shutdown() {
   }
 }
 
-bool PrefetchPool::schedule(const std::string& key, Job job) {
+bool PrefetchPool::Order::operator<(const Order& o) const {
+  if (generation != o.generation) return generation > o.generation;
+  if (path != o.path) return path < o.path;
+  return seq < o.seq;
+}
+
+bool PrefetchPool::schedule(const std::string& key, Job job, const Priority& priority, int rank) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (workers_ == 0 || stopping_ || keys_.count(key) != 0) return false;
+    if (workers_ == 0 || stopping_) return false;
+    if (auto q = queued_.find(key); q != queued_.end()) {
+      Queue::iterator at = q->second;
+      const Order& was = at->first;
+      const bool higher = priority.generation > was.generation ||
+                          (priority.generation == was.generation && priority.path < was.path);
+      if (rank <= at->second.rank && !higher) return false;
+      Order order = higher ? Order{priority.generation, priority.path, next_seq_++} : at->first;
+      Item item = std::move(at->second);
+      if (rank > item.rank) {
+        item.rank = rank;
+        item.job = std::move(job);
+      }
+      queue_.erase(at);
+      q->second = queue_.emplace(std::move(order), std::move(item)).first;
+      return true;
+    }
+    auto [first, last] = running_ranks_.equal_range(key);
+    for (auto r = first; r != last; ++r) {
+      if (r->second >= rank) return false;  // the running job covers this one
+    }
     if (queue_.size() >= max_queued_) {
       ++dropped_;
       return false;
@@ -38,8 +65,9 @@ bool PrefetchPool::schedule(const std::string& key, Job job) {
     if (threads_.empty()) {
       for (std::size_t i = 0; i < workers_; ++i) threads_.emplace_back([this] { run(); });
     }
-    keys_.insert(key);
-    queue_.push_back({key, std::move(job)});
+    auto at = queue_.emplace(Order{priority.generation, priority.path, next_seq_++},
+                             Item{key, std::move(job), rank});
+    queued_.emplace(key, at.first);
   }
   work_cv_.notify_one();
   return true;
@@ -67,8 +95,11 @@ void PrefetchPool::run() {
       std::unique_lock<std::mutex> lock(mu_);
       work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
-      item = std::move(queue_.front());
-      queue_.pop_front();
+      auto first = queue_.begin();
+      item = std::move(first->second);
+      queue_.erase(first);
+      queued_.erase(item.key);
+      running_ranks_.emplace(item.key, item.rank);
       ++running_;
     }
     try {
@@ -81,7 +112,13 @@ void PrefetchPool::run() {
       std::lock_guard<std::mutex> lock(mu_);
       --running_;
       ++completed_;
-      keys_.erase(item.key);
+      auto [first, last] = running_ranks_.equal_range(item.key);
+      for (auto r = first; r != last; ++r) {
+        if (r->second == item.rank) {
+          running_ranks_.erase(r);
+          break;
+        }
+      }
       if (queue_.empty() && running_ == 0) idle_cv_.notify_all();
     }
   }

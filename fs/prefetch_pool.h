@@ -2,17 +2,24 @@
 // directory just listed (so `ls -R`, `find` and file managers meet warm caches) and refreshes of
 // listings served stale after their TTL. Jobs are keyed, so a directory queued twice is listed
 // once; when the queue is full new jobs are dropped (a later access lists on demand).
+//
+// Queued jobs run in priority order, not in the order they came: first those of the most recent
+// generation (the namespace starts one with each directory a user reads, so the listings under
+// the directory just opened come first), then in path order, the order in which `ls -R` and
+// `find` walk a tree. A first-come queue would list every remote's volumes before the snapshots
+// of the volume the crawl is about to enter.
 #pragma once
 
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 namespace snapfs {
@@ -20,6 +27,10 @@ namespace snapfs {
 class PrefetchPool {
  public:
   using Job = std::function<void()>;
+  struct Priority {
+    std::uint64_t generation = 0;  // higher runs first
+    std::string path;              // then lower (byte order), for equal generations
+  };
 
   // `workers` threads (0: no thread, every schedule() is dropped); at most `max_queued` jobs wait.
   // Threads start with the first job, so a pool made before the daemon forks still works.
@@ -30,8 +41,12 @@ class PrefetchPool {
   PrefetchPool(const PrefetchPool&) = delete;
   PrefetchPool& operator=(const PrefetchPool&) = delete;
 
-  // Queues `job` unless a job with the same key is queued or running; false when not queued.
-  bool schedule(const std::string& key, Job job);
+  // Queues `job` unless a job with the same key is queued or running. A job of higher `rank`
+  // (one that does more, such as listing more levels) is not held back by one of lower rank: it
+  // replaces the queued one, or is queued behind the running one. A key scheduled again while
+  // queued keeps the higher of the two priorities. False when nothing was queued or changed.
+  bool schedule(const std::string& key, Job job, const Priority& priority, int rank = 0);
+  bool schedule(const std::string& key, Job job) { return schedule(key, std::move(job), {}); }
   // Blocks until no job is queued or running (tests and benchmarks use it to reach a quiet
   // state before counting requests).
   void wait_idle();
@@ -41,17 +56,27 @@ class PrefetchPool {
   std::size_t dropped() const;
 
  private:
+  struct Order {
+    std::uint64_t generation;
+    std::string path;
+    std::uint64_t seq;  // first come first served among equals
+    bool operator<(const Order& o) const;
+  };
   struct Item {
     std::string key;
     Job job;
+    int rank = 0;
   };
+  using Queue = std::map<Order, Item>;
   void run();
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable idle_cv_;
-  std::deque<Item> queue_;
-  std::unordered_set<std::string> keys_;  // queued or running
+  Queue queue_;
+  std::unordered_map<std::string, Queue::iterator> queued_;
+  std::unordered_multimap<std::string, int> running_ranks_;  // by key
+  std::uint64_t next_seq_ = 0;
   std::size_t running_ = 0;
   std::size_t completed_ = 0;
   std::size_t dropped_ = 0;

@@ -115,6 +115,42 @@ TEST_F(BackgroundListingTest, ListingADirectoryListsThreeLevelsBelowIt) {
   EXPECT_EQ(fake_->list_snapshots_calls, 3);
 }
 
+TEST_F(BackgroundListingTest, TheDirectoryJustReadIsPrefetchedBeforeOlderQueuedWork) {
+  FsOptions options;
+  options.prefetch = 1;  // one worker: the order of its jobs is the order of the calls
+  Mount(options);
+  fake_->list_delay = milliseconds(300);
+  List(Namespace::kRootIno);
+  // The worker lists the remote, zone-1 (queuing data and logs), then data; meanwhile the user
+  // opens zone-2, which queues web behind logs in arrival order but ahead of it in priority.
+  for (int i = 0; i < 500 && fake_->list_snapshots_calls == 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  ASSERT_EQ(fake_->list_snapshots_calls, 1) << "data's listing is under way";
+  std::uint64_t remote = Lookup(Namespace::kRootIno, "cloud");
+  List(Lookup(remote, "zone-2"));
+  ns_->wait_background_idle();
+  std::lock_guard<std::mutex> lock(fake_->mu);
+  EXPECT_EQ(fake_->snapshot_lists, (std::vector<std::string>{"vol-1", "vol-3", "vol-2"}))
+      << "data (running), then web (zone-2, just opened), then logs";
+}
+
+TEST_F(BackgroundListingTest, ACrawlMeetsTheListingsInTheOrderItWalksThem) {
+  FsOptions options;
+  options.prefetch = 1;
+  Mount(options);
+  {
+    std::lock_guard<std::mutex> lock(fake_->mu);
+    fake_->add_volume("zone-1", "vol-0", "alpha");  // listed by the API after "logs"
+  }
+  List(Namespace::kRootIno);
+  ns_->wait_background_idle();
+  // First come would be the API's order within zone-1 (data, logs, alpha): here it is name
+  // order, zone by zone, as `ls -R` walks.
+  std::lock_guard<std::mutex> lock(fake_->mu);
+  EXPECT_EQ(fake_->snapshot_lists, (std::vector<std::string>{"vol-0", "vol-1", "vol-2", "vol-3"}));
+}
+
 TEST_F(BackgroundListingTest, PrefetchZeroListsOnlyOnDemand) {
   FsOptions options;
   options.prefetch = 0;
@@ -218,6 +254,91 @@ TEST(PrefetchPoolTest, RunsEachKeyOnceAtATimeAndDropsWhenFull) {
   pool.wait_idle();
   EXPECT_EQ(runs, 4);
   EXPECT_EQ(pool.completed(), 4u);
+}
+
+// A one-worker pool whose worker hold() keeps busy until open(): what is queued meanwhile then
+// runs in the pool's order, which job() records by name.
+class HeldPool {
+ public:
+  ~HeldPool() {
+    if (holding_) release_.set_value();  // a failed test's held job ends before the pool
+  }
+  void hold(const std::string& key, int rank = 0) {
+    started_ = std::promise<void>();  // a member: the job still holds it as the wait ends
+    release_ = std::promise<void>();
+    holding_ = true;
+    std::shared_future<void> released = release_.get_future().share();
+    ASSERT_TRUE(pool.schedule(
+        key,
+        [this, released] {
+          started_.set_value();
+          released.wait();
+        },
+        {}, rank));
+    started_.get_future().wait();
+  }
+  void open() {
+    holding_ = false;
+    release_.set_value();
+    pool.wait_idle();
+  }
+  PrefetchPool::Job job(const std::string& name) {
+    return [this, name] {
+      std::lock_guard<std::mutex> lock(mu_);
+      ran_.push_back(name);
+    };
+  }
+  std::vector<std::string> ran() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ran_;
+  }
+
+ private:
+  std::promise<void> started_;
+  std::promise<void> release_;
+  bool holding_ = false;
+  std::mutex mu_;
+  std::vector<std::string> ran_;
+
+ public:
+  PrefetchPool pool{1};  // last: it stops, and its jobs end, before the rest goes
+};
+
+TEST(PrefetchPoolTest, RunsTheNewestGenerationFirstThenInPathOrder) {
+  using namespace std::string_literals;
+  using P = PrefetchPool::Priority;
+  HeldPool held;
+  held.hold("gate");
+  EXPECT_TRUE(held.pool.schedule("b", held.job("b"), P{1, "b\0"s}));
+  EXPECT_TRUE(held.pool.schedule("a", held.job("a"), P{1, "a\0"s}));
+  EXPECT_TRUE(held.pool.schedule("new", held.job("new"), P{2, "z\0"s}));
+  EXPECT_TRUE(held.pool.schedule("a b", held.job("a b"), P{1, "a b\0"s}));
+  EXPECT_TRUE(held.pool.schedule("a/x", held.job("a/x"), P{1, "a\0x\0"s}));
+  EXPECT_TRUE(held.pool.schedule("a again", held.job("a again"), P{1, "a\0"s}));
+  held.open();
+  // A directory's children come right after it, before its siblings ("a b" > "a/x").
+  EXPECT_EQ(held.ran(), (std::vector<std::string>{"new", "a", "a again", "a/x", "a b", "b"}));
+}
+
+TEST(PrefetchPoolTest, ARepeatedKeyTakesTheHigherPriorityAndTheJobOfHigherRank) {
+  using P = PrefetchPool::Priority;
+  HeldPool held;
+  held.hold("gate");
+  EXPECT_TRUE(held.pool.schedule("y", held.job("y"), P{2, "y"}));
+  EXPECT_TRUE(held.pool.schedule("x", held.job("x rank 0"), P{1, "x"}));
+  EXPECT_FALSE(held.pool.schedule("x", held.job("x again"), P{1, "x"})) << "nothing more to do";
+  EXPECT_TRUE(held.pool.schedule("x", held.job("x again"), P{3, "x"})) << "raised above y";
+  EXPECT_TRUE(held.pool.schedule("x", held.job("x rank 2"), P{1, "x"}, 2)) << "does more";
+  held.open();
+  EXPECT_EQ(held.ran(), (std::vector<std::string>{"x rank 2", "y"}));
+
+  // While a key runs, only a job of higher rank is queued behind it.
+  held.hold("z", 1);
+  EXPECT_FALSE(held.pool.schedule("z", held.job("z rank 1"), P{9, ""}, 1));
+  EXPECT_TRUE(held.pool.schedule("z", held.job("z rank 2"), P{}, 2));
+  held.open();
+  EXPECT_EQ(held.ran(), (std::vector<std::string>{"x rank 2", "y", "z rank 2"}));
+  EXPECT_EQ(held.pool.completed(), 5u);
 }
 
 TEST(PrefetchPoolTest, NoWorkersRefusesEverything) {

@@ -37,7 +37,8 @@ class FakeProvider : public Provider {
   std::optional<Error> fail_create;
   bool create_applies_before_failing = false;  // a dropped answer after the server applied it
   std::string assigned_name;                   // when set, creates use this server-chosen name
-  std::chrono::milliseconds list_delay{0};
+  std::chrono::milliseconds list_delay{0};     // of each list_snapshots call
+  std::vector<std::string> snapshot_lists;     // the volume of each list_snapshots call, in order
   int next_id = 1000;
   std::mutex mu;
 
@@ -105,6 +106,10 @@ class FakeProvider : public Provider {
   }
   Result<std::vector<SnapshotInfo>> list_snapshots(const ObjectRef& scope,
                                                    const OpContext& ctx) override {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      snapshot_lists.push_back(scope.volume_id);
+    }
     list_snapshots_calls++;
     if (list_delay.count() > 0) std::this_thread::sleep_for(list_delay);
     std::lock_guard<std::mutex> lock(mu);
