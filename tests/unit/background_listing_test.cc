@@ -151,6 +151,24 @@ TEST_F(BackgroundListingTest, ACrawlMeetsTheListingsInTheOrderItWalksThem) {
   EXPECT_EQ(fake_->snapshot_lists, (std::vector<std::string>{"vol-0", "vol-1", "vol-2", "vol-3"}));
 }
 
+TEST_F(BackgroundListingTest, AServiceWideListIsOneJobSoOtherServicesAreListedMeanwhile) {
+  FsOptions options;
+  options.prefetch = 2;
+  Mount(options);
+  fake_->caps.listing = SnapshotListing::PerService;  // like a Scaleway zone
+  fake_->list_delay = milliseconds(300);
+  List(Namespace::kRootIno);
+  ns_->wait_background_idle();
+  EXPECT_EQ(fake_->list_snapshots_calls, 2) << "one list per zone";
+  // One job per volume would put both workers on zone-1 (one listing it, one waiting for that
+  // list for its second volume) and leave zone-2 to wait behind them.
+  EXPECT_EQ(fake_->most_lists_at_once, 2) << "zone-2 was listed while zone-1's list ran";
+  std::uint64_t zone1 = Lookup(Lookup(Namespace::kRootIno, "cloud"), "zone-1");
+  EXPECT_EQ(List(Lookup(Lookup(zone1, "data"), ".snapshots")), std::vector<std::string>{"daily"});
+  EXPECT_TRUE(List(Lookup(Lookup(zone1, "logs"), ".snapshots")).empty());
+  EXPECT_EQ(fake_->list_snapshots_calls, 2) << "every volume's listing came from its zone's";
+}
+
 TEST_F(BackgroundListingTest, PrefetchZeroListsOnlyOnDemand) {
   FsOptions options;
   options.prefetch = 0;

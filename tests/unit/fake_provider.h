@@ -39,6 +39,8 @@ class FakeProvider : public Provider {
   std::string assigned_name;                   // when set, creates use this server-chosen name
   std::chrono::milliseconds list_delay{0};     // of each list_snapshots call
   std::vector<std::string> snapshot_lists;     // the volume of each list_snapshots call, in order
+  std::atomic<int> lists_running{0};
+  std::atomic<int> most_lists_at_once{0};  // list_snapshots calls in progress together, at most
   int next_id = 1000;
   std::mutex mu;
 
@@ -111,7 +113,12 @@ class FakeProvider : public Provider {
       snapshot_lists.push_back(scope.volume_id);
     }
     list_snapshots_calls++;
+    int running = ++lists_running;
+    for (int most = most_lists_at_once; running > most;) {
+      if (most_lists_at_once.compare_exchange_weak(most, running)) break;
+    }
     if (list_delay.count() > 0) std::this_thread::sleep_for(list_delay);
+    --lists_running;
     std::lock_guard<std::mutex> lock(mu);
     if (fail_lists) return *fail_lists;
     std::vector<SnapshotInfo> out;
