@@ -202,8 +202,7 @@ Namespace::Namespace(std::vector<Remote> remotes, FsOptions options, KernelNotif
       listings_(&counters_),
       service_snapshots_(&counters_),
       lazy_attrs_(&counters_) {
-  Node& root = nodes_[kRootIno];
-  root.ino = kRootIno;
+  Node& root = *add_node(kRootIno);
   root.parent = kRootIno;
   root.kind = NodeKind::Root;
   root.nlookup = 1;  // the kernel holds the root for the life of the mount
@@ -247,9 +246,37 @@ void Namespace::wait_background_idle() {
   pool_->wait_idle();
 }
 
+std::size_t Namespace::InoHash::operator()(const Node& node) const noexcept {
+  return (*this)(node.ino);
+}
+
+std::size_t Namespace::InoHash::operator()(std::uint64_t ino) const noexcept {
+  return std::hash<std::uint64_t>()(ino);
+}
+
+bool Namespace::InoEqual::operator()(const Node& a, const Node& b) const noexcept {
+  return a.ino == b.ino;
+}
+
+bool Namespace::InoEqual::operator()(std::uint64_t ino, const Node& node) const noexcept {
+  return ino == node.ino;
+}
+
+bool Namespace::InoEqual::operator()(const Node& node, std::uint64_t ino) const noexcept {
+  return node.ino == ino;
+}
+
+// The set gives its elements as const so that their key cannot change; a node's other fields
+// are its state, changed in place, so the two functions below hand out non-const nodes.
 Namespace::Node* Namespace::find_node(std::uint64_t ino) const {
   auto it = nodes_.find(ino);
-  return it == nodes_.end() ? nullptr : &it->second;
+  return it == nodes_.end() ? nullptr : const_cast<Node*>(&*it);
+}
+
+Namespace::Node* Namespace::add_node(std::uint64_t ino) {
+  Node node;
+  node.ino = ino;
+  return const_cast<Node*>(&*nodes_.insert(std::move(node)).first);
 }
 
 std::size_t Namespace::parent_key_hash(std::uint64_t parent, std::string_view key) {
@@ -257,41 +284,38 @@ std::size_t Namespace::parent_key_hash(std::uint64_t parent, std::string_view ke
          (std::hash<std::uint64_t>()(parent) * 0x9e3779b97f4a7c15ULL);
 }
 
+std::size_t Namespace::ParentKeyHash::operator()(const Node& node) const {
+  return parent_key_hash(node.parent, node.key());
+}
+
 Namespace::Node* Namespace::find_child_node(std::uint64_t parent, std::string_view key) const {
-  auto range = by_parent_key_.equal_range(parent_key_hash(parent, key));
-  for (auto it = range.first; it != range.second; ++it) {
-    Node* node = find_node(it->second);
-    if (node != nullptr && node->parent == parent && node->key() == key) return node;
-  }
-  return nullptr;
+  return by_parent_key_.find(parent_key_hash(parent, key), [&](const Node& node) {
+    return node.parent == parent && node.key() == key;
+  });
 }
 
 void Namespace::unindex_node(const Node& node) {
-  auto range = by_parent_key_.equal_range(parent_key_hash(node.parent, node.key()));
-  for (auto it = range.first; it != range.second; ++it) {
-    if (it->second == node.ino) {
-      by_parent_key_.erase(it);
-      return;
-    }
-  }
+  by_parent_key_.erase(&node);
 }
 
 Namespace::Node* Namespace::child_node(const Node& parent, const ListingPtr& listing,
                                        const Child& child) {
   Node* node = find_child_node(parent.ino, child.key);
   if (node == nullptr) {
-    const std::uint64_t ino = next_ino_++;
-    Node* created = &nodes_[ino];
-    created->ino = ino;
+    Node* created = add_node(next_ino_++);
     created->parent = parent.ino;
     created->kind = child.kind;
     created->remote = parent.kind == NodeKind::Root
                           ? static_cast<std::uint32_t>(std::stoul(std::string(child.key.substr(1))))
                           : parent.remote;
-    node = created;
-    by_parent_key_.emplace(parent_key_hash(parent.ino, child.key), node->ino);
+    created->listing = listing;
+    created->entry = &child;
+    // Indexed once it has its key.
+    by_parent_key_.insert(created);
+    return created;
   }
-  // The listing is the newest word on the object: the node shows its entry there.
+  // The listing is the newest word on the object: the node shows its entry there (under the
+  // same key, so its place in by_parent_key_ stays right).
   node->listing = listing;
   node->entry = &child;
   return node;
@@ -914,7 +938,7 @@ void Namespace::forget(std::uint64_t ino, std::uint64_t n) {
   // the kernel forgot is found again by (parent, key) if it is listed later.
   if (node->nlookup == 0 && (node->kind == NodeKind::Snapshot || node->kind == NodeKind::Alias)) {
     unindex_node(*node);
-    nodes_.erase(ino);
+    nodes_.erase(nodes_.find(ino));
   }
 }
 
@@ -1251,7 +1275,7 @@ int Namespace::rename(std::uint64_t parent, const std::string& name, std::uint64
       unindex_node(*node);
       node->listing = renamed_listing;
       node->entry = entry;
-      by_parent_key_.emplace(parent_key_hash(parent, node->key()), node->ino);
+      by_parent_key_.insert(node);
     }
   }
   if (notifier_ != nullptr) notifier_->inval_inode(parent);

@@ -16,8 +16,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "fs/pointer_index.h"
 #include "fs/prefetch_pool.h"
 #include "fs/stored_snapshot.h"
 #include "fs/ttl_cache.h"
@@ -119,6 +121,7 @@ class Namespace {
   using ListingPtr = std::shared_ptr<const DirListing>;
 
   Node* find_node(std::uint64_t ino) const;  // requires mu_
+  Node* add_node(std::uint64_t ino);         // requires mu_
   // Updates a node from its parent's (cached) listing; ENOENT when the provider dropped it.
   int refresh_node(std::uint64_t ino, const OpContext& ctx);
   // The node of `child`, an entry of `listing` (a listing of `parent`), made on first sight.
@@ -127,6 +130,22 @@ class Namespace {
   Node* find_child_node(std::uint64_t parent, std::string_view key) const;  // requires mu_
   void unindex_node(const Node& node);                                      // requires mu_
   static std::size_t parent_key_hash(std::uint64_t parent, std::string_view key);
+  struct ParentKeyHash {
+    std::size_t operator()(const Node& node) const;
+  };
+  // Nodes hashed and compared by inode number, and found by it alone. Noexcept, so that the
+  // table keeps no hash beside each node.
+  struct InoHash {
+    using is_transparent = void;
+    std::size_t operator()(const Node& node) const noexcept;
+    std::size_t operator()(std::uint64_t ino) const noexcept;
+  };
+  struct InoEqual {
+    using is_transparent = void;
+    bool operator()(const Node& a, const Node& b) const noexcept;
+    bool operator()(std::uint64_t ino, const Node& node) const noexcept;
+    bool operator()(const Node& node, std::uint64_t ino) const noexcept;
+  };
   static const ListingPtr& volume_listing();
   std::string cache_key(const Node& dir) const;  // requires mu_
   ObjectRef object_ref(const Node& node) const;  // requires mu_
@@ -187,9 +206,10 @@ class Namespace {
 
   mutable std::mutex mu_;  // guards the inode table, pending changes, aliases and settings
   // Node-based: a Node's address is stable while it exists. Mutable: find_node() is const.
-  mutable std::unordered_map<std::uint64_t, Node> nodes_;
-  // Inodes by (parent, key), under parent_key_hash(): holds no copy of the keys.
-  std::unordered_multimap<std::size_t, std::uint64_t> by_parent_key_;
+  // A set, not a map: the inode number in each node is its key, held once.
+  mutable std::unordered_set<Node, InoHash, InoEqual> nodes_;
+  // Nodes by (parent, key), under parent_key_hash(): holds no copy of the keys.
+  PointerIndex<Node, ParentKeyHash> by_parent_key_;
   ListingPtr root_listing_;
   std::uint64_t next_ino_ = kRootIno + 1;
   std::map<std::string, PendingChanges> pending_;                      // by snapshots-dir cache key

@@ -3,6 +3,9 @@
 #include <zlib.h>
 
 #include <cstring>
+#include <functional>
+#include <mutex>
+#include <set>
 
 #include "fs/interned.h"
 
@@ -134,11 +137,7 @@ class FieldReader {
 
 StoredSnapshot::StoredSnapshot(const SnapshotInfo& info,
                                std::shared_ptr<const std::string> dictionary)
-    : created_us_(info.created_us),
-      size_(info.size.value_or(0)),
-      volume_id_(&intern(info.volume_id)),
-      state_(&intern(info.state)),
-      type_(&intern(info.type)) {
+    : created_us_(info.created_us), size_(info.size.value_or(0)), common_(intern_common(info)) {
   if (info.size) flags_ |= kHasSize;
   if (info.description) flags_ |= kHasDescription;
   if (info.expiration) flags_ |= kHasExpiration;
@@ -175,6 +174,22 @@ StoredSnapshot::StoredSnapshot(const SnapshotInfo& info,
   std::memcpy(packed_.get(), packed.data(), packed.size());
 }
 
+const StoredSnapshot::CommonFields* StoredSnapshot::intern_common(const SnapshotInfo& info) {
+  const CommonFields fields{&intern(info.volume_id), &intern(info.state), &intern(info.type)};
+  // The strings are interned, so equal fields are equal pointers.
+  auto less = [](const CommonFields& a, const CommonFields& b) {
+    std::less<const std::string*> before;
+    if (a.volume_id != b.volume_id) return before(a.volume_id, b.volume_id);
+    if (a.state != b.state) return before(a.state, b.state);
+    return before(a.type, b.type);
+  };
+  static std::mutex mu;
+  // Node-based: an element's address never changes. Never destroyed, like intern()'s pool.
+  static auto* pool = new std::set<CommonFields, decltype(less)>(less);
+  std::lock_guard<std::mutex> lock(mu);
+  return &*pool->insert(fields).first;
+}
+
 std::string_view StoredSnapshot::id() const {
   std::size_t pos = 0;
   std::uint32_t n = get_u32(packed_.get(), &pos);
@@ -200,11 +215,11 @@ SnapshotInfo StoredSnapshot::expand() const {
   FieldReader in(packed_.get());
   info.id = in.field();
   info.name = (flags_ & kNameIsId) ? info.id : std::string(in.field());
-  info.volume_id = *volume_id_;
+  info.volume_id = volume_id();
   info.created_us = created_us_;
   info.size = size();
-  info.state = *state_;
-  info.type = *type_;
+  info.state = state();
+  info.type = type();
   std::string_view description = in.field();
   if (flags_ & kHasDescription) info.description = std::string(description);
   std::string_view expiration = in.field();

@@ -23,9 +23,9 @@ class StoredSnapshot {
 
   std::string_view id() const;
   std::string_view name() const;
-  const std::string& volume_id() const { return *volume_id_; }
-  const std::string& state() const { return *state_; }
-  const std::string& type() const { return *type_; }
+  const std::string& volume_id() const { return *common_->volume_id; }
+  const std::string& state() const { return *common_->state; }
+  const std::string& type() const { return *common_->type; }
   std::int64_t created_us() const { return created_us_; }
   std::optional<std::uint64_t> size() const;
   // Everything the provider said about the snapshot, its JSON inflated.
@@ -34,11 +34,17 @@ class StoredSnapshot {
   const std::shared_ptr<const std::string>& dictionary() const { return dictionary_; }
 
  private:
+  // The fields most snapshots of a volume share, interned together: one pointer for three.
+  struct CommonFields {
+    const std::string* volume_id;
+    const std::string* state;
+    const std::string* type;
+  };
+  static const CommonFields* intern_common(const SnapshotInfo& info);
+
   std::int64_t created_us_ = 0;
   std::uint64_t size_ = 0;
-  const std::string* volume_id_;
-  const std::string* state_;
-  const std::string* type_;
+  const CommonFields* common_;
   std::shared_ptr<const std::string> dictionary_;
   // id, name, then the rarely read fields and the deflated JSON; see stored_snapshot.cc.
   std::unique_ptr<char[]> packed_;

@@ -76,6 +76,7 @@ TEST(StoredSnapshot, AbsentOptionalsStayAbsent) {
 
 TEST(StoredSnapshot, SiblingsShareOneDictionaryAndStaySmall) {
   std::vector<SnapshotInfo> infos;
+  infos.reserve(10);
   for (int i = 0; i < 10; ++i) infos.push_back(scaleway_like(i));
   std::vector<SnapshotInfo> copies = infos;
   auto stored = store_snapshots(std::move(infos));
@@ -92,6 +93,30 @@ TEST(StoredSnapshot, JsonThatDoesNotCompressIsKeptAsIs) {
   SnapshotInfo s = scaleway_like(1);
   s.json = "{}";
   expect_same(store_snapshot(s)->expand(), s);
+}
+
+TEST(StoredSnapshot, SnapshotsDifferingInOneSharedFieldKeepTheirOwn) {
+  SnapshotInfo a = scaleway_like(1);
+  SnapshotInfo b = scaleway_like(2);
+  SnapshotInfo other_volume = scaleway_like(3);
+  other_volume.volume_id = "1a000000-0000-4000-8000-000000000002";
+  SnapshotInfo creating = scaleway_like(4);
+  creating.state = "creating";
+  SnapshotInfo automatic = scaleway_like(5);
+  automatic.type = "automatic";
+  auto stored_a = store_snapshot(a);
+  auto stored_b = store_snapshot(b);
+  // Volume id, state and type are stored once for both.
+  EXPECT_EQ(&stored_a->volume_id(), &stored_b->volume_id());
+  EXPECT_EQ(&stored_a->state(), &stored_b->state());
+  EXPECT_EQ(&stored_a->type(), &stored_b->type());
+  for (const SnapshotInfo* s : {&a, &b, &other_volume, &creating, &automatic}) {
+    auto stored = store_snapshot(*s);
+    EXPECT_EQ(stored->volume_id(), s->volume_id);
+    EXPECT_EQ(stored->state(), s->state);
+    EXPECT_EQ(stored->type(), s->type);
+    expect_same(stored->expand(), *s);
+  }
 }
 
 TEST(Interned, SameTextSameStorage) {
