@@ -686,7 +686,8 @@ void Namespace::background_listing(std::uint64_t dir_ino, int depth, std::uint64
 
 void Namespace::prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_listing, int depth,
                                   std::uint64_t generation) {
-  if (depth < 0 || pool_->workers() == 0) return;
+  // Most directories read are snapshots, with nothing below them: no lock, no work.
+  if (depth < 0 || pool_->workers() == 0 || dir_listing->children.empty()) return;
   struct Target {
     std::uint64_t ino;
     std::string key;
@@ -704,8 +705,8 @@ void Namespace::prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_l
     if (dir->kind == NodeKind::Service && provider != nullptr &&
         provider->capabilities().listing == SnapshotListing::PerService) {
       grouped = cache_key(*dir);
+      dir_path = tree_path(*dir);  // the grouped job's priority
     }
-    dir_path = tree_path(*dir);
     for (const Child& child : dir_listing->children) {
       Node* node = nullptr;
       if (child.kind == NodeKind::Remote || child.kind == NodeKind::Service ||

@@ -4,8 +4,6 @@
 
 #include <cstring>
 #include <functional>
-#include <mutex>
-#include <set>
 
 #include "fs/interned.h"
 
@@ -174,20 +172,18 @@ StoredSnapshot::StoredSnapshot(const SnapshotInfo& info,
   std::memcpy(packed_.get(), packed.data(), packed.size());
 }
 
-const StoredSnapshot::CommonFields* StoredSnapshot::intern_common(const SnapshotInfo& info) {
-  const CommonFields fields{&intern(info.volume_id), &intern(info.state), &intern(info.type)};
+bool StoredSnapshot::CommonFields::Less::operator()(const CommonFields& a,
+                                                    const CommonFields& b) const {
   // The strings are interned, so equal fields are equal pointers.
-  auto less = [](const CommonFields& a, const CommonFields& b) {
-    std::less<const std::string*> before;
-    if (a.volume_id != b.volume_id) return before(a.volume_id, b.volume_id);
-    if (a.state != b.state) return before(a.state, b.state);
-    return before(a.type, b.type);
-  };
-  static std::mutex mu;
-  // Node-based: an element's address never changes. Never destroyed, like intern()'s pool.
-  static auto* pool = new std::set<CommonFields, decltype(less)>(less);
-  std::lock_guard<std::mutex> lock(mu);
-  return &*pool->insert(fields).first;
+  std::less<const std::string*> before;
+  if (a.volume_id != b.volume_id) return before(a.volume_id, b.volume_id);
+  if (a.state != b.state) return before(a.state, b.state);
+  return before(a.type, b.type);
+}
+
+const StoredSnapshot::CommonFields* StoredSnapshot::intern_common(const SnapshotInfo& info) {
+  return &intern_value<CommonFields, CommonFields::Less>(
+      {&intern(info.volume_id), &intern(info.state), &intern(info.type)});
 }
 
 std::string_view StoredSnapshot::id() const {

@@ -39,6 +39,9 @@ class StoredSnapshot {
     const std::string* volume_id;
     const std::string* state;
     const std::string* type;
+    struct Less {
+      bool operator()(const CommonFields& a, const CommonFields& b) const;
+    };
   };
   static const CommonFields* intern_common(const SnapshotInfo& info);
 
