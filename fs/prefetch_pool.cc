@@ -7,7 +7,10 @@
 namespace snapfs {
 
 PrefetchPool::PrefetchPool(std::size_t workers, std::size_t max_queued)
-    : workers_(workers), max_queued_(max_queued) {}
+    : workers_(workers), max_queued_(max_queued) {
+  CPU_ZERO(&cpus_);
+  sched_getaffinity(0, sizeof cpus_, &cpus_);
+}
 
 PrefetchPool::~PrefetchPool() {
   shutdown();
@@ -89,6 +92,7 @@ std::size_t PrefetchPool::dropped() const {
 }
 
 void PrefetchPool::run() {
+  if (CPU_COUNT(&cpus_) > 0) sched_setaffinity(0, sizeof cpus_, &cpus_);
   for (;;) {
     Item item;
     {

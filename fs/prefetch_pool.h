@@ -10,6 +10,8 @@
 // of the volume the crawl is about to enter.
 #pragma once
 
+#include <sched.h>
+
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -83,6 +85,10 @@ class PrefetchPool {
   std::size_t workers_;
   std::size_t max_queued_;
   bool stopping_ = false;
+  // The CPUs the process may use when the pool is made. Workers start on the first job, from
+  // whichever thread scheduled it, often one kept on a single CPU for its FUSE ring; they would
+  // inherit that and all run on one CPU.
+  cpu_set_t cpus_;
   std::vector<std::thread> threads_;
 };
 

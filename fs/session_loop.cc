@@ -224,6 +224,9 @@ class SessionLoop {
     }
     handed_over() = true;
     loop->role_cv_.notify_one();
+    // The ring's CPU is its next server's now; what this thread still does (wait for the API,
+    // start the threads a provider lists with) may run anywhere.
+    loop->place(nullptr);
   }
 
   static bool& handed_over() {

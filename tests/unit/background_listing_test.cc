@@ -365,6 +365,40 @@ TEST(PrefetchPoolTest, NoWorkersRefusesEverything) {
   pool.wait_idle();
 }
 
+// The first job often comes from a thread kept on one CPU to serve that CPU's FUSE ring; the
+// workers it starts must not inherit that and share one CPU.
+TEST(PrefetchPoolTest, WorkersRunOnEveryCpuThePoolWasMadeWith) {
+  cpu_set_t all;
+  CPU_ZERO(&all);
+  ASSERT_EQ(sched_getaffinity(0, sizeof all, &all), 0);
+  if (CPU_COUNT(&all) < 2) GTEST_SKIP() << "this process may run on one CPU only";
+  PrefetchPool pool(2);
+  std::promise<cpu_set_t> seen;
+  std::thread pinned([&] {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (CPU_ISSET(cpu, &all)) {
+        CPU_SET(cpu, &one);
+        break;
+      }
+    }
+    ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+    ASSERT_TRUE(pool.schedule("a", [&] {
+      cpu_set_t mine;
+      CPU_ZERO(&mine);
+      sched_getaffinity(0, sizeof mine, &mine);
+      seen.set_value(mine);
+    }));
+  });
+  pinned.join();
+  auto future = seen.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  cpu_set_t worker = future.get();
+  EXPECT_EQ(CPU_COUNT(&worker), CPU_COUNT(&all));
+  EXPECT_TRUE(CPU_EQUAL(&worker, &all));
+}
+
 TEST(RateLimiterTest, BurstThenRefusesWhatWouldPassTheDeadline) {
   RateLimiter limiter(5);  // burst of 5, then one every 200 ms
   OpContext ctx(std::chrono::seconds(5));
