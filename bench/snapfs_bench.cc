@@ -72,6 +72,9 @@ struct Options {
   bool callgrind = false;
   bool fail_on_miss = false;
   std::string io_uring = "on";
+  // Where snapfs runs: in a session of its own as a detached mount does (own), or in the
+  // driver's, as `snapfs -f` started from the shell that then runs ls (same).
+  std::string session = "own";
   std::string json_path;
 };
 
@@ -98,6 +101,9 @@ constexpr char kUsage[] =
     "  --io-uring MODE    on (default): turn the kernel's FUSE over io_uring switch on for\n"
     "                     the run when it exists and root may, and put it back after;\n"
     "                     as-is: leave it; off: mount with -o io_uring=0 (/dev/fuse)\n"
+    "  --session MODE     own (default): snapfs runs in a session of its own, as a mount\n"
+    "                     that detached (the kernel schedules it apart from ls); same: in\n"
+    "                     the driver's session, as snapfs -f started from the shell\n"
     "  --json FILE        write the result as JSON\n"
     "  --fail-on-miss     exit 3 when a figure misses its target\n"
     "\n"
@@ -168,6 +174,9 @@ Options parse_args(int argc, char** argv) {
       if (o.io_uring != "on" && o.io_uring != "off" && o.io_uring != "as-is") {
         usage_error("--io-uring: on, off or as-is");
       }
+    } else if (name == "--session") {
+      o.session = value();
+      if (o.session != "own" && o.session != "same") usage_error("--session: own or same");
     } else if (name == "--json") {
       o.json_path = value();
     } else if (name == "--fail-on-miss") {
@@ -200,6 +209,10 @@ std::vector<std::string> mount_options(const Options& o) {
   return options;
 }
 
+test::Session mount_session(const Options& o) {
+  return o.session == "own" ? test::Session::Own : test::Session::Same;
+}
+
 // A data set served by the emulator and mounted by snapfs.
 class Rig {
  public:
@@ -214,7 +227,8 @@ class Rig {
       return false;
     }
     mount_ = std::make_unique<SnapfsMount>(bench_config(emulator_->base_url(), shape_),
-                                           mount_options(options_));
+                                           mount_options(options_), std::vector<std::string>{},
+                                           mount_session(options_));
     if (!mount_->ok()) {
       *error = "snapfs did not mount: " + mount_->log();
       return false;
@@ -946,7 +960,8 @@ void callgrind_figure(const Options& o, Report* report) {
                                    "remotes=scw"};
   for (const std::string& opt : mount_options(o)) argv.insert(argv.end(), {"-o", opt});
   argv.push_back(mnt);
-  test::Subprocess snapfs(argv, {"HOME=" + work.path() + "/home"}, work.path() + "/snapfs.log");
+  test::Subprocess snapfs(argv, {"HOME=" + work.path() + "/home"}, work.path() + "/snapfs.log",
+                          mount_session(o));
   if (!wait_for_mount(mnt, snapfs, std::chrono::seconds(120))) {
     return fail("snapfs under valgrind did not mount: " +
                 first_line(read_text_file(work.path() + "/snapfs.log")));
@@ -1052,6 +1067,9 @@ void describe_machine(const Options& o, Report* report) {
                     {"prefetch_option_passed", prefetch_known ? "true" : "false"},
                     {"cache_ttl_s", std::to_string(static_cast<int>(o.cache_ttl_s))},
                     {"async_ms", std::to_string(o.async_ms)},
+                    {"snapfs_session", o.session},
+                    {"sched_autogroup_enabled",
+                     first_line(read_text_file("/proc/sys/kernel/sched_autogroup_enabled"))},
                     {"mount_options", [&] {
                        std::string s;
                        for (const auto& opt : mount_options(o)) s += (s.empty() ? "" : ",") + opt;

@@ -33,7 +33,7 @@ bool fuse_available(std::string* why) {
 }
 
 SnapfsMount::SnapfsMount(const std::string& config_text, const std::vector<std::string>& options,
-                         const std::vector<std::string>& extra_env) {
+                         const std::vector<std::string>& extra_env, Session session) {
   mountpoint_ = dir_.path() + "/mnt";
   mkdir(mountpoint_.c_str(), 0755);
   mkdir((dir_.path() + "/home").c_str(), 0700);
@@ -50,7 +50,7 @@ SnapfsMount::SnapfsMount(const std::string& config_text, const std::vector<std::
   for (const auto& e : extra_env) has_home |= e.rfind("HOME=", 0) == 0;
   if (!has_home) env.push_back("HOME=" + dir_.path() + "/home");
   env.insert(env.end(), extra_env.begin(), extra_env.end());
-  process_ = std::make_unique<Subprocess>(argv, env, log_path_);
+  process_ = std::make_unique<Subprocess>(argv, env, log_path_, session);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < deadline) {
     if (is_mount_point(mountpoint_)) {

@@ -34,9 +34,11 @@ class SnapfsMount {
   // Writes `config_text` to a private file (mode 0600), then runs
   // `snapfs -f --config FILE -o OPTIONS MOUNTPOINT` with `extra_env` added to the environment
   // (HOME points at a private directory unless extra_env sets it). ok() tells whether the mount
-  // appeared within 15 s; the daemon's log is kept in a file.
+  // appeared within 15 s; the daemon's log is kept in a file. Session::Own runs it in a session
+  // of its own, as a daemonized mount runs.
   explicit SnapfsMount(const std::string& config_text, const std::vector<std::string>& options = {},
-                       const std::vector<std::string>& extra_env = {});
+                       const std::vector<std::string>& extra_env = {},
+                       Session session = Session::Same);
   ~SnapfsMount();
   SnapfsMount(const SnapfsMount&) = delete;
   SnapfsMount& operator=(const SnapfsMount&) = delete;

@@ -251,7 +251,8 @@ CommandResult run_command(const std::string& command, std::chrono::milliseconds 
 // ---------------------------------------------------------------------------------------------
 
 Subprocess::Subprocess(const std::vector<std::string>& argv,
-                       const std::vector<std::string>& extra_env, const std::string& stderr_path) {
+                       const std::vector<std::string>& extra_env, const std::string& stderr_path,
+                       Session session) {
   if (argv.empty()) return;
   std::vector<std::string> args = argv;
   std::vector<std::string> env = child_environment(extra_env);
@@ -265,6 +266,7 @@ Subprocess::Subprocess(const std::vector<std::string>& argv,
   }
   pid_t pid = fork();
   if (pid == 0) {
+    if (session == Session::Own) setsid();
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
     dup2(out_pipe[1], STDOUT_FILENO);

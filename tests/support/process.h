@@ -39,11 +39,16 @@ CommandResult run_command(const std::string& command,
 // Quotes a string for a POSIX shell command line.
 std::string shell_quote(const std::string& s);
 
+// Where a child runs: in this process's session, or in a session of its own, as a daemon that
+// detached does. The kernel schedules each session as a group (autogroup), so a daemon and the
+// shell that uses its mount compete and wake each other as two groups.
+enum class Session { Same, Own };
+
 // A child process with its stdout readable line by line and stderr sent to a file.
 class Subprocess {
  public:
   Subprocess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {},
-             const std::string& stderr_path = "");
+             const std::string& stderr_path = "", Session session = Session::Same);
   ~Subprocess();  // SIGTERM, then SIGKILL after 5 s, then reap
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
