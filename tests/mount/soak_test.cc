@@ -11,6 +11,8 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -105,16 +107,33 @@ struct Tally {
   std::mutex mu;
   std::map<std::string, std::map<std::string, int>> results;  // call -> errno name -> count
   std::vector<std::string> failures;
-  void add(const std::string& call, const FsCallResult& r, const std::string& path) {
+  // `worker` and `called` (when the call started) place a failure among the daemon log's lines.
+  void add(const std::string& call, const FsCallResult& r, const std::string& path, int worker,
+           std::chrono::system_clock::time_point called) {
     std::lock_guard<std::mutex> lock(mu);
     results[call][errno_name(r.error)]++;
     const auto& allowed = kAllowed.at(call);
+    const std::string where =
+        " (worker " + std::to_string(worker) + ", called at " + utc_time_ms(called) + ")";
     if (!allowed.count(r.error)) {
-      failures.push_back(call + " " + path + ": " + errno_name(r.error));
+      failures.push_back(call + " " + path + ": " + errno_name(r.error) + where);
     } else if (r.seconds > kAnswerWithin) {
       failures.push_back(call + " " + path + ": answered after " + std::to_string(r.seconds) +
-                         " s");
+                         " s" + where);
     }
+  }
+
+  // As the daemon log writes times (2026-12-03T18:55:04Z), with milliseconds.
+  static std::string utc_time_ms(std::chrono::system_clock::time_point t) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
+    const std::time_t seconds = static_cast<std::time_t>(ms.count() / 1000);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+    char millis[8];
+    std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms.count() % 1000));
+    return std::string(text) + millis;
   }
 };
 
@@ -132,13 +151,17 @@ class Worker {
   }
 
   const std::vector<Created>& created() const { return alive_; }
-  const std::set<std::pair<std::string, std::string>>& deleted() const { return deleted_; }
+  // (dir, snapshot name) -> how this thread learned it was gone, for the report of a failure.
+  const std::map<std::pair<std::string, std::string>, std::string>& deleted() const {
+    return deleted_;
+  }
 
  private:
   FsCallResult Do(const std::string& call, const std::string& path,
                   const std::function<FsCallResult()>& fn) {
+    last_called_ = std::chrono::system_clock::now();
     FsCallResult r = fn();
-    tally_->add(call, r, path);
+    tally_->add(call, r, path, id_, last_called_);
     return r;
   }
 
@@ -250,7 +273,9 @@ class Worker {
     const std::string path = c.dir + "/" + c.real;
     FsCallResult r = Do("rmdir", path, [&] { return fs_rmdir(root_ + path, kAbandonAfter); });
     if (r.ok() || r.error == ENOENT) {
-      deleted_.insert({c.dir, c.real});
+      deleted_[{c.dir, c.real}] = "rmdir answered " + errno_name(r.error) + " (worker " +
+                                  std::to_string(id_) + ", called at " +
+                                  Tally::utc_time_ms(last_called_) + ")";
       alive_.erase(alive_.begin() + static_cast<std::ptrdiff_t>(i));
     } else if (r.error != EBUSY) {
       c.maybe_gone = true;
@@ -267,7 +292,8 @@ class Worker {
   int serial_ = 0;
   std::map<std::string, std::vector<std::string>> seen_;  // dir -> names of its last listing
   std::vector<Created> alive_;
-  std::set<std::pair<std::string, std::string>> deleted_;  // (dir, snapshot name)
+  std::map<std::pair<std::string, std::string>, std::string> deleted_;
+  std::chrono::system_clock::time_point last_called_;  // when Do() last started a call
 };
 
 // Every directory above the snapshots: remotes, services, volumes and their .snapshots.
@@ -336,11 +362,13 @@ TEST_F(SoakTest, EightThreadsUnderRandomFaultsKeepTheMountConsistent) {
   emulator.set_faults(kFaults);
   Tally tally;
   std::vector<std::unique_ptr<Worker>> workers;
+  workers.reserve(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     workers.push_back(std::make_unique<Worker>(i, root, dirs, &tally));
   }
   const Clock::time_point until = Clock::now() + kOpsPhase;
   std::vector<std::thread> threads;
+  threads.reserve(workers.size());
   for (auto& w : workers) threads.emplace_back([&w, until] { w->Run(until); });
   for (auto& t : threads) t.join();
   emulator.clear_faults();
@@ -408,9 +436,10 @@ TEST_F(SoakTest, EightThreadsUnderRandomFaultsKeepTheMountConsistent) {
           << c.dir << "/" << c.name << " " << errno_name(shown.error);
       ++checked;
     }
-    for (const auto& [dir, name] : w->deleted()) {
+    for (const auto& [deleted, how] : w->deleted()) {
+      const auto& [dir, name] = deleted;
       if (remote_of(dir) != "ncp") {
-        EXPECT_EQ(names[remote_of(dir)][name], 0) << dir << "/" << name << " was deleted";
+        EXPECT_EQ(names[remote_of(dir)][name], 0) << dir << "/" << name << ": " << how;
       }
     }
   }
