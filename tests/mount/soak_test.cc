@@ -11,8 +11,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
-#include <ctime>
+#include <cstdint>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -24,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "providers/common/time_util.h"
 #include "tests/support/fs_call.h"
 #include "tests/support/mount.h"
 #include "tests/support/process.h"
@@ -107,33 +107,17 @@ struct Tally {
   std::mutex mu;
   std::map<std::string, std::map<std::string, int>> results;  // call -> errno name -> count
   std::vector<std::string> failures;
-  // `worker` and `called` (when the call started) place a failure among the daemon log's lines.
-  void add(const std::string& call, const FsCallResult& r, const std::string& path, int worker,
-           std::chrono::system_clock::time_point called) {
+  void add(const std::string& call, const FsCallResult& r, const std::string& path,
+           const std::string& origin) {
     std::lock_guard<std::mutex> lock(mu);
     results[call][errno_name(r.error)]++;
     const auto& allowed = kAllowed.at(call);
-    const std::string where =
-        " (worker " + std::to_string(worker) + ", called at " + utc_time_ms(called) + ")";
     if (!allowed.count(r.error)) {
-      failures.push_back(call + " " + path + ": " + errno_name(r.error) + where);
+      failures.push_back(call + " " + path + ": " + errno_name(r.error) + origin);
     } else if (r.seconds > kAnswerWithin) {
       failures.push_back(call + " " + path + ": answered after " + std::to_string(r.seconds) +
-                         " s" + where);
+                         " s" + origin);
     }
-  }
-
-  // As the daemon log writes times (2026-12-03T18:55:04Z), with milliseconds.
-  static std::string utc_time_ms(std::chrono::system_clock::time_point t) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
-    const std::time_t seconds = static_cast<std::time_t>(ms.count() / 1000);
-    std::tm tm{};
-    gmtime_r(&seconds, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
-    char millis[8];
-    std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms.count() % 1000));
-    return std::string(text) + millis;
   }
 };
 
@@ -159,10 +143,17 @@ class Worker {
  private:
   FsCallResult Do(const std::string& call, const std::string& path,
                   const std::function<FsCallResult()>& fn) {
-    last_called_ = std::chrono::system_clock::now();
+    last_called_us_ = now_unix_us();
     FsCallResult r = fn();
-    tally_->add(call, r, path, id_, last_called_);
+    tally_->add(call, r, path, LastCallOrigin());
     return r;
+  }
+
+  // Which worker made the last call and when it started, in UTC as the daemon log writes
+  // times: places a failure among the log's lines.
+  std::string LastCallOrigin() const {
+    return " (worker " + std::to_string(id_) + ", called at " + format_rfc3339_us(last_called_us_) +
+           ")";
   }
 
   std::string Pick(const std::vector<std::string>& from) {
@@ -273,9 +264,7 @@ class Worker {
     const std::string path = c.dir + "/" + c.real;
     FsCallResult r = Do("rmdir", path, [&] { return fs_rmdir(root_ + path, kAbandonAfter); });
     if (r.ok() || r.error == ENOENT) {
-      deleted_[{c.dir, c.real}] = "rmdir answered " + errno_name(r.error) + " (worker " +
-                                  std::to_string(id_) + ", called at " +
-                                  Tally::utc_time_ms(last_called_) + ")";
+      deleted_[{c.dir, c.real}] = "rmdir answered " + errno_name(r.error) + LastCallOrigin();
       alive_.erase(alive_.begin() + static_cast<std::ptrdiff_t>(i));
     } else if (r.error != EBUSY) {
       c.maybe_gone = true;
@@ -293,7 +282,7 @@ class Worker {
   std::map<std::string, std::vector<std::string>> seen_;  // dir -> names of its last listing
   std::vector<Created> alive_;
   std::map<std::pair<std::string, std::string>, std::string> deleted_;
-  std::chrono::system_clock::time_point last_called_;  // when Do() last started a call
+  std::int64_t last_called_us_ = 0;  // when Do() last started a call (Unix time, µs)
 };
 
 // Every directory above the snapshots: remotes, services, volumes and their .snapshots.
