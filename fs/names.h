@@ -1,17 +1,33 @@
-// How provider names become file names and back (SEMANTICS.md section 1): `/` cannot stand in a
-// file name, so it is shown as %2F and `%` as %25; siblings sharing a name are told apart by the
-// first 8 characters of their provider id; an empty name is shown as the id.
+// How provider names become file names and back (SEMANTICS.md section 1): `/` and NUL cannot
+// stand in a file name, so they are shown as %2F and %00, and a `%` that would read as one of
+// those escapes (or as %25) is shown as %25; siblings sharing a name are told apart by the first
+// 8 characters of their provider id; an empty name is shown as the id.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace snapfs {
 
+// The longest file name the kernel and every tool above it accept (NAME_MAX), in bytes.
+inline constexpr std::size_t kMaxNameBytes = 255;
+
 std::string escape_name(const std::string& provider_name);
-// Decodes %2F and %25 (either case); any other '%' stays as it is.
+// Decodes %2F, %25 and %00 (upper case only); any other '%' stays as it is. For every provider
+// name p, unescape_name(escape_name(p)) == p.
 std::string unescape_name(const std::string& file_name);
+
+// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF): the APIs speak JSON, which cannot carry anything else.
+bool is_utf8(std::string_view text);
+
+// Whether mkdir or mv may give a snapshot the file name `file_name`: it is UTF-8, names no NUL,
+// and is the very name the snapshot will be shown by (escape_name(unescape_name(n)) == n), so a
+// stat of it finds the snapshot and a second mkdir of it meets EEXIST.
+bool is_creatable_name(const std::string& file_name);
 
 struct NamedObject {
   std::string id;

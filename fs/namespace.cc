@@ -1006,6 +1006,9 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
     if (exp != default_expiration_.end()) request.expires_in_seconds = exp->second;
   }
   if (name.size() > 255) return ENAMETOOLONG;
+  // A name that would be shown otherwise than typed (or is not UTF-8, which JSON cannot carry)
+  // is refused before any request: `stat NAME` must find what `mkdir NAME` made.
+  if (!is_creatable_name(name)) return EINVAL;
   auto list = listing(parent, ctx);
   if (!list.ok()) return errno_for(list.error());
   if (list.value()->find(name) != nullptr) return EEXIST;
@@ -1230,6 +1233,7 @@ int Namespace::rename(std::uint64_t parent, const std::string& name, std::uint64
   if (flags & kRenameExchange) return EINVAL;
   if (!provider->capabilities().rename) return ENOTSUP;
   if (new_name.size() > 255) return ENAMETOOLONG;
+  if (!is_creatable_name(new_name)) return EINVAL;  // as for mkdir
   auto list = listing(parent, ctx);
   if (!list.ok()) return errno_for(list.error());
   const Child* child = list.value()->find(name);
@@ -1569,6 +1573,7 @@ int Namespace::setxattr(std::uint64_t ino, const std::string& name, const std::s
     if (common_keys().count(key) || spec != nullptr) return EPERM;
     return ENOTSUP;
   }
+  if (!is_utf8(value)) return EINVAL;  // the APIs speak JSON: refused before any request
   auto updated = provider->set_attr(ref, key, value, ctx);
   if (!updated.ok()) {
     log_warning(remotes_[copy.remote].config.name + ": cannot set " + name + ": " +

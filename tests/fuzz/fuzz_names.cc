@@ -1,5 +1,6 @@
-// Provider names to file names: escape/unescape must round-trip, and the display names of a set
-// of siblings must be distinct file names.
+// Provider names to file names: escape/unescape must round-trip, a name mkdir accepts must be the
+// name it is shown by, and the display names of a set of siblings must be distinct, usable file
+// names.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstddef>
@@ -16,9 +17,27 @@ void check_round_trip(const std::string& name) {
   const std::string escaped = snapfs::escape_name(name);
   if (escaped.find('/') != std::string::npos) __builtin_trap();
   if (escaped.find('\0') != std::string::npos) __builtin_trap();
-  // NUL is shown as %00 and, by design, never decoded back.
-  if (name.find('\0') == std::string::npos && snapfs::unescape_name(escaped) != name) {
-    __builtin_trap();
+  if (snapfs::unescape_name(escaped) != name) __builtin_trap();
+}
+
+// Whatever mkdir accepts is shown by that very name.
+void check_creatable(const std::string& file_name) {
+  if (!snapfs::is_creatable_name(file_name)) return;
+  if (!snapfs::is_utf8(file_name)) __builtin_trap();
+  const std::string provider_name = snapfs::unescape_name(file_name);
+  if (provider_name.find('\0') != std::string::npos) __builtin_trap();
+  if (snapfs::display_names({{"id", provider_name, 0}})[0] != file_name) __builtin_trap();
+}
+
+void check_listing(const std::vector<snapfs::NamedObject>& siblings,
+                   const std::vector<std::string>& names) {
+  if (names.size() != siblings.size()) __builtin_trap();
+  std::set<std::string> distinct;
+  for (const std::string& name : names) {
+    if (name.empty() || name == "." || name == "..") __builtin_trap();
+    if (name.find('/') != std::string::npos) __builtin_trap();
+    if (name.find('\0') != std::string::npos) __builtin_trap();
+    if (!distinct.insert(name).second) __builtin_trap();
   }
 }
 
@@ -33,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     object.name = input.ConsumeRandomLengthString(24);
     object.created_us = input.ConsumeIntegralInRange<std::int64_t>(0, 4);
     check_round_trip(object.name);
-    (void)snapfs::unescape_name(object.name);
+    check_creatable(object.name);
     // Providers give every object a distinct id; a set without that promise is not a listing.
     bool duplicate_id = false;
     for (const auto& other : siblings) duplicate_id |= other.id == object.id;
@@ -41,12 +60,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   const std::vector<std::string> names = snapfs::display_names(siblings);
-  if (names.size() != siblings.size()) __builtin_trap();
-  std::set<std::string> distinct;
-  for (const std::string& name : names) {
-    if (name.empty() || name == "." || name == "..") __builtin_trap();
-    if (name.find('/') != std::string::npos) __builtin_trap();
-    if (!distinct.insert(name).second) __builtin_trap();
-  }
+  check_listing(siblings, names);
   return 0;
 }

@@ -232,6 +232,33 @@ TEST_F(ScalewayMountTest, MkdirOfATakenNameIsEexistAndNothingIsCreated) {
   EXPECT_EQ(emulator_->total_requests(), 0);
 }
 
+// For every name mkdir accepts, stat of that same name finds the snapshot and a second mkdir
+// (or mkdir -p) makes no second one; names that would be shown otherwise, or are not UTF-8, are
+// refused before any request.
+TEST_F(ScalewayMountTest, MkdirNamesAreFoundByTheNameTypedAndMadeOnce) {
+  SnapfsMount mount(Config());
+  ASSERT_TRUE(mount.ok());
+  const std::string dir = "scw/fr-par-1/spare-disk/.snapshots";
+  ASSERT_EQ(mount.sh("ls " + shell_quote(dir)).exit_code, 0);
+  for (const std::string name : {"a%zz", "lc%2fb"}) {
+    const std::string path = shell_quote(dir + "/" + name);
+    CommandResult mk = mount.sh("mkdir " + path);
+    ASSERT_EQ(mk.exit_code, 0) << name << mk.err << mount.log();
+    CommandResult st = mount.sh("stat -c %F " + path);
+    EXPECT_EQ(st.out, "directory\n") << name << st.err;
+    EXPECT_EQ(mount.sh("mkdir -p " + path).exit_code, 0) << name;
+    CommandResult again = mount.sh("mkdir " + path);
+    EXPECT_NE(again.err.find("File exists"), std::string::npos) << name << again.err;
+    EXPECT_EQ(StateIdsWhere("name", name).size(), 1u) << "one snapshot named " << name;
+  }
+  emulator_->reset_stats();
+  for (const std::string name : {"100%25", "bad\xff"}) {
+    CommandResult mk = mount.sh("mkdir " + shell_quote(dir + "/" + name));
+    EXPECT_NE(mk.err.find("Invalid argument"), std::string::npos) << name << mk.err;
+  }
+  EXPECT_EQ(emulator_->total_requests(), 0) << emulator_->stats_json();
+}
+
 TEST_F(ScalewayMountTest, MvRenamesWithinSnapshotsAndRefusesAcrossVolumes) {
   std::string volume, volume_id;
   PickVolume(&volume, &volume_id);

@@ -7,44 +7,57 @@ namespace {
 
 TEST(NamesTest, EscapesSlashAndPercentAndRoundTrips) {
   EXPECT_EQ(escape_name("daily/2026-11-01"), "daily%2F2026-11-01");
-  EXPECT_EQ(escape_name("100%"), "100%25");
   EXPECT_EQ(escape_name("a%2Fb"), "a%252Fb");
-  for (const std::string s : {"plain", "a/b/c", "%", "%2F", "50%/x", "", "~tilde"}) {
+  EXPECT_EQ(escape_name("%25"), "%2525");
+  EXPECT_EQ(escape_name(std::string("n\0ul", 4)), "n%00ul");
+  EXPECT_EQ(escape_name("x%00"), "x%2500");
+  for (const std::string s : {"plain", "a/b/c", "%", "%2F", "50%/x", "", "~tilde", "%%2F", "%2%25",
+                              "%2/", "100%", "a%2fb", "%25%2F%00"}) {
     EXPECT_EQ(unescape_name(escape_name(s)), s) << s;
   }
+  EXPECT_EQ(unescape_name(escape_name(std::string("\0%00\0", 5))), std::string("\0%00\0", 5));
+}
+
+// Only a '%' that would read as an escape is escaped: a name typed with a stray '%' is the very
+// name it is shown by.
+TEST(NamesTest, StrayPercentIsShownAsItIs) {
+  EXPECT_EQ(escape_name("100%"), "100%");
+  EXPECT_EQ(escape_name("a%zz"), "a%zz");
+  EXPECT_EQ(escape_name("lc%2fb"), "lc%2fb");
+  EXPECT_EQ(escape_name("end%2"), "end%2");
 }
 
 TEST(NamesTest, UnescapeLeavesOtherPercentSequences) {
-  EXPECT_EQ(unescape_name("a%2fb"), "a/b");
+  EXPECT_EQ(unescape_name("a%2Fb"), "a/b");
+  EXPECT_EQ(unescape_name("a%2fb"), "a%2fb");  // upper case only: one file name per provider name
   EXPECT_EQ(unescape_name("50%off"), "50%off");
   EXPECT_EQ(unescape_name("end%"), "end%");
   EXPECT_EQ(unescape_name("end%2"), "end%2");
 }
 
-TEST(NamesTest, DuplicatesGetIdSuffixOldestKeepsPlainName) {
-  auto names = display_names({{"bbbbbbbb-2222", "x", 200},
-                              {"aaaaaaaa-1111", "x", 100},
-                              {"cccccccc-3333", "x", 300},
-                              {"dddddddd-4444", "y", 50}});
-  EXPECT_EQ(names, (std::vector<std::string>{"x~bbbbbbbb", "x", "x~cccccccc", "y"}));
+TEST(NamesTest, CreatableNamesAreShownExactlyAsTyped) {
+  for (const std::string n : {"a%zz", "lc%2fb", "50%", "x%2Fy", "%2525", "a%252Fb", "caf\xc3\xa9",
+                              "\xe6\x97\xa5\xe6\x9c\xac", "\xf0\x9f\x93\xb8", "~x"}) {
+    EXPECT_TRUE(is_creatable_name(n)) << n;
+    EXPECT_EQ(escape_name(unescape_name(n)), n) << n;
+    EXPECT_EQ(display_names({{"id-1", unescape_name(n), 1}})[0], n) << n;
+  }
+  // "100%25" would make "100%", shown as "100%"; %00 a NUL no API takes.
+  for (const std::string n : {"100%25", "%25zz", "x%00", "", ".", "..", "a/b"}) {
+    EXPECT_FALSE(is_creatable_name(n)) << n;
+  }
+  EXPECT_FALSE(is_creatable_name(std::string(256, 'x')));
+  EXPECT_TRUE(is_creatable_name(std::string(255, 'x')));
 }
 
-TEST(NamesTest, EmptyAndDotNamesNeverBecomeInvalidEntries) {
-  auto names = display_names({{"id-1", "", 1}, {"id-2", ".", 2}, {"id-3", "..", 3}});
-  EXPECT_EQ(names[0], "id-1");
-  EXPECT_EQ(names[1], ".~id-2");
-  EXPECT_EQ(names[2], "..~id-3");
-}
-
-TEST(NamesTest, IdsSharingTheirFirstEightCharactersStayApart) {
-  auto names =
-      display_names({{"1b000000-a", "n", 1}, {"1b000000-b", "n", 2}, {"1b000000-c", "n", 3}});
-  EXPECT_EQ(names, (std::vector<std::string>{"n", "n~1b000000", "n~1b000000-c"}));
-}
-
-TEST(NamesTest, SameCreationTimeIsOrderedById) {
-  auto names = display_names({{"zz", "n", 5}, {"aa", "n", 5}});
-  EXPECT_EQ(names, (std::vector<std::string>{"n~zz", "n"}));
+TEST(NamesTest, NamesThatAreNotUtf8AreRefused) {
+  EXPECT_TRUE(is_utf8(""));
+  EXPECT_TRUE(is_utf8("caf\xc3\xa9 \xf4\x8f\xbf\xbf"));
+  for (const std::string bad : {"\xff", "a\x80", "\xc3", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80",
+                                "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80"}) {
+    EXPECT_FALSE(is_utf8(bad)) << bad;
+    EXPECT_FALSE(is_creatable_name("snap" + bad)) << bad;
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <rapidjson/document.h>
 
 #include <cerrno>
+#include <set>
 #include <thread>
 
 #include "tests/unit/fake_provider.h"
@@ -259,6 +260,35 @@ TEST_F(NamespaceTest, MkdirDecodesEscapesAndChecksNames) {
   EXPECT_EQ(fake_->create_calls, 1);
   EXPECT_EQ(ns_->mkdir(Ino("/cloud/zone-1/data"), "x", Ctx(), &e), EPERM);
   EXPECT_EQ(ns_->mkdir(Namespace::kRootIno, "x", Ctx(), &e), EPERM);
+}
+
+// For every name mkdir accepts, a lookup of that same name finds the snapshot and a second mkdir
+// of it meets EEXIST; a name that would be shown otherwise, or is not UTF-8, makes no request.
+TEST_F(NamespaceTest, MkdirNamesAreFoundByTheNameTyped) {
+  Mount();
+  std::uint64_t dir = Ino("/cloud/zone-1/data/.snapshots");
+  EntryReply e;
+  const std::vector<std::pair<std::string, std::string>> made = {
+      {"a%zz", "a%zz"}, {"lc%2fb", "lc%2fb"}, {"50%", "50%"}, {"x%2Fy", "x/y"}, {"%2525", "%25"}};
+  int creates = 0;
+  for (const auto& [name, provider_name] : made) {
+    ASSERT_EQ(ns_->mkdir(dir, name, Ctx(), &e), 0) << name;
+    EXPECT_EQ(fake_->create_calls, ++creates);
+    EntryReply found;
+    EXPECT_EQ(ns_->lookup(dir, name, Ctx(), &found), 0) << name;
+    EXPECT_EQ(found.ino, e.ino) << name;
+    EXPECT_EQ(Xattr("/cloud/zone-1/data/.snapshots/" + name, "user.snapfs.name"), provider_name);
+    EXPECT_EQ(ns_->mkdir(dir, name, Ctx(), &e), EEXIST) << name;
+  }
+  for (const std::string name : {"100%25", "nul%00", "bad\xff", "over\xc0\xaf"}) {
+    EXPECT_EQ(ns_->mkdir(dir, name, Ctx(), &e), EINVAL) << name;
+    EXPECT_EQ(ns_->rename(dir, "daily", dir, name, 0, Ctx()), EINVAL) << name;
+  }
+  EXPECT_EQ(fake_->create_calls, creates);
+  // A value that is not UTF-8 is refused before any request as well.
+  ASSERT_EQ(ns_->setxattr(dir, "user.snapfs.schedule", "nightly", Ctx()), 0);
+  EXPECT_EQ(ns_->setxattr(dir, "user.snapfs.schedule", "bad\xff", Ctx()), EINVAL);
+  EXPECT_EQ(fake_->find_volume("zone-1", "vol-1")->schedule, "nightly");
 }
 
 TEST_F(NamespaceTest, MkdirErrorsMapToErrno) {
