@@ -1,9 +1,10 @@
 #include "fs/names.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <numeric>
 #include <string>
-#include <unordered_map>
+#include <unordered_set>
 
 namespace snapfs {
 namespace {
@@ -18,9 +19,59 @@ bool is_escape_code(const std::string& text, std::size_t percent) {
   return (a == '2' && (b == 'F' || b == '5')) || (a == '0' && b == '0');
 }
 
+// 64-bit FNV-1a: the same on every run and every machine, so a shortened name is stable.
+std::uint64_t fnv1a(const std::string& text) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+// A name too long for a file name keeps as much of its start as fits, cut at a UTF-8 boundary,
+// and ends in "~" and a hash of the whole name, so names sharing a long start stay apart.
+std::string fit_name(std::string name) {
+  if (name.size() <= kMaxNameBytes) return name;
+  const std::uint64_t hash = fnv1a(name);
+  char tag[16];
+  std::snprintf(tag, sizeof tag, "~%08x", static_cast<unsigned>(hash ^ (hash >> 32)));
+  std::size_t cut = kMaxNameBytes - std::char_traits<char>::length(tag);
+  while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+  name.resize(cut);
+  name += tag;
+  return name;
+}
+
 bool is_reserved(const std::string& name) {
   return name.empty() || name == "." || name == "..";
 }
+
+// The names a sibling may be shown by, in order of preference: NAME, NAME~ID8, NAME~ID, then
+// NAME~ID~2, NAME~ID~3 ... (a short id can equal another's 8-character prefix).
+class Candidates {
+ public:
+  explicit Candidates(const NamedObject& object)
+      : object_(object), base_(escape_name(object.name.empty() ? object.id : object.name)) {}
+
+  const std::string& base() const { return base_; }
+  const std::string& id() {
+    if (id_.empty()) id_ = escape_name(object_.id);
+    return id_;
+  }
+  // Empty when the candidate cannot be a file name ("." or "..").
+  std::string at(int k) {
+    if (k == 0) return is_reserved(base_) ? std::string() : fit_name(base_);
+    if (k == 1) return fit_name(base_ + "~" + escape_name(object_.id.substr(0, 8)));
+    if (k == 2) return fit_name(base_ + "~" + id());
+    return fit_name(base_ + "~" + id() + "~" + std::to_string(k - 1));
+  }
+
+ private:
+  const NamedObject& object_;
+  std::string base_;
+  std::string id_;
+};
 
 }  // namespace
 
@@ -102,15 +153,9 @@ bool is_creatable_name(const std::string& file_name) {
 
 std::vector<std::string> display_names(const std::vector<NamedObject>& siblings) {
   std::vector<std::string> names(siblings.size());
-  for (std::size_t i = 0; i < siblings.size(); ++i) {
-    const std::string& name = siblings[i].name;
-    // "." and ".." cannot be entries; an empty name has nothing to show but the id.
-    if (name.empty()) {
-      names[i] = escape_name(siblings[i].id);
-    } else {
-      names[i] = escape_name(name);
-    }
-  }
+  std::vector<Candidates> candidates;
+  candidates.reserve(siblings.size());
+  for (const NamedObject& s : siblings) candidates.emplace_back(s);
   // Oldest first, so the plain name goes to the oldest sibling.
   std::vector<std::size_t> order(siblings.size());
   std::iota(order.begin(), order.end(), 0);
@@ -120,20 +165,15 @@ std::vector<std::string> display_names(const std::vector<NamedObject>& siblings)
     }
     return siblings[a].id < siblings[b].id;
   });
-  std::unordered_map<std::string, int> seen;
+  std::unordered_set<std::string> taken;
+  taken.reserve(siblings.size());
   for (std::size_t i : order) {
-    const std::string base = names[i];
-    bool reserved = base == "." || base == "..";
-    if (seen[base]++ > 0 || reserved) {
-      std::string suffixed = base + "~" + escape_name(siblings[i].id.substr(0, 8));
-      // Ids sharing their first 8 characters: the whole id keeps the names apart.
-      if (seen.count(suffixed)) suffixed = base + "~" + escape_name(siblings[i].id);
-      // A short id can equal another's 8-character prefix: count up until the name is free.
-      for (int n = 2; seen.count(suffixed); ++n) {
-        suffixed = base + "~" + escape_name(siblings[i].id) + "~" + std::to_string(n);
+    for (int k = 0;; ++k) {
+      std::string name = candidates[i].at(k);
+      if (!name.empty() && taken.insert(name).second) {
+        names[i] = std::move(name);
+        break;
       }
-      seen[suffixed]++;
-      names[i] = suffixed;
     }
   }
   return names;

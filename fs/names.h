@@ -1,7 +1,8 @@
 // How provider names become file names and back (SEMANTICS.md section 1): `/` and NUL cannot
 // stand in a file name, so they are shown as %2F and %00, and a `%` that would read as one of
 // those escapes (or as %25) is shown as %25; siblings sharing a name are told apart by the first
-// 8 characters of their provider id; an empty name is shown as the id.
+// 8 characters of their provider id; an empty name is shown as the id; a name too long for a
+// file name is cut and ends in a hash of the whole.
 #pragma once
 
 #include <cstddef>
@@ -35,8 +36,9 @@ struct NamedObject {
   std::int64_t created_us = 0;
 };
 
-// Display names for a set of siblings, in the input order. The oldest of a group sharing a name
-// keeps the plain name (ties broken by id); each later one becomes NAME~ID8.
+// Display names for a set of siblings, in the input order: distinct, at most kMaxNameBytes long,
+// never empty, "." or "..", never containing '/' or NUL. The oldest of a group sharing a name
+// gets the plain name (ties broken by id); each later one becomes NAME~ID8.
 std::vector<std::string> display_names(const std::vector<NamedObject>& siblings);
 
 }  // namespace snapfs

@@ -35,6 +35,7 @@ void check_listing(const std::vector<snapfs::NamedObject>& siblings,
   std::set<std::string> distinct;
   for (const std::string& name : names) {
     if (name.empty() || name == "." || name == "..") __builtin_trap();
+    if (name.size() > snapfs::kMaxNameBytes) __builtin_trap();
     if (name.find('/') != std::string::npos) __builtin_trap();
     if (name.find('\0') != std::string::npos) __builtin_trap();
     if (!distinct.insert(name).second) __builtin_trap();
@@ -49,7 +50,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (input.remaining_bytes() > 0 && siblings.size() < 16) {
     snapfs::NamedObject object;
     object.id = input.ConsumeRandomLengthString(24);
-    object.name = input.ConsumeRandomLengthString(24);
+    // Now and then a name past NAME_MAX, as some APIs allow.
+    const std::size_t longest = input.ConsumeBool() ? 24 : 600;
+    object.name = input.ConsumeRandomLengthString(longest);
     object.created_us = input.ConsumeIntegralInRange<std::int64_t>(0, 4);
     check_round_trip(object.name);
     check_creatable(object.name);

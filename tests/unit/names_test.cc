@@ -60,5 +60,31 @@ TEST(NamesTest, NamesThatAreNotUtf8AreRefused) {
   }
 }
 
+TEST(NamesTest, LongNamesAreShortenedUniqueAndStable) {
+  // Two names past NAME_MAX that share their first 300 bytes, of two-byte characters.
+  std::string common;
+  for (int i = 0; i < 150; ++i) common += "\xc3\xa9";
+  const std::vector<NamedObject> siblings = {
+      {"id-1", common + "-one", 1}, {"id-2", common + "-two", 2}, {"id-3", "short", 3}};
+  const std::vector<std::string> names = display_names(siblings);
+  EXPECT_EQ(names[2], "short");
+  EXPECT_NE(names[0], names[1]);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_LE(names[i].size(), kMaxNameBytes);
+    EXPECT_TRUE(is_utf8(names[i])) << "cut at a character boundary";
+    EXPECT_EQ(names[i].compare(0, 200, common, 0, 200), 0) << "keeps the start of the name";
+  }
+  EXPECT_EQ(display_names(siblings), names) << "the same names on every listing";
+  EXPECT_EQ(display_names({siblings[1]})[0], names[1]) << "a hash of the name, not of its place";
+  // Long names shared by siblings: the suffixed ones fit too.
+  const std::vector<std::string> twins =
+      display_names({{"aaaaaaaa-1", common, 1}, {"bbbbbbbb-2", common, 2}});
+  EXPECT_NE(twins[0], twins[1]);
+  EXPECT_LE(twins[0].size(), kMaxNameBytes);
+  EXPECT_LE(twins[1].size(), kMaxNameBytes);
+  // An id standing for an empty name is kept within the limit as well.
+  EXPECT_LE(display_names({{std::string(400, 'i'), "", 1}})[0].size(), kMaxNameBytes);
+}
+
 }  // namespace
 }  // namespace snapfs

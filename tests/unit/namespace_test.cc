@@ -291,6 +291,30 @@ TEST_F(NamespaceTest, MkdirNamesAreFoundByTheNameTyped) {
   EXPECT_EQ(fake_->find_volume("zone-1", "vol-1")->schedule, "nightly");
 }
 
+// A provider name past NAME_MAX is shown shortened, unique and usable: lookup, stat and the full
+// name in user.snapfs.name.
+TEST_F(NamespaceTest, LongProviderNamesAreShortenedAndResolve) {
+  const std::string common(300, 'n');
+  fake_->add_snapshot("zone-1", "vol-2", "long-1", common + "-one", kT0);
+  fake_->add_snapshot("zone-1", "vol-2", "long-2", common + "-two", kT0 + kDay);
+  fake_->add_snapshot("zone-1", "vol-2", "long-3", common + "-two", kT0 + 2 * kDay);
+  Mount();
+  auto names = List("/cloud/zone-1/logs/.snapshots");
+  ASSERT_EQ(names.size(), 3u);
+  std::set<std::string> distinct(names.begin(), names.end());
+  EXPECT_EQ(distinct.size(), 3u);
+  std::set<std::string> full;
+  for (const std::string& name : names) {
+    EXPECT_LE(name.size(), 255u) << name;
+    full.insert(Xattr("/cloud/zone-1/logs/.snapshots/" + name, "user.snapfs.name"));
+  }
+  EXPECT_EQ(full, (std::set<std::string>{common + "-one", common + "-two"}));
+  // The same names on the next listing from the provider.
+  ASSERT_EQ(ns_->setxattr(Ino("/cloud/zone-1/logs/.snapshots"), "user.snapfs.refresh", "1", Ctx()),
+            0);
+  EXPECT_EQ(List("/cloud/zone-1/logs/.snapshots"), names);
+}
+
 TEST_F(NamespaceTest, MkdirErrorsMapToErrno) {
   Mount();
   std::uint64_t dir = Ino("/cloud/zone-1/data/.snapshots");
