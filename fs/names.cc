@@ -66,6 +66,27 @@ class Candidates {
     if (k == 2) return fit_name(base_ + "~" + id());
     return fit_name(base_ + "~" + id() + "~" + std::to_string(k - 1));
   }
+  // Whether `name` is one of these candidates: a name shown before still belongs to the sibling.
+  // `siblings` bounds the NAME~ID~N forms: no N past the number of siblings is ever needed.
+  bool holds(const std::string& name, std::size_t siblings) {
+    if (name.empty()) return false;
+    for (int k = 0; k < 3; ++k) {
+      if (at(k) == name) return true;
+    }
+    // NAME~ID~N, which only ids colliding in their first 8 characters reach.
+    const std::string prefix = base_ + "~" + id() + "~";
+    if (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
+        std::all_of(name.begin() + static_cast<std::ptrdiff_t>(prefix.size()), name.end(),
+                    [](char c) { return c >= '0' && c <= '9'; })) {
+      return true;
+    }
+    if (prefix.size() + 20 <= kMaxNameBytes) return false;  // never shortened
+    // Shortened, the number is hashed in: try each (rarer still, so the cost does not matter).
+    for (std::size_t k = 3; k < siblings + 3; ++k) {
+      if (at(static_cast<int>(k)) == name) return true;
+    }
+    return false;
+  }
 
  private:
   const NamedObject& object_;
@@ -151,7 +172,8 @@ bool is_creatable_name(const std::string& file_name) {
   return escape_name(provider_name) == file_name;
 }
 
-std::vector<std::string> display_names(const std::vector<NamedObject>& siblings) {
+std::vector<std::string> display_names(const std::vector<NamedObject>& siblings,
+                                       const std::vector<std::string>& shown) {
   std::vector<std::string> names(siblings.size());
   std::vector<Candidates> candidates;
   candidates.reserve(siblings.size());
@@ -167,7 +189,20 @@ std::vector<std::string> display_names(const std::vector<NamedObject>& siblings)
   });
   std::unordered_set<std::string> taken;
   taken.reserve(siblings.size());
+  // First the names shown before: a path a user saw (and `rm -rf` is about to use) keeps
+  // resolving to the same snapshot, even when the sibling that held the plain name is gone.
+  std::vector<bool> named(siblings.size(), false);
+  for (std::size_t k : order) {
+    // Oldest first, as below: two siblings cannot both hold one name, but be sure.
+    if (k >= shown.size()) continue;
+    if (!shown[k].empty() && candidates[k].holds(shown[k], siblings.size()) &&
+        taken.insert(shown[k]).second) {
+      names[k] = shown[k];
+      named[k] = true;
+    }
+  }
   for (std::size_t i : order) {
+    if (named[i]) continue;
     for (int k = 0;; ++k) {
       std::string name = candidates[i].at(k);
       if (!name.empty() && taken.insert(name).second) {

@@ -2,7 +2,7 @@
 // stand in a file name, so they are shown as %2F and %00, and a `%` that would read as one of
 // those escapes (or as %25) is shown as %25; siblings sharing a name are told apart by the first
 // 8 characters of their provider id; an empty name is shown as the id; a name too long for a
-// file name is cut and ends in a hash of the whole.
+// file name is cut and ends in a hash of the whole; a name once shown stays with its object.
 #pragma once
 
 #include <cstddef>
@@ -37,8 +37,11 @@ struct NamedObject {
 };
 
 // Display names for a set of siblings, in the input order: distinct, at most kMaxNameBytes long,
-// never empty, "." or "..", never containing '/' or NUL. The oldest of a group sharing a name
-// gets the plain name (ties broken by id); each later one becomes NAME~ID8.
-std::vector<std::string> display_names(const std::vector<NamedObject>& siblings);
+// never empty, "." or "..", never containing '/' or NUL. `shown`, when not empty, holds for each
+// sibling the name it had in the previous listing ("" for none): a sibling keeps it while it
+// still derives from its provider name and id. Among the others, the oldest of a group sharing a
+// name gets the plain name when it is free (ties broken by id); each later one becomes NAME~ID8.
+std::vector<std::string> display_names(const std::vector<NamedObject>& siblings,
+                                       const std::vector<std::string>& shown = {});
 
 }  // namespace snapfs

@@ -589,12 +589,27 @@ Namespace::ListingPtr Namespace::build_snapshot_listing(const std::string& key,
     auto a = aliases_.find(key);
     if (a != aliases_.end()) aliases = a->second;
   }
+  // The names the last listing showed: a snapshot keeps its name while it exists, so a path
+  // seen in `ls` still resolves after a sibling sharing its name is deleted.
+  ListingPtr previous = listings_.peek(key);
+  std::unordered_map<std::string_view, std::string_view> shown;
+  if (previous) {
+    shown.reserve(previous->children.size());
+    for (const Child& c : previous->children) {
+      if (c.kind == NodeKind::Snapshot) shown.emplace(c.key, c.name);
+    }
+  }
   std::vector<NamedObject> named;
+  std::vector<std::string> shown_names;
   named.reserve(snapshots.size());
+  shown_names.reserve(shown.empty() ? 0 : snapshots.size());
   for (const auto& s : snapshots) {
     named.push_back({std::string(s->id()), std::string(s->name()), s->created_us()});
+    if (shown.empty()) continue;
+    auto was = shown.find(s->id());
+    shown_names.emplace_back(was == shown.end() ? std::string_view() : was->second);
   }
-  auto names = display_names(named);
+  auto names = display_names(named, shown_names);
   auto listing = std::make_shared<DirListing>();
   listing->children.reserve(snapshots.size() + aliases.size());
   for (std::size_t i = 0; i < snapshots.size(); ++i) {

@@ -1,6 +1,6 @@
 // Provider names to file names: escape/unescape must round-trip, a name mkdir accepts must be the
 // name it is shown by, and the display names of a set of siblings must be distinct, usable file
-// names.
+// names that stay with their objects from one listing to the next.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstddef>
@@ -64,5 +64,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const std::vector<std::string> names = snapfs::display_names(siblings);
   check_listing(siblings, names);
+  // Listed again with the names shown: nothing moves.
+  if (snapfs::display_names(siblings, names) != names) __builtin_trap();
+  // One sibling gone: every other keeps the name it was shown by.
+  if (!siblings.empty()) {
+    const std::size_t gone = names.size() > 1 ? names[0].size() % names.size() : 0;
+    std::vector<snapfs::NamedObject> rest;
+    std::vector<std::string> shown;
+    for (std::size_t i = 0; i < siblings.size(); ++i) {
+      if (i == gone) continue;
+      rest.push_back(siblings[i]);
+      shown.push_back(names[i]);
+    }
+    const std::vector<std::string> after = snapfs::display_names(rest, shown);
+    check_listing(rest, after);
+    if (after != shown) __builtin_trap();
+  }
   return 0;
 }

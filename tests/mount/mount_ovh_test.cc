@@ -401,6 +401,28 @@ TEST_F(OvhMountTest, NetappMkdirRenameDescribeRmdir) {
   EXPECT_TRUE(eventually([&] { return efs_snapshot_name(*emulator_, id) == "<gone>"; }));
 }
 
+// A name once shown keeps resolving to its snapshot: removing both entries `ls` showed for the
+// two "nightly" snapshots removes both, and the second keeps its name after the API lists anew.
+TEST_F(OvhMountTest, NetappShownNamesKeepResolvingAfterASiblingIsDeleted) {
+  Mount();
+  const std::string dir = kEfsDir;
+  const std::string older = "cf7d8c9b-a01f-4ece-ab3a-6c7d8e9fa0b1";
+  const std::string newer = "d08e9dac-b12a-4fdf-bc4b-7d8e9fa0b1c2";
+  std::set<std::string> shown = lines(mount_->sh("ls " + dir).out);
+  ASSERT_TRUE(shown.count("nightly") && shown.count("nightly~d08e9dac")) << mount_->log();
+  auto removed = mount_->sh("rmdir " + dir + "/nightly");
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_EQ(xattr(*mount_, "id", dir + "/nightly~d08e9dac"), newer);
+  ASSERT_TRUE(eventually([&] { return efs_snapshot_name(*emulator_, older) == "<gone>"; }));
+  ASSERT_EQ(set_xattr(*mount_, "refresh", "1", dir).exit_code, 0);
+  shown = lines(mount_->sh("ls " + dir).out);
+  EXPECT_TRUE(shown.count("nightly~d08e9dac"));
+  EXPECT_FALSE(shown.count("nightly"));
+  auto second = mount_->sh("rmdir " + dir + "/nightly~d08e9dac");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_TRUE(eventually([&] { return efs_snapshot_name(*emulator_, newer) == "<gone>"; }));
+}
+
 TEST_F(OvhMountTest, NetappProtectedSnapshotsRefuseRmdir) {
   Mount();
   const std::string dir = kEfsDir;

@@ -42,5 +42,20 @@ TEST(DisplayNamesRegression, ReservedNamesWithCollidingIdsStayDistinct) {
   }
 }
 
+// The same ids under a name past NAME_MAX: the third one's shortened NAME~ID~2 must still be
+// known as its own once the sibling that pushed it there is gone.
+TEST(DisplayNamesRegression, ShortenedNumberedNameStaysWhenASiblingGoes) {
+  const std::string long_name(300, 'b');
+  std::vector<NamedObject> siblings = {
+      {"oldest", long_name, 1},
+      {"abcdefgh-long", long_name, 2},
+      {"abcdefgh", long_name, 3},
+  };
+  std::vector<std::string> names = display_names(siblings);
+  EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), 3u);
+  std::vector<std::string> after = display_names({siblings[0], siblings[2]}, {names[0], names[2]});
+  EXPECT_EQ(after, (std::vector<std::string>{names[0], names[2]}));
+}
+
 }  // namespace
 }  // namespace snapfs

@@ -86,5 +86,31 @@ TEST(NamesTest, LongNamesAreShortenedUniqueAndStable) {
   EXPECT_LE(display_names({{std::string(400, 'i'), "", 1}})[0].size(), kMaxNameBytes);
 }
 
+// A name shown stays with its snapshot: deleting the sibling that held the plain name, or one
+// appearing that is older, moves no other sibling's name.
+TEST(NamesTest, ShownNamesStayWithTheirObjects) {
+  const std::vector<std::string> first =
+      display_names({{"aaaaaaaa-1", "nightly", 100}, {"d08e9dac-2", "nightly", 200}});
+  ASSERT_EQ(first, (std::vector<std::string>{"nightly", "nightly~d08e9dac"}));
+  // "nightly" deleted: the other keeps the name it was shown by.
+  EXPECT_EQ(display_names({{"d08e9dac-2", "nightly", 200}}, {"nightly~d08e9dac"})[0],
+            "nightly~d08e9dac");
+  // An older one appears: it is told apart, the names shown do not move.
+  EXPECT_EQ(display_names({{"aaaaaaaa-1", "nightly", 100},
+                           {"d08e9dac-2", "nightly", 200},
+                           {"00000000-3", "nightly", 50}},
+                          {"nightly", "nightly~d08e9dac", ""}),
+            (std::vector<std::string>{"nightly", "nightly~d08e9dac", "nightly~00000000"}));
+  // A new sibling takes the plain name when it is free.
+  EXPECT_EQ(display_names({{"d08e9dac-2", "nightly", 200}, {"eeeeeeee-4", "nightly", 300}},
+                          {"nightly~d08e9dac", ""}),
+            (std::vector<std::string>{"nightly~d08e9dac", "nightly"}));
+  // Renamed: the old name no longer belongs to it.
+  EXPECT_EQ(display_names({{"d08e9dac-2", "weekly", 200}}, {"nightly~d08e9dac"})[0], "weekly");
+  // Without names shown before, the oldest gets the plain name as ever.
+  EXPECT_EQ(display_names({{"d08e9dac-2", "nightly", 200}, {"00000000-3", "nightly", 50}}),
+            (std::vector<std::string>{"nightly~d08e9dac", "nightly"}));
+}
+
 }  // namespace
 }  // namespace snapfs

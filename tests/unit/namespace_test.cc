@@ -315,6 +315,31 @@ TEST_F(NamespaceTest, LongProviderNamesAreShortenedAndResolve) {
   EXPECT_EQ(List("/cloud/zone-1/logs/.snapshots"), names);
 }
 
+// A name once shown keeps resolving to its snapshot while it exists, so `rm -rf` over a listing
+// deletes every entry it read.
+TEST_F(NamespaceTest, ShownNameKeepsResolvingAfterItsSiblingIsDeleted) {
+  Mount();
+  const std::string dir_path = "/cloud/zone-1/data/.snapshots";
+  std::uint64_t dir = Ino(dir_path);
+  auto names = List(dir_path);
+  ASSERT_NE(std::find(names.begin(), names.end(), "daily~bbbbbbbb"), names.end());
+  ASSERT_EQ(ns_->rmdir(dir, "daily", Ctx()), 0);
+  EXPECT_EQ(Xattr(dir_path + "/daily~bbbbbbbb", "user.snapfs.id"), "bbbbbbbb-2");
+  EntryReply e;
+  EXPECT_EQ(ns_->lookup(dir, "daily", Ctx(), &e), ENOENT);
+  // Still so once the provider's own listing is read again; and an older sibling that appears
+  // there takes no name already shown.
+  fake_->add_snapshot("zone-1", "vol-1", "00000000-9", "daily", kT0 - kDay);
+  ASSERT_EQ(ns_->setxattr(dir, "user.snapfs.refresh", "1", Ctx()), 0);
+  names = List(dir_path);
+  EXPECT_EQ(Xattr(dir_path + "/daily~bbbbbbbb", "user.snapfs.id"), "bbbbbbbb-2");
+  EXPECT_EQ(Xattr(dir_path + "/inflight", "user.snapfs.id"), "eeeeeeee-5");
+  // The new one gets the free plain name; a mkdir of a taken name still meets EEXIST.
+  EXPECT_EQ(Xattr(dir_path + "/daily", "user.snapfs.id"), "00000000-9");
+  EXPECT_EQ(ns_->mkdir(dir, "daily~bbbbbbbb", Ctx(), &e), EEXIST);
+  ASSERT_EQ(ns_->rmdir(dir, "daily~bbbbbbbb", Ctx()), 0);
+}
+
 TEST_F(NamespaceTest, MkdirErrorsMapToErrno) {
   Mount();
   std::uint64_t dir = Ino("/cloud/zone-1/data/.snapshots");
