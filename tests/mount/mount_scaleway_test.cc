@@ -162,7 +162,12 @@ TEST_F(ScalewayMountTest, NamesAreEscapedDeduplicatedAndEmptyNamesShowTheId) {
       shown = id;
       saw_empty = true;
     } else {
-      for (char c : name) shown += c == '/' ? "%2F" : c == '%' ? "%25" : std::string(1, c);
+      for (std::size_t k = 0; k < name.size(); ++k) {
+        // '/' as %2F; a '%' only where it would read as an escape (%2F, %25, %00).
+        const std::string next = name.substr(k + 1, 2);
+        const bool escape = name[k] == '%' && (next == "2F" || next == "25" || next == "00");
+        shown += name[k] == '/' ? "%2F" : escape ? "%25" : std::string(1, name[k]);
+      }
       saw_slash |= name.find('/') != std::string::npos;
     }
     if (seen[{vol, shown}]++ > 0) saw_duplicate = true;
