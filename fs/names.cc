@@ -54,7 +54,6 @@ class Candidates {
   explicit Candidates(const NamedObject& object)
       : object_(object), base_(escape_name(object.name.empty() ? object.id : object.name)) {}
 
-  const std::string& base() const { return base_; }
   const std::string& id() {
     if (id_.empty()) id_ = escape_name(object_.id);
     return id_;
@@ -139,18 +138,23 @@ bool is_utf8(std::string_view text) {
       ++i;
       continue;
     }
+    // The lead byte gives the length; the shortest code point of that length rules out
+    // overlong forms (such as C0 AF for '/').
     std::size_t length = 0;
-    std::uint32_t code = 0;
     std::uint32_t least = 0;
     if ((c & 0xE0) == 0xC0) {
-      length = 2, code = c & 0x1F, least = 0x80;
+      length = 2;
+      least = 0x80;
     } else if ((c & 0xF0) == 0xE0) {
-      length = 3, code = c & 0x0F, least = 0x800;
+      length = 3;
+      least = 0x800;
     } else if ((c & 0xF8) == 0xF0) {
-      length = 4, code = c & 0x07, least = 0x10000;
+      length = 4;
+      least = 0x10000;
     } else {
       return false;
     }
+    std::uint32_t code = c & (0x7F >> length);
     if (i + length > text.size()) return false;
     for (std::size_t k = 1; k < length; ++k) {
       const auto next = static_cast<unsigned char>(text[i + k]);
