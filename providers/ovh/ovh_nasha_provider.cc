@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "providers/common/log.h"
 #include "providers/common/strings.h"
 #include "providers/common/time_util.h"
+#include "providers/common/wait_notice.h"
 #include "providers/ovh/ovh_providers.h"
 
 namespace snapfs {
@@ -404,11 +406,32 @@ Status OvhNashaProvider::delete_snapshot(const ObjectRef& snapshot, const OpCont
   rapidjson::Document doc;
   Status sent = client_.call_json(
       "DELETE", partition_path(snapshot) + "/customSnapshot/" + url_encode(name), "", ctx, &doc);
+  if (!sent.ok() && sent.error().kind == ErrorKind::NotFound) {
+    // The API also answers 404 for a snapshot whose create task has not ended: it appears once
+    // that task is done, so the 404 only means "gone" when no create of that name is pending.
+    auto creates = client_.list_objects(task_path(snapshot.service_id),
+                                        std::string("operation=") + kCreateOperation, ctx, {});
+    if (!creates.ok()) return creates.error();  // cannot tell: never report an unmade delete
+    bool creating = false;
+    for_each_object(creates->objects, "the task history", [&](const rapidjson::Value& o) {
+      auto t = parse_nasha_task(o);
+      creating = creating || (t && !t->finished() && t->partition == snapshot.volume_id &&
+                              nasha_task_names(t->details, name));
+    });
+    if (creating) {
+      return Error(ErrorKind::Busy, "[" + client_.remote_name() + "] custom snapshot " + name +
+                                        " is still being created; delete it once it is listed");
+    }
+    // A create task may have ended between the DELETE and the task listing: ask once more, and
+    // only a second 404 (with no create pending in between) means the snapshot is gone.
+    doc = rapidjson::Document();
+    sent = client_.call_json(
+        "DELETE", partition_path(snapshot) + "/customSnapshot/" + url_encode(name), "", ctx, &doc);
+    if (!sent.ok() && sent.error().kind == ErrorKind::NotFound) return Status::Ok();
+  }
   std::optional<NashaTask> task;
   if (sent.ok()) {
     task = parse_nasha_task(doc);
-  } else if (sent.error().kind == ErrorKind::NotFound) {
-    return Status::Ok();  // already gone
   } else if (!sent.error().may_have_applied()) {
     return sent;
   } else {
@@ -512,15 +535,56 @@ Result<std::vector<std::string>> OvhNashaProvider::read_schedule(const ObjectRef
   return types;
 }
 
+Status OvhNashaProvider::wait_for_task(const std::string& service, std::int64_t task_id,
+                                       const OpContext& ctx) {
+  // Tasks take seconds; polling stops early enough to leave the caller's requests their time.
+  constexpr auto kPoll = std::chrono::milliseconds(250);
+  constexpr auto kReserve = std::chrono::seconds(2);
+  const std::string path = task_path(service) + "/" + std::to_string(task_id);
+  for (;;) {
+    rapidjson::Document doc;
+    Status got = client_.call_json("GET", path, "", ctx, &doc);
+    if (!got.ok()) return got.error().kind == ErrorKind::NotFound ? Status::Ok() : got;
+    auto task = parse_nasha_task(doc);
+    if (!task || task->finished()) return Status::Ok();
+    if (ctx.cancelled()) return Error(ErrorKind::Cancelled, "cancelled while waiting for a task");
+    if (ctx.remaining() < kPoll + kReserve) {
+      return Error(ErrorKind::Busy, "[" + client_.remote_name() + "] task " +
+                                        std::to_string(task_id) + " of " + service +
+                                        " has not ended yet; write again once it has");
+    }
+    WaitNotice::before_waiting();
+    std::this_thread::sleep_for(kPoll);
+  }
+}
+
 Result<AttrUpdate> OvhNashaProvider::write_schedule(const ObjectRef& ref, const std::string& value,
                                                     const OpContext& ctx) {
   auto wanted = parse_nasha_schedule(value);
   if (!wanted.ok()) return wanted.error();
-  auto current = read_schedule(ref, ctx);
-  if (!current.ok()) return current.error();
   auto has = [](const std::vector<std::string>& v, const std::string& t) {
     return std::find(v.begin(), v.end(), t) != v.end();
   };
+  auto current = read_schedule(ref, ctx);
+  if (!current.ok()) return current.error();
+  // A change this write undoes whose task has not ended yet cannot be undone now (the API
+  // answers 404 to removing a frequency still being added, and that removal would be lost): wait
+  // for those tasks, so writes apply in the order they were made, or fail if they do not end.
+  for (;;) {
+    std::vector<std::int64_t> blocking;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const ScheduleChange& c : schedule_changes_[ref.service_id + "\n" + ref.volume_id]) {
+        if (c.add != has(*wanted, c.type)) blocking.push_back(c.task_id);
+      }
+    }
+    if (blocking.empty()) break;
+    for (std::int64_t id : blocking) {
+      if (Status s = wait_for_task(ref.service_id, id, ctx); !s.ok()) return s.error();
+    }
+    current = read_schedule(ref, ctx);
+    if (!current.ok()) return current.error();
+  }
   std::vector<ScheduleChange> sent;
   auto record = [&](const std::string& type, bool add, const rapidjson::Document& doc) {
     if (auto task = parse_nasha_task(doc); task && !task->finished()) {

@@ -86,6 +86,8 @@ class OvhNashaProvider : public Provider {
   std::optional<NashaTask> pending_task(const ObjectRef& partition, const char* operation,
                                         const std::string& name, const OpContext& ctx);
   Result<std::vector<std::string>> read_schedule(const ObjectRef& ref, const OpContext& ctx);
+  // Polls the task until it ends: Busy when the deadline comes first.
+  Status wait_for_task(const std::string& service, std::int64_t task_id, const OpContext& ctx);
   Result<AttrUpdate> write_schedule(const ObjectRef& ref, const std::string& value,
                                     const OpContext& ctx);
   Result<AttrList> volume_usage(const ObjectRef& ref, const OpContext& ctx);

@@ -227,6 +227,37 @@ TEST_F(NashaProviderTest, DeleteSendsTheTaskAndTheNameGoesAway) {
       provider_->delete_snapshot(snapshot_ref("partition1", "snap-daily-backup"), test_ctx()).ok());
 }
 
+TEST(NashaProviderPendingCreate, DeleteDuringTheCreateTaskIsBusyNotDone) {
+  // Tasks stay pending far longer than the test runs: the create is certainly not done.
+  EmulatorProcess emu({"--seed", "demo", "--async-ms", "600000"});
+  ASSERT_TRUE(emu.ok());
+  OvhNashaProvider provider(emulator_settings(emu), "nas");
+  CreateRequest req;
+  req.name = "snap-pending";
+  auto created = provider.create_snapshot(volume_ref("partition1"), req, test_ctx());
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  ASSERT_EQ(created->state, "creating");
+  // The API answers 404 to this DELETE; that must not pass for a deletion.
+  Status deleted = provider.delete_snapshot(snapshot_ref("partition1", "snap-pending"), test_ctx());
+  ASSERT_FALSE(deleted.ok());
+  EXPECT_EQ(deleted.error().kind, ErrorKind::Busy) << deleted.error().message;
+  EXPECT_EQ(route_count(emu, "DELETE", std::string(kCustomPost) + "/{name}", 404), 1);
+  // No delete task was made: the snapshot will appear when its create task ends.
+  rapidjson::Document doc;
+  const auto& ovh = test::ovh_state(emu, &doc);
+  int delete_tasks = 0;
+  for (const auto& svc : ovh["nasha"].GetArray()) {
+    for (const auto& t : svc["tasks"].GetArray()) {
+      if (std::string(t["operation"].GetString()) == "clusterLeclercCustomSnapDelete") {
+        ++delete_tasks;
+      }
+    }
+  }
+  EXPECT_EQ(delete_tasks, 0);
+  // A name with no snapshot and no pending create is still gone at once.
+  EXPECT_TRUE(provider.delete_snapshot(snapshot_ref("partition1", "never-made"), test_ctx()).ok());
+}
+
 TEST_F(NashaProviderTest, NamesOutsideThePanelRuleFailLocallyWithoutARequest) {
   const long long before = emu_.total_requests();
   for (const std::string bad : {"with space", "under_score", "slash/name", "", "caf\xc3\xa9"}) {
@@ -302,6 +333,38 @@ TEST_F(NashaProviderTest, ScheduleReadsInApiOrderAndWritesTheDifference) {
   auto cleared = provider_->set_attr(snapshots_dir("partition1"), "schedule", "", test_ctx());
   ASSERT_TRUE(cleared.ok()) << cleared.error().message;
   ASSERT_TRUE(test::eventually([&] { return schedules_in_state(emu_, "partition1").empty(); }));
+}
+
+TEST(NashaProviderScheduleOrder, AWriteUndoingAPendingOneAppliesAfterIt) {
+  // Tasks stay pending for two seconds: the second write is made while the first is pending.
+  EmulatorProcess emu({"--seed", "demo", "--async-ms", "2000"});
+  ASSERT_TRUE(emu.ok());
+  OvhNashaProvider provider(emulator_settings(emu), "nas");
+  ASSERT_TRUE(provider.set_attr(snapshots_dir("partition1"), "schedule", "day-2", test_ctx()).ok());
+  auto cleared = provider.set_attr(snapshots_dir("partition1"), "schedule", "", test_ctx());
+  ASSERT_TRUE(cleared.ok()) << cleared.error().message;
+  // The last write wins once every task has ended.
+  ASSERT_TRUE(test::eventually([&] { return schedules_in_state(emu, "partition1").empty(); },
+                               std::chrono::seconds(20)))
+      << "left: " << schedules_in_state(emu, "partition1").size() << " frequencies";
+  auto read = provider.fetch_attrs(snapshots_dir("partition1"), test_ctx());
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(attr(*read, "schedule"), "");
+}
+
+TEST(NashaProviderScheduleOrder, AWriteThatCannotApplyBeforeItsDeadlineFails) {
+  EmulatorProcess emu({"--seed", "demo", "--async-ms", "600000"});
+  ASSERT_TRUE(emu.ok());
+  OvhNashaProvider provider(emulator_settings(emu), "nas");
+  ASSERT_TRUE(provider.set_attr(snapshots_dir("partition1"), "schedule", "day-2", test_ctx()).ok());
+  auto cleared = provider.set_attr(snapshots_dir("partition1"), "schedule", "",
+                                   test_ctx(std::chrono::seconds(5)));
+  ASSERT_FALSE(cleared.ok());
+  EXPECT_EQ(cleared.error().kind, ErrorKind::Busy) << cleared.error().message;
+  // The pending write is still what reads show.
+  auto read = provider.fetch_attrs(snapshots_dir("partition1"), test_ctx());
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(attr(*read, "schedule"), "day-2");
 }
 
 TEST_F(NashaProviderTest, ScheduleValuesOutsideTheApiChangeNothing) {
