@@ -320,6 +320,12 @@ Result<AttrUpdate> OvhNetappProvider::attach_policy(const ObjectRef& ref, const 
     wanted = trim(wanted.substr(0, open));
   }
   if (wanted.empty() && wanted_id.empty()) {
+    // Empty means "no policy". A share that has none already holds that value (it is what a read
+    // shows), so writing back what was read succeeds; one with a policy cannot lose it.
+    rapidjson::Document attached;
+    Status s = client_.call_json("GET", share_path(ref) + "/snapshotPolicy", "", ctx, &attached);
+    if (!s.ok() && s.error().kind != ErrorKind::NotFound) return s.error();
+    if (!s.ok() || json_string_or(attached, "id").empty()) return AttrUpdate{};
     return Error(ErrorKind::InvalidArgument,
                  "Enterprise File Storage has no route to detach a snapshot policy; write the "
                  "name or id of another policy (see user.snapfs.policies on the service)");

@@ -200,6 +200,7 @@ TEST_F(NetappProviderTest, ScheduleShowsTheAttachedPolicyAndAttachesByNameOrId) 
 
   const long long puts_before =
       route_count(emu_, "PUT", "/1.0/storage/netapp/{serviceName}/share/{shareId}/snapshotPolicy");
+  // Empty means no policy: the API cannot detach one, so a share with a policy keeps it...
   for (const std::string bad : {"no-such-policy", "", "  "}) {
     auto r = provider_->set_attr(ref(Level::SnapshotsDir), "schedule", bad, test_ctx());
     ASSERT_FALSE(r.ok()) << bad;
@@ -208,6 +209,20 @@ TEST_F(NetappProviderTest, ScheduleShowsTheAttachedPolicyAndAttachesByNameOrId) 
   EXPECT_EQ(
       route_count(emu_, "PUT", "/1.0/storage/netapp/{serviceName}/share/{shareId}/snapshotPolicy"),
       puts_before);
+  EXPECT_EQ(schedule(), "hourly-24: copies=24 prefix=hourly minutes=0");
+}
+
+TEST_F(NetappProviderTest, EmptyScheduleOnAShareWithoutAPolicyIsAlreadyTrue) {
+  ASSERT_EQ(schedule(kShareB), "");
+  // ...and one without a policy already has the value: writing back what was read succeeds.
+  for (const std::string none : {"", "  "}) {
+    auto r = provider_->set_attr(ref(Level::SnapshotsDir, kShareB), "schedule", none, test_ctx());
+    EXPECT_TRUE(r.ok()) << r.error().message;
+  }
+  EXPECT_EQ(schedule(kShareB), "");
+  EXPECT_EQ(
+      route_count(emu_, "PUT", "/1.0/storage/netapp/{serviceName}/share/{shareId}/snapshotPolicy"),
+      0);
 }
 
 TEST_F(NetappProviderTest, PoliciesAreListedOnTheService) {
