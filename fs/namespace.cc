@@ -1018,7 +1018,7 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
     dir_copy = *dir;
     remote_name = remotes_[dir->remote].config.name;
     auto exp = default_expiration_.find(key);
-    if (exp != default_expiration_.end()) request.expires_in_seconds = exp->second;
+    if (exp != default_expiration_.end()) request.expires_in_seconds = exp->second.first;
   }
   if (name.size() > 255) return ENAMETOOLONG;
   // A name that would be shown otherwise than typed (or is not UTF-8, which JSON cannot carry)
@@ -1435,7 +1435,7 @@ Result<std::string> Namespace::attribute(const Node& node, const std::string& ke
     std::lock_guard<std::mutex> lock(mu_);
     auto it = default_expiration_.find(cache_key(node));
     if (it == default_expiration_.end()) return std::string();
-    return std::to_string(it->second) + "s";
+    return it->second.second;
   }
   const AttrSpec* spec = find_spec(node, key);
   if (spec == nullptr || !spec->lazy) return missing();
@@ -1580,7 +1580,15 @@ int Namespace::setxattr(std::uint64_t ino, const std::string& name, const std::s
     }
     std::int64_t seconds = 0;
     if (!parse_duration_seconds(value, &seconds)) return EINVAL;
-    default_expiration_[dir_key] = seconds;
+    // The expiration is sent as an RFC 3339 date, whose years end at 9999: a duration past
+    // that would make every later mkdir fail, so it is refused now.
+    constexpr std::int64_t kLastRfc3339Second = 253402300799;  // 9999-12-31T23:59:59Z
+    if (seconds > kLastRfc3339Second - now_unix_us() / 1000000) {
+      log_warning(remotes_[copy.remote].config.name +
+                  ": default-expiration reaches past 9999-12-31, the last date the API takes");
+      return EINVAL;
+    }
+    default_expiration_[dir_key] = {seconds, value};
     return 0;
   }
   const AttrSpec* spec = find_spec(copy, key);

@@ -214,7 +214,8 @@ class Namespace {
   std::uint64_t next_ino_ = kRootIno + 1;
   std::map<std::string, PendingChanges> pending_;                      // by snapshots-dir cache key
   std::map<std::string, std::map<std::string, std::string>> aliases_;  // key -> alias -> id
-  std::map<std::string, std::int64_t> default_expiration_;             // key -> seconds
+  // key -> (seconds, the text written, which is what reads show)
+  std::map<std::string, std::pair<std::int64_t, std::string>> default_expiration_;
   std::map<std::string, std::int64_t, std::less<>>
       first_seen_us_;  // snapshot id -> when first listed
 

@@ -52,6 +52,12 @@ Result<std::vector<std::string>> parse_scaleway_tags(const std::string& value) {
     }
     tags.push_back(item);
   }
+  if (std::size_t size = tags_body(tags).size(); size > kScalewayMaxTagsJson) {
+    return Error(ErrorKind::InvalidArgument,
+                 "the tags take " + std::to_string(size) + " bytes as JSON; at most " +
+                     std::to_string(kScalewayMaxTagsJson) +
+                     " keep the object's user.snapfs.json within the 64 KiB of an xattr value");
+  }
   return tags;
 }
 

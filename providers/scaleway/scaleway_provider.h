@@ -5,6 +5,7 @@
 
 #include <rapidjson/document.h>
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,7 +79,13 @@ class ScalewayProvider : public Provider {
   Capabilities capabilities_;
 };
 
+// The most the tags may take as JSON. The API sets no limit, but they are part of the object
+// shown in user.snapfs.json, and an xattr value cannot exceed 64 KiB (the kernel's limit): half
+// of that leaves the rest of the object its room, so the metadata stays readable.
+constexpr std::size_t kScalewayMaxTagsJson = 32 * 1024;
+
 // Parses a `user.snapfs.tags` value: comma-separated, each tag trimmed, "" = no tags.
+// InvalidArgument for control characters or tags over kScalewayMaxTagsJson.
 Result<std::vector<std::string>> parse_scaleway_tags(const std::string& value);
 
 // Factories for make_provider (registry.cc).

@@ -389,6 +389,18 @@ TEST(ScalewayTags, ParsedFromTheAttributeValue) {
   EXPECT_FALSE(parse_scaleway_tags(std::string("a\nb")).ok());
 }
 
+TEST(ScalewayTags, TagsThatWouldMakeTheJsonUnreadableAreRefused) {
+  // 64 KiB of tags would push user.snapfs.json past the 64 KiB an xattr value can hold.
+  auto huge = parse_scaleway_tags(std::string(64 * 1024, 'x'));
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.error().kind, ErrorKind::InvalidArgument);
+  std::string many;
+  for (int i = 0; i < 5000; ++i) many += "tag-" + std::to_string(i) + ",";
+  ASSERT_GT(many.size(), kScalewayMaxTagsJson);
+  EXPECT_FALSE(parse_scaleway_tags(many).ok());
+  EXPECT_TRUE(parse_scaleway_tags(std::string(kScalewayMaxTagsJson - 100, 'y')).ok());
+}
+
 TEST(JsonUtil, SafeGetters) {
   auto doc = parse(R"({"s": "x", "i": -3, "u": 18446744073709551615, "f": 1.5, "b": true,
                        "o": {"k": 1}, "a": ["p", 2], "n": null})");

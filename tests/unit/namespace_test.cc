@@ -539,8 +539,13 @@ TEST_F(NamespaceTest, DefaultExpirationAppliesToLaterCreates) {
   Mount();
   std::uint64_t dir = Ino("/cloud/zone-1/data/.snapshots");
   EXPECT_EQ(ns_->setxattr(dir, "user.snapfs.default-expiration", "soon", Ctx()), EINVAL);
+  // A duration past the last date RFC 3339 can write (9999-12-31) is refused at once, not at
+  // every later mkdir; the last one accepted is kept.
   ASSERT_EQ(ns_->setxattr(dir, "user.snapfs.default-expiration", "7d", Ctx()), 0);
-  EXPECT_EQ(Xattr("/cloud/zone-1/data/.snapshots", "user.snapfs.default-expiration"), "604800s");
+  EXPECT_EQ(ns_->setxattr(dir, "user.snapfs.default-expiration", "99999999999d", Ctx()), EINVAL);
+  EXPECT_EQ(ns_->setxattr(dir, "user.snapfs.default-expiration", "999999999999s", Ctx()), EINVAL);
+  // What reads show is what was written.
+  EXPECT_EQ(Xattr("/cloud/zone-1/data/.snapshots", "user.snapfs.default-expiration"), "7d");
   EntryReply e;
   ASSERT_EQ(ns_->mkdir(dir, "kept-a-week", Ctx(), &e), 0);
   EXPECT_EQ(fake_->find_volume("zone-1", "vol-1")->snapshots.back().expiration, "604800");
