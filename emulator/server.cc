@@ -413,6 +413,18 @@ bool EmulatorServer::run(std::string* error) {
     listening_fd = sock;
   });
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { serve(req, res); };
+  // httplib reads the body of a POST, PUT or PATCH sent with neither Content-Length nor chunked
+  // encoding until the connection closes, and answers an empty 400 when its read times out.
+  // Real APIs take such a request as one with an empty body (NAVER's calls are POSTs that carry
+  // only a query string), so it is served before httplib tries to read a body.
+  http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    bool has_body = req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
+    if (has_body || (req.method != "POST" && req.method != "PUT" && req.method != "PATCH")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    serve(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   http_->Get(".*", handler);
   http_->Post(".*", handler);
   http_->Put(".*", handler);
