@@ -2,11 +2,13 @@
 
 #include <syslog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <string>
 
 namespace snapfs {
 namespace {
@@ -49,8 +51,48 @@ void log_to_syslog(const char* ident) {
   g_syslog = true;
 }
 
-void log_message(LogLevel level, const std::string& message) {
+std::string log_safe_text(const std::string& message) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(std::min(message.size(), kMaxLogMessageBytes) + 32);
+  std::size_t i = 0;
+  for (; i < message.size() && out.size() < kMaxLogMessageBytes; ++i) {
+    const auto c = static_cast<unsigned char>(message[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else if (c == 0xc2 && i + 1 < message.size() &&
+               static_cast<unsigned char>(message[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(message[i + 1]) <= 0x9f) {
+      // U+0080..U+009F: C1 controls, which some terminals obey (0x9b starts a CSI sequence).
+      const auto low = static_cast<unsigned char>(message[++i]);
+      out += "\\u00";
+      out += kHex[low >> 4];
+      out += kHex[low & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  // Never leave a UTF-8 sequence cut in half at the end.
+  while (i < message.size() && (static_cast<unsigned char>(message[i]) & 0xc0) == 0x80) {
+    out += message[i++];
+  }
+  if (i < message.size()) {
+    out += "... (" + std::to_string(message.size() - i) + " more bytes)";
+  }
+  return out;
+}
+
+void log_message(LogLevel level, const std::string& raw) {
   if (!log_enabled(level)) return;
+  const std::string message = log_safe_text(raw);
   if (g_syslog) {
     static const int kPriority[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
     syslog(kPriority[static_cast<int>(level)], "%s", message.c_str());
