@@ -394,7 +394,17 @@ Result<AttrUpdate> OvhNetappProvider::set_attr(const ObjectRef& object, const st
     return attach_policy(object, value, ctx);
   }
   if (object.level == Level::Snapshot && key == "description") {
-    auto updated = update_snapshot(object, json_fields({{"description", value}}), ctx);
+    // The description is part of the object shown in user.snapfs.json, which, as any xattr
+    // value, cannot exceed 64 KiB: a longer one would leave the snapshot's JSON unreadable.
+    constexpr std::size_t kMaxDescriptionJson = 32 * 1024;
+    std::string body = json_fields({{"description", value}});
+    if (body.size() > kMaxDescriptionJson) {
+      return Error(ErrorKind::InvalidArgument,
+                   "the description takes " + std::to_string(body.size()) +
+                       " bytes as JSON; at most " + std::to_string(kMaxDescriptionJson) +
+                       " keep the snapshot's user.snapfs.json within the 64 KiB of an xattr value");
+    }
+    auto updated = update_snapshot(object, body, ctx);
     if (!updated.ok()) return updated.error();
     AttrUpdate out;
     out.snapshot = std::move(updated.value());

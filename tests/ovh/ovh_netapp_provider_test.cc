@@ -149,6 +149,18 @@ TEST_F(NetappProviderTest, CreateRenameDescribeAndDelete) {
   ASSERT_TRUE(described->snapshot.has_value());
   EXPECT_EQ(described->snapshot->description, "kept for the audit");
   EXPECT_EQ(described->snapshot->name, "release-1.2");
+  // A description that would push user.snapfs.json past the 64 KiB of an xattr value is
+  // refused before any request, and the one before stays.
+  const long long puts = route_count(
+      emu_, "PUT", "/1.0/storage/netapp/{serviceName}/share/{shareId}/snapshot/{snapshotId}");
+  EXPECT_EQ(puts, 2);  // the rename and the description above
+  auto huge = provider_->set_attr(ref(Level::Snapshot, kShareA, id), "description",
+                                  std::string(64 * 1024, 'd'), test_ctx());
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.error().kind, ErrorKind::InvalidArgument) << huge.error().message;
+  EXPECT_EQ(route_count(emu_, "PUT",
+                        "/1.0/storage/netapp/{serviceName}/share/{shareId}/snapshot/{snapshotId}"),
+            puts);
 
   ASSERT_TRUE(provider_->delete_snapshot(ref(Level::Snapshot, kShareA, id), test_ctx()).ok());
   ASSERT_TRUE(test::eventually([&] {
