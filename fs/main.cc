@@ -26,6 +26,7 @@
 #include "fs/status.h"
 #include "providers/common/log.h"
 #include "providers/common/strings.h"
+#include "snapfs_git_commit.h"  // SNAPFS_GIT_COMMIT, generated at build time
 
 namespace snapfs {
 namespace {
@@ -205,7 +206,10 @@ int run(int argc, char* argv[]) {
   CliOptions cli;
   if (fuse_opt_parse(&args, &cli, kOptions, option_proc) != 0) return 2;
   if (cli.show_version) {
-    std::printf("snapfs %s\nFUSE library version %s\n", SNAPFS_VERSION, fuse_pkgversion());
+    std::printf("snapfs %s\n", SNAPFS_VERSION);
+    // The version alone does not tell builds of a checkout apart; the commit does.
+    if (SNAPFS_GIT_COMMIT[0] != '\0') std::printf("git commit %s\n", SNAPFS_GIT_COMMIT);
+    std::printf("FUSE library version %s\n", fuse_pkgversion());
     return 0;
   }
   if (cli.show_help) {

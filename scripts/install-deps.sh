@@ -15,6 +15,9 @@ packages=(
   # virtual X server, driven with xdotool, read through the clipboard (xclip), photographed with
   # ImageMagick's import, its windows listed with xwininfo.
   mc tmux xvfb pcmanfm xdotool xclip imagemagick x11-utils
+  # The Debian packages (scripts/package.sh: CPack, dpkg-shlibdeps from build-essential's
+  # dpkg-dev) are checked with lintian; the package test finds the daemon with pgrep.
+  lintian procps
 )
 # The Scaleway JavaScript SDK check needs node and npm; a node already on PATH may come from
 # outside dpkg, so look for the commands, not the packages.
