@@ -62,6 +62,52 @@ bool valid_remote_name(const std::string& name) {
   return name.find('/') == std::string::npos;
 }
 
+// Keys snapfs itself reads in every section, whatever the provider.
+const std::vector<std::string>& snapfs_keys() {
+  static const std::vector<std::string> kKeys = {"read_only"};
+  return kKeys;
+}
+
+// Edits (insert, delete, replace, swap of neighbours) from a to b: a typed key is most often one
+// of these away from the key meant.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// A key no one reads would be ignored, so a typo (secret_kye) would silently fall back to another
+// credential source or a default: name it, with the known key it most resembles.
+std::string unknown_key_message(const RemoteConfig& remote, const std::string& key,
+                                const std::vector<std::string>& known) {
+  std::string message = "unknown key '" + key + "' in [" + remote.name + "]";
+  const std::string* nearest = nullptr;
+  std::size_t best = 0;
+  for (const std::string& candidate : known) {
+    std::size_t distance = edit_distance(key, candidate);
+    if (nearest == nullptr || distance < best) {
+      nearest = &candidate;
+      best = distance;
+    }
+  }
+  if (nearest != nullptr && best <= std::max<std::size_t>(2, key.size() / 3)) {
+    return message + " (did you mean '" + *nearest + "'?)";
+  }
+  std::string list;
+  for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+  return message + " (keys of type " + remote.type + ": " + list + ")";
+}
+
 }  // namespace
 
 bool is_secret_key(const std::string& key) {
@@ -75,6 +121,12 @@ Result<ConfigFile> load_config_file(const std::string& path) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) {
     return Error(ErrorKind::NotFound, "cannot read configuration file " + path);
+  }
+  // fopen() accepts a directory and reads it as empty: it would mount an empty tree.
+  if (!S_ISREG(st.st_mode)) {
+    return Error(ErrorKind::InvalidArgument,
+                 path + " is not a configuration file (" +
+                     (S_ISDIR(st.st_mode) ? "a directory" : "not a regular file") + ")");
   }
   ParseState state;
   int rc = ini_parse(path.c_str(), on_entry, &state);
@@ -101,9 +153,22 @@ Result<ConfigFile> load_config_file(const std::string& path) {
       return Error(ErrorKind::InvalidArgument, path + ": [" + remote.name + "] has unknown type '" +
                                                    remote.type + "' (known: " + list + ")");
     }
+    std::vector<std::string> keys = provider_config_keys(remote.type);
+    keys.insert(keys.end(), snapfs_keys().begin(), snapfs_keys().end());
     for (const auto& [key, value] : remote.keys) {
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+        return Error(ErrorKind::InvalidArgument,
+                     path + ": " + unknown_key_message(remote, key, keys));
+      }
       if (is_secret_key(key) && !value.empty()) has_secret = true;
     }
+  }
+  if (state.remotes.empty()) {
+    // An empty file, or one of comments only: mounting it would show an empty tree.
+    return Error(ErrorKind::InvalidArgument,
+                 path +
+                     " defines no remote (a section such as [name] with a type = line; see "
+                     "snapfs.conf(5))");
   }
   if (has_secret && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     char mode[8];

@@ -183,4 +183,8 @@ Result<std::unique_ptr<Provider>> make_provider(const RemoteConfig& remote, cons
 // The remote types make_provider knows.
 std::vector<std::string> provider_types();
 
+// The section keys the provider of `type` reads (`type` itself and the keys snapfs reads for
+// every remote, such as read_only, not included); empty for an unknown type.
+std::vector<std::string> provider_config_keys(const std::string& type);
+
 }  // namespace snapfs

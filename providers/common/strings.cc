@@ -1,5 +1,6 @@
 #include "providers/common/strings.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -29,7 +30,9 @@ std::vector<std::string> split_list(const std::string& text) {
     std::size_t comma = text.find(',', start);
     if (comma == std::string::npos) comma = text.size();
     std::string item = trim(text.substr(start, comma - start));
-    if (!item.empty()) out.push_back(item);
+    if (!item.empty() && std::find(out.begin(), out.end(), item) == out.end()) {
+      out.push_back(item);
+    }
     start = comma + 1;
   }
   return out;

@@ -9,7 +9,8 @@ namespace snapfs {
 std::string trim(const std::string& s);  // without leading/trailing blanks and line ends
 std::string lower(std::string s);        // ASCII lower case
 std::string upper(std::string s);        // ASCII upper case
-// "a, b,,c" -> {"a", "b", "c"}: items trimmed, empty ones dropped.
+// "a, b,,c, a" -> {"a", "b", "c"}: items trimmed, empty and repeated ones dropped (a zone or
+// region listed twice would otherwise show twice).
 std::vector<std::string> split_list(const std::string& text);
 // true/yes/1/on and false/no/0/off/empty (any case); false when the text is none of those.
 bool parse_bool(const std::string& text, bool* out);

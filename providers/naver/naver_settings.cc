@@ -66,6 +66,13 @@ NcloudProfile parse_ncloud_configure(const std::string& text, const std::string&
   return out;
 }
 
+const std::vector<std::string>& naver_config_keys() {
+  static const std::vector<std::string> kKeys = {"access_key", "secret_key", "profile", "api_url",
+                                                 "platform",   "format",     "regions", "ca_file",
+                                                 "insecure",   "max_rps"};
+  return kKeys;
+}
+
 Result<NaverSettings> resolve_naver_settings(const RemoteConfig& remote, const ProviderEnv& env) {
   NaverSettings s;
   const std::string fix =

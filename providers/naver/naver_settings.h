@@ -31,6 +31,10 @@ inline constexpr const char* kNaverDefaultApiUrl = "https://ncloud.apigw.ntruss.
 // Reads and checks a remote's settings. Errors name the remote and the fix, never a secret.
 Result<NaverSettings> resolve_naver_settings(const RemoteConfig& remote, const ProviderEnv& env);
 
+// The section keys resolve_naver_settings reads; any other key in a section of this type is a
+// mistake the configuration loader names.
+const std::vector<std::string>& naver_config_keys();
+
 // Keys of one profile of a ~/.ncloud/configure text: the section `profile`, else keys written
 // before any section (files some tools write without a header). Empty when neither has keys.
 struct NcloudProfile {

@@ -126,6 +126,15 @@ OvhConfFiles read_ovh_conf_files(const std::vector<std::string>& paths) {
   return out;
 }
 
+const std::vector<std::string>& ovh_config_keys() {
+  // client_id, client_secret and access_token (OAuth2) are read only to explain that they are
+  // not supported.
+  static const std::vector<std::string> kKeys = {
+      "endpoint", "application_key", "application_secret", "consumer_key",  "ca_file",
+      "insecure", "max_rps",         "client_id",          "client_secret", "access_token"};
+  return kKeys;
+}
+
 Result<OvhSettings> resolve_ovh_settings(const RemoteConfig& remote, const ProviderEnv& env,
                                          const std::vector<std::string>& conf_paths) {
   OvhConfFiles files = read_ovh_conf_files(conf_paths);

@@ -48,4 +48,8 @@ Result<OvhSettings> resolve_ovh_settings(const RemoteConfig& remote, const Provi
                                          const std::vector<std::string>& conf_paths);
 Result<OvhSettings> resolve_ovh_settings(const RemoteConfig& remote, const ProviderEnv& env);
 
+// The section keys resolve_ovh_settings reads; any other key in a section of these types is a
+// mistake the configuration loader names.
+const std::vector<std::string>& ovh_config_keys();
+
 }  // namespace snapfs

@@ -156,6 +156,13 @@ Result<ScalewayProfile> parse_scaleway_config(const std::string& yaml_text,
   return out;
 }
 
+const std::vector<std::string>& scaleway_config_keys() {
+  static const std::vector<std::string> kKeys = {"secret_key", "access_key", "project_id",
+                                                 "zones",      "api_url",    "profile",
+                                                 "ca_file",    "insecure",   "max_rps"};
+  return kKeys;
+}
+
 Result<ScalewaySettings> resolve_scaleway_settings(const RemoteConfig& remote,
                                                    const ProviderEnv& env) {
   ScalewaySettings s;

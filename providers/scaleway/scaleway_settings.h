@@ -46,6 +46,10 @@ Result<ScalewayProfile> parse_scaleway_config(const std::string& yaml_text,
 // config.yml under $XDG_CONFIG_HOME/scw and ~/.config/scw.
 std::vector<std::string> scaleway_config_candidates(const ProviderEnv& env);
 
+// The section keys resolve_scaleway_settings reads; any other key in a section of this type is
+// a mistake the configuration loader names.
+const std::vector<std::string>& scaleway_config_keys();
+
 // Reads and checks a remote's settings. Errors name the remote and the fix, never a secret; a
 // missing secret key is AccessDenied and lists the places looked at.
 Result<ScalewaySettings> resolve_scaleway_settings(const RemoteConfig& remote,

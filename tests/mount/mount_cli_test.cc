@@ -121,6 +121,20 @@ class CliTest : public ::testing::Test {
         std::chrono::seconds(20));
   }
 
+  // `snapfs -f --config CONFIG MNT`: for configurations that must fail the mount before it
+  // happens. CONFIG is written as given unless it names an existing path.
+  CommandResult MountConfigInForeground(const std::string& config_text) {
+    std::string config = dir_.write_file("given.conf", config_text, 0600);
+    return MountPathInForeground(config);
+  }
+  CommandResult MountPathInForeground(const std::string& config) {
+    std::string mnt = dir_.path() + "/refused-mnt";
+    return run_command(
+        "mkdir -p " + shell_quote(mnt) + " && HOME=" + shell_quote(dir_.path()) + " " +
+            snapfs_command("-f --config " + shell_quote(config) + " " + shell_quote(mnt)),
+        std::chrono::seconds(20));
+  }
+
   std::string Config(const std::string& secret = kToken) const {
     return "[scw]\ntype = scaleway-instance\nzones = fr-par-1,nl-ams-1\napi_url = " +
            emulator_->base_url() + "\nsecret_key = " + secret + "\n";
@@ -324,6 +338,49 @@ TEST_F(CliTest, ManPagesRenderWithoutWarnings) {
     EXPECT_EQ(r.exit_code, 0) << page;
     EXPECT_EQ(r.out + r.err, "") << page;
   }
+}
+
+}  // namespace
+}  // namespace snapfs::test
+
+namespace snapfs::test {
+namespace {
+
+// A configuration that cannot be what was meant fails the mount with a message, instead of
+// mounting an empty tree or silently ignoring a key.
+TEST_F(CliTest, ConfigurationMistakesFailTheMountWithAMessage) {
+  StartEmulator();
+  CommandResult directory = MountPathInForeground(dir_.path());
+  EXPECT_EQ(directory.exit_code, 2) << directory.err;
+  EXPECT_NE(directory.err.find("is not a configuration file (a directory)"), std::string::npos)
+      << directory.err;
+
+  CommandResult empty = MountConfigInForeground("");
+  EXPECT_EQ(empty.exit_code, 2) << empty.err;
+  EXPECT_NE(empty.err.find("defines no remote"), std::string::npos) << empty.err;
+
+  std::string typo = Config();
+  typo.replace(typo.find("secret_key"), 10, "secret_kye");
+  CommandResult unknown = MountConfigInForeground(typo);
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
+  EXPECT_NE(unknown.err.find("unknown key 'secret_kye' in [scw] (did you mean 'secret_key'?)"),
+            std::string::npos)
+      << unknown.err;
+  EXPECT_EQ(unknown.err.find(kToken), std::string::npos) << unknown.err;
+
+  CommandResult checked = CheckConfig(typo);
+  EXPECT_EQ(checked.exit_code, 1) << checked.out << checked.err;
+  EXPECT_NE(checked.err.find("unknown key 'secret_kye'"), std::string::npos) << checked.err;
+}
+
+TEST_F(CliTest, AZoneListedTwiceShowsOnce) {
+  SNAPFS_REQUIRE_FUSE();
+  StartEmulator();
+  std::string config = Config();
+  config.replace(config.find("fr-par-1,nl-ams-1"), 17, "fr-par-1, nl-ams-1,fr-par-1");
+  SnapfsMount mount(config);
+  ASSERT_TRUE(mount.ok()) << mount.log();
+  EXPECT_EQ(mount.sh("ls scw").out, "fr-par-1\nnl-ams-1\n");
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "providers/common/strings.h"
+
 namespace snapfs {
 namespace {
 
@@ -59,6 +61,59 @@ TEST_F(ConfigTest, RejectsUnknownTypesMissingTypesAndStrayKeys) {
   EXPECT_FALSE(load_config_file(Write("zones = a\n[x]\ntype = scaleway-instance\n", 0600)).ok());
   EXPECT_FALSE(load_config_file(Write("[a/b]\ntype = scaleway-instance\n", 0600)).ok());
   EXPECT_FALSE(load_config_file(dir_ + "/absent.conf").ok());
+}
+
+TEST_F(ConfigTest, RefusesADirectoryAndAFileWithoutRemotes) {
+  auto directory = load_config_file(dir_);
+  ASSERT_FALSE(directory.ok());
+  EXPECT_NE(directory.error().message.find("a directory"), std::string::npos)
+      << directory.error().message;
+  for (const char* text : {"", "; only a comment\n# and another\n"}) {
+    auto empty = load_config_file(Write(text, 0600));
+    ASSERT_FALSE(empty.ok()) << "'" << text << "'";
+    EXPECT_NE(empty.error().message.find("defines no remote"), std::string::npos)
+        << empty.error().message;
+  }
+}
+
+TEST_F(ConfigTest, NamesAnUnknownKeyAndTheKnownOneItResembles) {
+  auto typo =
+      load_config_file(Write("[scw]\ntype = scaleway-instance\nsecret_kye = s3cr3t-value\n", 0600));
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.error().kind, ErrorKind::InvalidArgument);
+  EXPECT_NE(
+      typo.error().message.find("unknown key 'secret_kye' in [scw] (did you mean 'secret_key'?)"),
+      std::string::npos)
+      << typo.error().message;
+  EXPECT_EQ(typo.error().message.find("s3cr3t-value"), std::string::npos);
+  // Keys of one type are unknown to another: regions is NAVER's, zones Scaleway's.
+  auto other_type = load_config_file(Write("[nas]\ntype = ovh-nasha\nregions = KR\n", 0600));
+  ASSERT_FALSE(other_type.ok());
+  EXPECT_NE(other_type.error().message.find("unknown key 'regions' in [nas]"), std::string::npos)
+      << other_type.error().message;
+  // Nothing close: the keys of the type are listed instead.
+  auto far = load_config_file(Write("[n]\ntype = naver-nas\ncolour = blue\n", 0600));
+  ASSERT_FALSE(far.ok());
+  EXPECT_NE(far.error().message.find("unknown key 'colour' in [n] (keys of type naver-nas: "),
+            std::string::npos)
+      << far.error().message;
+}
+
+TEST_F(ConfigTest, EveryKeyATypeReadsIsAccepted) {
+  for (const std::string& type : provider_types()) {
+    std::vector<std::string> keys = provider_config_keys(type);
+    ASSERT_FALSE(keys.empty()) << type;
+    std::string text = "[r]\ntype = " + type + "\nread_only = false\n";
+    for (const std::string& key : keys) text += key + " = x\n";
+    auto config = load_config_file(Write(text, 0600));
+    EXPECT_TRUE(config.ok()) << type << ": " << config.error().message;
+  }
+}
+
+TEST(ConfigListTest, RepeatedItemsOfACommaListCountOnce) {
+  EXPECT_EQ(split_list("fr-par-1,fr-par-1"), std::vector<std::string>{"fr-par-1"});
+  EXPECT_EQ(split_list(" nl-ams-1, fr-par-1 ,nl-ams-1,,fr-par-1"),
+            (std::vector<std::string>{"nl-ams-1", "fr-par-1"}));
 }
 
 TEST_F(ConfigTest, DefaultPathPrefersXdgConfigHome) {
