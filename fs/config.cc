@@ -162,6 +162,12 @@ Result<ConfigFile> load_config_file(const std::string& path) {
       }
       if (is_secret_key(key) && !value.empty()) has_secret = true;
     }
+    bool read_only = false;
+    if (!parse_bool(remote.get("read_only"), &read_only)) {
+      return Error(ErrorKind::InvalidArgument, path + ": [" + remote.name +
+                                                   "] read_only must be true or false, not '" +
+                                                   remote.get("read_only") + "'");
+    }
   }
   if (state.remotes.empty()) {
     // An empty file, or one of comments only: mounting it would show an empty tree.

@@ -124,7 +124,9 @@ int option_proc(void* data, const char* arg, int key, fuse_args*) {
     case kKeyHelp: opts->show_help = 1; return 0;
     case kKeyVersion: opts->show_version = 1; return 0;
     case kKeyCheckConfig: opts->check_config = 1; return 0;
-    case kKeyReadOnly: opts->read_only = 1; return 1;  // also a kernel mount option: keep it
+    // snapfs refuses the changes itself: a kernel read-only mount would also refuse the
+    // setxattr of user.snapfs.refresh, which changes nothing in the cloud.
+    case kKeyReadOnly: opts->read_only = 1; return 0;
     case FUSE_OPT_KEY_NONOPT: opts->positional.emplace_back(arg); return 0;
     case FUSE_OPT_KEY_OPT: return is_ignored_mount_option(arg) ? 0 : 1;
     default: return 1;
@@ -143,7 +145,7 @@ void print_help(const char* prog) {
       "    --config FILE, -o config=FILE  configuration file (default: $XDG_CONFIG_HOME/snapfs/\n"
       "                                   snapfs.conf, then /etc/snapfs.conf)\n"
       "    -o ro                          read-only mount: mkdir, rmdir, mv and xattr writes\n"
-      "                                   fail with EROFS\n"
+      "                                   (user.snapfs.refresh aside) fail with EROFS\n"
       "    -o cache_ttl=SECONDS           how long listings are cached (default 30)\n"
       "    -o timeout=SECONDS             deadline of each operation (default 20)\n"
       "    -o prefetch=WORKERS            background listing workers: children of listed\n"

@@ -14,6 +14,7 @@
 #include "fs/errno_map.h"
 #include "fs/names.h"
 #include "providers/common/log.h"
+#include "providers/common/strings.h"
 #include "providers/common/time_util.h"
 
 namespace snapfs {
@@ -208,6 +209,10 @@ Namespace::Namespace(std::vector<Remote> remotes, FsOptions options, KernelNotif
   root.nlookup = 1;  // the kernel holds the root for the life of the mount
   auto root_listing = std::make_shared<DirListing>();
   for (std::size_t i = 0; i < remotes_.size(); ++i) {
+    // The configuration loader refused a value that is not a boolean.
+    bool read_only = false;
+    read_only_remotes_.push_back(parse_bool(remotes_[i].config.get("read_only"), &read_only) &&
+                                 read_only);
     Child c;
     c.name = remotes_[i].config.name;
     c.key = root_listing->keep("r" + std::to_string(i));
@@ -778,7 +783,7 @@ void Namespace::fill_attr(const Node& node, struct stat* st) const {
   std::int64_t time_us = mount_time_us_;
   mode_t perm = 0555;
   switch (node.kind) {
-    case NodeKind::SnapshotsDir: perm = options_.read_only ? 0555 : 0755; break;
+    case NodeKind::SnapshotsDir: perm = read_only_at(node) ? 0555 : 0755; break;
     case NodeKind::Volume:
       if (node.volume() && node.volume()->created_us != 0) time_us = node.volume()->created_us;
       break;
@@ -966,10 +971,17 @@ std::size_t Namespace::node_count() const {
 // ---------------------------------------------------------------------------------------------
 // Mutations
 
+bool Namespace::read_only_at(const Node& node) const {
+  if (options_.read_only) return true;
+  // The root belongs to no remote; every other node carries the index of its own.
+  return node.kind != NodeKind::Root && node.remote < read_only_remotes_.size() &&
+         read_only_remotes_[node.remote];
+}
+
 int Namespace::mutation_precheck(std::uint64_t parent, Node** dir) const {
   *dir = find_node(parent);
   if (*dir == nullptr) return ENOENT;
-  if (options_.read_only) return EROFS;
+  if (read_only_at(**dir)) return EROFS;
   if ((*dir)->kind != NodeKind::SnapshotsDir) return EPERM;
   return 0;
 }
@@ -1140,7 +1152,7 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
     if (dir == nullptr) return ENOENT;
     if (dir->kind != NodeKind::SnapshotsDir) {
       // rmdir of a volume, service or .snapshots itself: never a provider operation.
-      return options_.read_only ? EROFS : EPERM;
+      return read_only_at(*dir) ? EROFS : EPERM;
     }
     if (int rc = mutation_precheck(parent, &dir); rc != 0) return rc;
     provider = provider_of(*dir);
@@ -1564,12 +1576,13 @@ int Namespace::setxattr(std::uint64_t ino, const std::string& name, const std::s
     if (is_dir(node->kind)) dir_key = cache_key(*node);
     ref = object_ref(*node);
   }
-  if (options_.read_only) return EROFS;
+  // A refresh changes nothing in the cloud: allowed on a read-only mount or remote too.
   if (key == "refresh" && is_dir(copy.kind)) {
     invalidate_listing(copy, ref);
     log_debug("listing of inode " + std::to_string(ino) + " dropped on request");
     return 0;
   }
+  if (read_only_at(copy)) return EROFS;
   Provider* provider = provider_of(copy);
   if (copy.kind == NodeKind::SnapshotsDir && key == "default-expiration" && provider &&
       provider->capabilities().create_expiration) {
@@ -1617,7 +1630,10 @@ int Namespace::removexattr(std::uint64_t ino, const std::string& name, const OpC
   std::vector<std::string> names;
   if (int rc = listxattr(ino, ctx, &names); rc != 0) return rc;
   if (std::find(names.begin(), names.end(), name) == names.end()) {
-    return options_.read_only ? EROFS : ENODATA;
+    std::lock_guard<std::mutex> lock(mu_);
+    const Node* node = find_node(ino);
+    if (node == nullptr) return ENOENT;
+    return read_only_at(*node) ? EROFS : ENODATA;
   }
   return setxattr(ino, name, "", ctx);
 }

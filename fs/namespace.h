@@ -191,6 +191,8 @@ class Namespace {
   const AttrSpec* find_spec(const Node& node, const std::string& key) const;
   int apply_update(std::uint64_t ino, const AttrUpdate& update);
   int mutation_precheck(std::uint64_t parent, Node** dir) const;
+  // Whether changes under `node` are refused with EROFS: `-o ro`, or its remote's read_only key.
+  bool read_only_at(const Node& node) const;
   // After a create whose answer was lost: the snapshot of `fresh` (a new listing of the
   // .snapshots directory `key`) that the create made, or null. `known` holds the ids listed
   // before the create; `started_us` is when it was sent.
@@ -200,6 +202,7 @@ class Namespace {
                               std::int64_t started_us) const;
 
   std::vector<Remote> remotes_;
+  std::vector<bool> read_only_remotes_;  // by remote index: the section's read_only key
   FsOptions options_;
   KernelNotifier* notifier_;
   std::int64_t mount_time_us_;

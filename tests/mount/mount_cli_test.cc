@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "tests/support/fs_call.h"
 #include "tests/support/mount.h"
 #include "tests/support/process.h"
 
@@ -345,6 +346,78 @@ TEST_F(CliTest, ManPagesRenderWithoutWarnings) {
 
 namespace snapfs::test {
 namespace {
+
+constexpr auto kCallLimit = std::chrono::seconds(30);
+
+// A remote whose section says read_only = true refuses every change as `-o ro` does, while the
+// other remotes of the same mount still accept them; a refresh changes nothing in the cloud and
+// stays allowed.
+TEST_F(CliTest, ReadOnlyRemoteRefusesEveryChangeButARefresh) {
+  SNAPFS_REQUIRE_FUSE();
+  StartEmulator();
+  std::string rw = Config();
+  std::string ro = rw;
+  ro.replace(ro.find("[scw]"), 5, "[guarded]");
+  ro += "read_only = true\n";
+  SnapfsMount mount(ro + "\n" + rw);
+  ASSERT_TRUE(mount.ok()) << mount.log();
+  const std::string root = mount.path() + "/";
+  const std::string snaps = "/fr-par-1/web-01-root/.snapshots";
+  const std::string guarded = root + "guarded" + snaps, open = root + "scw" + snaps;
+  const std::string snap = guarded + "/web-01-root-2026-03-01";
+
+  EXPECT_EQ(mount.sh("stat -c %a " + shell_quote(guarded)).out, "555\n");
+  EXPECT_EQ(mount.sh("stat -c %a " + shell_quote(open)).out, "755\n");
+
+  EXPECT_EQ(errno_name(fs_mkdir(guarded + "/new-one", kCallLimit).error), "EROFS");
+  EXPECT_EQ(errno_name(fs_rmdir(snap, kCallLimit).error), "EROFS");
+  EXPECT_EQ(errno_name(fs_rename(snap, guarded + "/renamed", kCallLimit).error), "EROFS");
+  EXPECT_EQ(errno_name(fs_rmdir(root + "guarded/fr-par-1/web-01-root", kCallLimit).error), "EROFS");
+  EXPECT_EQ(errno_name(fs_setxattr(snap, "user.snapfs.tags", "x", kCallLimit).error), "EROFS");
+  EXPECT_EQ(errno_name(fs_setxattr(snap, "user.snapfs.description", "x", kCallLimit).error),
+            "EROFS");
+  CommandResult remove = mount.sh("setfattr -x user.snapfs.tags " + shell_quote(snap));
+  EXPECT_NE(remove.exit_code, 0);
+  EXPECT_NE(remove.err.find("Read-only file system"), std::string::npos) << remove.err;
+  EXPECT_EQ(errno_name(fs_setxattr(guarded, "user.snapfs.refresh", "1", kCallLimit).error), "ok");
+
+  // Nothing reached the cloud: the snapshot is there under its name with its tags.
+  CommandResult listed = mount.sh("ls " + shell_quote(open));
+  EXPECT_NE(listed.out.find("web-01-root-2026-03-01\n"), std::string::npos) << listed.out;
+  EXPECT_EQ(listed.out.find("new-one"), std::string::npos) << listed.out;
+  EXPECT_EQ(fs_getxattr(open + "/web-01-root-2026-03-01", "user.snapfs.tags", kCallLimit).value,
+            "daily");
+
+  // The same volume through the remote without the key takes changes.
+  EXPECT_EQ(errno_name(fs_mkdir(open + "/new-one", kCallLimit).error), "ok");
+}
+
+TEST_F(CliTest, ReadOnlyThatIsNotABooleanFailsTheMountAndCheckConfig) {
+  StartEmulator();
+  std::string config = Config() + "read_only = maybe\n";
+  CommandResult mounted = MountConfigInForeground(config);
+  EXPECT_EQ(mounted.exit_code, 2) << mounted.out << mounted.err;
+  EXPECT_NE(mounted.err.find("[scw] read_only must be true or false, not 'maybe'"),
+            std::string::npos)
+      << mounted.err;
+  CommandResult checked = CheckConfig(config);
+  EXPECT_EQ(checked.exit_code, 1) << checked.out << checked.err;
+  EXPECT_NE(checked.err.find("read_only must be true or false"), std::string::npos) << checked.err;
+}
+
+// -o ro refuses changes, but a refresh only drops snapfs's own copy of a listing.
+TEST_F(CliTest, ReadOnlyMountStillTakesARefresh) {
+  SNAPFS_REQUIRE_FUSE();
+  StartEmulator();
+  SnapfsMount mount(Config(), {"ro"});
+  ASSERT_TRUE(mount.ok()) << mount.log();
+  const std::string dir = mount.path() + "/scw/fr-par-1/spare-disk/.snapshots";
+  EXPECT_EQ(errno_name(fs_setxattr(dir, "user.snapfs.refresh", "1", kCallLimit).error), "ok");
+  EXPECT_EQ(
+      errno_name(fs_setxattr(mount.path() + "/scw", "user.snapfs.refresh", "1", kCallLimit).error),
+      "ok");
+  EXPECT_EQ(errno_name(fs_mkdir(dir + "/new-one", kCallLimit).error), "EROFS");
+}
 
 // A configuration that cannot be what was meant fails the mount with a message, instead of
 // mounting an empty tree or silently ignoring a key.

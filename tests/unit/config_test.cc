@@ -110,6 +110,19 @@ TEST_F(ConfigTest, EveryKeyATypeReadsIsAccepted) {
   }
 }
 
+TEST_F(ConfigTest, ReadOnlyMustBeABoolean) {
+  auto bad = load_config_file(Write("[scw]\ntype = scaleway-instance\nread_only = maybe\n", 0600));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("[scw] read_only must be true or false, not 'maybe'"),
+            std::string::npos)
+      << bad.error().message;
+  for (const char* value : {"true", "yes", "off", "0"}) {
+    auto good = load_config_file(
+        Write(std::string("[scw]\ntype = scaleway-instance\nread_only = ") + value + "\n", 0600));
+    EXPECT_TRUE(good.ok()) << value;
+  }
+}
+
 TEST(ConfigListTest, RepeatedItemsOfACommaListCountOnce) {
   EXPECT_EQ(split_list("fr-par-1,fr-par-1"), std::vector<std::string>{"fr-par-1"});
   EXPECT_EQ(split_list(" nl-ams-1, fr-par-1 ,nl-ams-1,,fr-par-1"),
