@@ -88,6 +88,40 @@ void DirReads::finished(std::uint64_t ino) {
   open_.erase(ino);
 }
 
+// --- RequestFlags -------------------------------------------------------------------------------
+
+void RequestFlags::add(fuse_req_t req, Flag flag) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shutting_down_.load()) flag->store(true);
+    flags_[req] = std::move(flag);
+  }
+  // Not under mu_: libfuse calls on_interrupt from here when the INTERRUPT came first.
+  fuse_req_interrupt_func(req, &RequestFlags::on_interrupt, this);
+}
+
+void RequestFlags::remove(fuse_req_t req, const Flag& flag) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = flags_.find(req);
+  // After the reply libfuse may already have given the same address to a new request, which
+  // then registered its own flag: that one stays.
+  if (it != flags_.end() && it->second == flag) flags_.erase(it);
+}
+
+void RequestFlags::cancel_all() {
+  std::lock_guard<std::mutex> lock(mu_);
+  shutting_down_.store(true);
+  for (auto& [req, flag] : flags_) flag->store(true);
+}
+
+void RequestFlags::on_interrupt(fuse_req_t req, void* self) {
+  // libfuse holds the request alive (and its address unused by any other) while this runs.
+  auto* flags = static_cast<RequestFlags*>(self);
+  std::lock_guard<std::mutex> lock(flags->mu_);
+  auto it = flags->flags_.find(req);
+  if (it != flags->flags_.end()) it->second->store(true);
+}
+
 // --- Operations --------------------------------------------------------------------------------
 
 namespace {
@@ -96,19 +130,36 @@ FuseAdapterConfig* config_of(fuse_req_t req) {
   return static_cast<FuseAdapterConfig*>(fuse_req_userdata(req));
 }
 
-// A deadline for the request, cancelled when the kernel interrupts it (Ctrl-C on `ls`).
-OpContext request_context(fuse_req_t req) {
-  OpContext ctx(config_of(req)->timeout);
-  auto flag = ctx.cancel_flag();
-  fuse_req_interrupt_func(
-      req, [](fuse_req_t, void* data) { static_cast<std::atomic<bool>*>(data)->store(true); },
-      flag.get());
-  return ctx;
+// A deadline for the request, cancelled when the kernel interrupts it (Ctrl-C on `ls`) or the
+// mount shuts down. libfuse never sees the flag itself, only the mount's RequestFlags, so an
+// INTERRUPT that arrives while or after the request is answered, when this context may be gone,
+// touches nothing freed.
+class RequestContext : public OpContext {
+ public:
+  explicit RequestContext(fuse_req_t req)
+      : OpContext(config_of(req)->timeout), req_(req), flags_(&config_of(req)->requests) {
+    flags_->add(req_, cancel_flag());
+  }
+  // Often after the reply: req_ then only names the registration, it is not used.
+  ~RequestContext() { flags_->remove(req_, cancel_flag()); }
+  RequestContext(const RequestContext&) = delete;
+  RequestContext& operator=(const RequestContext&) = delete;
+
+ private:
+  fuse_req_t req_;
+  RequestFlags* flags_;
+};
+
+// A request cancelled because the mount is going away is answered as the kernel answers calls
+// on a mount whose daemon is gone, not as one the caller interrupted.
+void reply_err(fuse_req_t req, int rc) {
+  if (rc == EINTR && config_of(req)->requests.shutting_down()) rc = ENOTCONN;
+  fuse_reply_err(req, rc);
 }
 
 void reply_entry(fuse_req_t req, int rc, const EntryReply& entry) {
   if (rc != 0 && !(rc == ENOENT && entry.ino == 0 && entry.timeout > 0)) {
-    fuse_reply_err(req, rc);
+    reply_err(req, rc);
     return;
   }
   fuse_entry_param e{};
@@ -135,7 +186,7 @@ void op_init(void* userdata, fuse_conn_info* conn) {
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  OpContext ctx = request_context(req);
+  RequestContext ctx(req);
   EntryReply entry;
   int rc = config_of(req)->ns->lookup(parent, name, ctx, &entry);
   reply_entry(req, rc, entry);
@@ -152,87 +203,87 @@ void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
 }
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
-  OpContext ctx = request_context(req);
+  RequestContext ctx(req);
   struct stat st {};
   Namespace* ns = config_of(req)->ns;
   int rc = ns->getattr(ino, ctx, &st);
   if (rc != 0) {
-    fuse_reply_err(req, rc);
+    reply_err(req, rc);
   } else {
     fuse_reply_attr(req, &st, ns->entry_timeout());
   }
 }
 
 void op_setattr(fuse_req_t req, fuse_ino_t, struct stat*, int, fuse_file_info*) {
-  fuse_reply_err(req, config_of(req)->ns->refused());
+  reply_err(req, config_of(req)->ns->refused());
 }
 
 void op_readlink(fuse_req_t req, fuse_ino_t ino) {
   std::string target;
   int rc = config_of(req)->ns->readlink(ino, &target);
   if (rc != 0) {
-    fuse_reply_err(req, rc);
+    reply_err(req, rc);
   } else {
     fuse_reply_readlink(req, target.c_str());
   }
 }
 
 void op_mknod(fuse_req_t req, fuse_ino_t, const char*, mode_t, dev_t) {
-  fuse_reply_err(req, config_of(req)->ns->refused());
+  reply_err(req, config_of(req)->ns->refused());
 }
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t) {
-  OpContext ctx = request_context(req);
+  RequestContext ctx(req);
   EntryReply entry;
   int rc = config_of(req)->ns->mkdir(parent, name, ctx, &entry);
   if (rc != 0) {
-    fuse_reply_err(req, rc);
+    reply_err(req, rc);
   } else {
     reply_entry(req, 0, entry);
   }
 }
 
 void op_refuse_name(fuse_req_t req, fuse_ino_t, const char*) {
-  fuse_reply_err(req, config_of(req)->ns->refused());
+  reply_err(req, config_of(req)->ns->refused());
 }
 
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  OpContext ctx = request_context(req);
-  fuse_reply_err(req, config_of(req)->ns->rmdir(parent, name, ctx));
+  RequestContext ctx(req);
+  reply_err(req, config_of(req)->ns->rmdir(parent, name, ctx));
 }
 
 void op_symlink(fuse_req_t req, const char*, fuse_ino_t, const char*) {
-  fuse_reply_err(req, config_of(req)->ns->refused());
+  reply_err(req, config_of(req)->ns->refused());
 }
 
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
                const char* newname, unsigned int flags) {
-  OpContext ctx = request_context(req);
-  fuse_reply_err(req, config_of(req)->ns->rename(parent, name, newparent, newname, flags, ctx));
+  RequestContext ctx(req);
+  reply_err(req, config_of(req)->ns->rename(parent, name, newparent, newname, flags, ctx));
 }
 
 void op_link(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) {
-  fuse_reply_err(req, config_of(req)->ns->refused());
+  reply_err(req, config_of(req)->ns->refused());
 }
 
 void op_create(fuse_req_t req, fuse_ino_t, const char*, mode_t, fuse_file_info*) {
-  fuse_reply_err(req, config_of(req)->ns->refused());
+  reply_err(req, config_of(req)->ns->refused());
 }
 
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   FuseAdapterConfig* config = config_of(req);
   if (config->handle_free_dirs) {
-    fuse_reply_err(req, ENOSYS);  // the kernel stops sending OPENDIR and RELEASEDIR
+    reply_err(req, ENOSYS);  // the kernel stops sending OPENDIR and RELEASEDIR
     return;
   }
-  OpContext ctx = request_context(req);
+  RequestContext ctx(req);
   auto handle = std::make_unique<DirReads::Copy>();
   handle->ino = ino;
   // The listing is taken once per open so that offsets stay stable while `ls` reads it.
   bool unchanged = false;
   int rc = config->ns->readdir(ino, ctx, &handle->entries, &unchanged);
   if (rc != 0) {
-    fuse_reply_err(req, rc);
+    reply_err(req, rc);
     return;
   }
   // The kernel may cache what it reads and, while the listing is the one it read last time,
@@ -256,9 +307,9 @@ void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_
     if (!taken) {
       auto copy = std::make_shared<DirReads::Copy>();
       copy->ino = ino;
-      OpContext ctx = request_context(req);
+      RequestContext ctx(req);
       if (int rc = ns->readdir(ino, ctx, &copy->entries); rc != 0) {
-        fuse_reply_err(req, rc);
+        reply_err(req, rc);
         return;
       }
       taken = std::move(copy);
@@ -319,7 +370,7 @@ void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, f
 
 void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   delete reinterpret_cast<DirReads::Copy*>(fi->fh);
-  fuse_reply_err(req, 0);
+  reply_err(req, 0);
 }
 
 void op_statfs(fuse_req_t req, fuse_ino_t) {
@@ -332,31 +383,31 @@ void op_statfs(fuse_req_t req, fuse_ino_t) {
 
 void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
                  int) {
-  OpContext ctx = request_context(req);
-  fuse_reply_err(req, config_of(req)->ns->setxattr(ino, name, std::string(value, size), ctx));
+  RequestContext ctx(req);
+  reply_err(req, config_of(req)->ns->setxattr(ino, name, std::string(value, size), ctx));
 }
 
 void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
-  OpContext ctx = request_context(req);
+  RequestContext ctx(req);
   std::string value;
   int rc = config_of(req)->ns->getxattr(ino, name, ctx, &value);
   if (rc != 0) {
-    fuse_reply_err(req, rc);
+    reply_err(req, rc);
   } else if (size == 0) {
     fuse_reply_xattr(req, value.size());
   } else if (size < value.size()) {
-    fuse_reply_err(req, ERANGE);
+    reply_err(req, ERANGE);
   } else {
     fuse_reply_buf(req, value.data(), value.size());
   }
 }
 
 void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
-  OpContext ctx = request_context(req);
+  RequestContext ctx(req);
   std::vector<std::string> names;
   int rc = config_of(req)->ns->listxattr(ino, ctx, &names);
   if (rc != 0) {
-    fuse_reply_err(req, rc);
+    reply_err(req, rc);
     return;
   }
   std::string list;
@@ -364,15 +415,15 @@ void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
   if (size == 0) {
     fuse_reply_xattr(req, list.size());
   } else if (size < list.size()) {
-    fuse_reply_err(req, ERANGE);
+    reply_err(req, ERANGE);
   } else {
     fuse_reply_buf(req, list.data(), list.size());
   }
 }
 
 void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
-  OpContext ctx = request_context(req);
-  fuse_reply_err(req, config_of(req)->ns->removexattr(ino, name, ctx));
+  RequestContext ctx(req);
+  reply_err(req, config_of(req)->ns->removexattr(ino, name, ctx));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <fuse_lowlevel.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -69,11 +70,37 @@ class DirReads {
   std::unordered_map<std::uint64_t, CopyPtr> open_;
 };
 
+// The cancel flags of the requests being served. libfuse calls an interrupt function with the
+// data it was given, from the thread that read the INTERRUPT and possibly while the request is
+// being answered on another: that data is this object, which lives as long as the session, and
+// it finds the flag (shared, so never freed under it) by request, or nothing once the request's
+// context is gone.
+class RequestFlags {
+ public:
+  using Flag = std::shared_ptr<std::atomic<bool>>;
+  // Registers the request's flag; it is set at once when the mount is shutting down, or when the
+  // kernel already interrupted the request.
+  void add(fuse_req_t req, Flag flag);
+  // Unregisters the request's flag; safe after the reply, when `req` may name a new request.
+  void remove(fuse_req_t req, const Flag& flag);
+  // The mount is going away: every request's flag is set, now and from now on, so that calls
+  // waiting on the API end at once instead of at their deadline.
+  void cancel_all();
+  bool shutting_down() const { return shutting_down_.load(); }
+
+ private:
+  static void on_interrupt(fuse_req_t req, void* self);
+  std::mutex mu_;
+  std::unordered_map<fuse_req_t, Flag> flags_;
+  std::atomic<bool> shutting_down_{false};
+};
+
 struct FuseAdapterConfig {
   Namespace* ns = nullptr;
   std::chrono::milliseconds timeout{20000};
   bool handle_free_dirs = false;  // set in init when the kernel accepts ENOSYS from OPENDIR
   DirReads dir_reads;
+  RequestFlags requests;
 };
 
 // The operation table; fuse_session_new's userdata must be a FuseAdapterConfig*.

@@ -362,6 +362,8 @@ int run(int argc, char* argv[]) {
       if (!uring.install()) {
         log_error("cannot install the FUSE I/O hooks");
       } else {
+        // Calls still waiting on the API end now, with ENOTCONN, rather than at their deadline.
+        loop_options.on_exit = [&adapter] { adapter.requests.cancel_all(); };
         rc = run_session_loop(session, loop_options, &uring);
       }
       notifier.stop();

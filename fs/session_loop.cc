@@ -241,12 +241,15 @@ class SessionLoop {
 
   // The first worker to see the end tells the session and wakes every other worker.
   void finish(int result) {
+    bool first = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (result != 0 && error_ == 0) error_ = result;
+      first = !stopping_;
       stopping_ = true;
     }
     fuse_session_exit(session_);
+    if (first && options_.on_exit) options_.on_exit();
     role_cv_.notify_all();
     const std::uint64_t one = 1;
     (void)!write(stop_, &one, sizeof one);

@@ -3,6 +3,7 @@
 #include <fuse_lowlevel.h>
 
 #include <chrono>
+#include <functional>
 
 namespace snapfs {
 
@@ -14,6 +15,10 @@ struct SessionLoopOptions {
   // sends its next request within microseconds; waking a sleeping thread on another CPU costs
   // tens of them, and is paid twice per request when both sides sleep. 0 = always sleep.
   std::chrono::microseconds busy_poll{0};
+  // Called once when the session ends (unmount, SIGTERM), before the workers are waited for:
+  // requests still waiting on the API are cancelled here, or the daemon would outlive its mount
+  // by their deadlines.
+  std::function<void()> on_exit;
 };
 
 class FuseUring;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -269,6 +270,88 @@ TEST_F(StuckMountTest, LazyUnmountAnswersTheStuckCallWithinItsDeadline) {
   const int daemon = mount_->wait_for_exit(seconds(10));
   EXPECT_TRUE(WIFEXITED(daemon) && WEXITSTATUS(daemon) == 0) << "snapfs status " << daemon << "\n"
                                                              << mount_->log();
+}
+
+// SIGTERM to the daemon while a call waits on a black hole: the call is answered at once with an
+// error and the daemon exits, long before the call's deadline.
+TEST_F(StuckMountTest, SigtermCancelsTheStuckCallAndTheDaemonExits) {
+  constexpr int kTimeoutSeconds = 60;
+  Mount(kTimeoutSeconds);
+  TempDir dir;
+  const std::string ls_errors = dir.path() + "/ls.err";
+  emulator_->set_faults({"delay-ms=600000"});
+  auto ls =
+      std::make_unique<Subprocess>(std::vector<std::string>{"ls", mount_->path() + "/r/fr-par-1"},
+                                   std::vector<std::string>{"LC_ALL=C"}, ls_errors);
+  ASSERT_TRUE(eventually([&] { return blocked_in_fuse(ls->pid()); }, seconds(10)))
+      << "ls never reached the daemon";
+  ASSERT_EQ(kill(mount_->pid(), SIGTERM), 0);
+  // Far below the deadline, so an exit that waited for it fails here instead of hanging.
+  const int daemon = mount_->wait_for_exit(seconds(10));
+  EXPECT_NE(daemon, -1) << "snapfs still runs 10 s after SIGTERM\n" << log_tail(mount_->log());
+  EXPECT_TRUE(WIFEXITED(daemon) && WEXITSTATUS(daemon) == 0) << "snapfs status " << daemon;
+  const int status = ls->stop(0, seconds(10));
+  ASSERT_NE(status, -1) << "ls still waits after the daemon's exit";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << "ls reports the failed listing";
+  std::ifstream errors(ls_errors);
+  const std::string said((std::istreambuf_iterator<char>(errors)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_NE(said.find("Transport endpoint is not connected"), std::string::npos) << said;
+  emulator_->clear_faults();
+}
+
+// Callers interrupted (SIGINT) or killed (SIGKILL) at random points of slow requests, over and
+// over: the kernel sends INTERRUPT while a request waits on the API, while it is being answered
+// and just after. None of these may touch a request's freed state (the ASan build of this suite
+// reports it), and the daemon keeps answering.
+TEST_F(ResilienceTest, RequestsInterruptedAtRandomPointsLeaveTheDaemonSound) {
+  EmulatorProcess emulator(
+      {"--seed", "synthetic:services=1,volumes=2,snapshots=300", "--latency-ms", "15"});
+  ASSERT_TRUE(emulator.ok());
+  // cache_ttl=0: every call asks the API, and so is slow enough to be interrupted.
+  SnapfsMount mount(all_remotes(emulator.base_url()), {"timeout=10", "cache_ttl=0"});
+  ASSERT_TRUE(mount.ok()) << mount.log();
+  const std::string root = mount.path() + "/";
+  std::vector<std::string> dirs = {"sc", "sc/fr-par-1", "nas", "efs", "ncp"};
+  for (const char* remote : {"efs", "nas"}) {
+    FsCallResult services = fs_list(root + remote, seconds(20));
+    ASSERT_TRUE(services.ok() && !services.entries.empty()) << errno_name(services.error);
+    const std::string service = std::string(remote) + "/" + services.entries[0].name;
+    FsCallResult volumes = fs_list(root + service, seconds(20));
+    ASSERT_TRUE(volumes.ok() && !volumes.entries.empty()) << errno_name(volumes.error);
+    dirs.push_back(service);
+    dirs.push_back(service + "/" + volumes.entries[0].name + "/.snapshots");
+  }
+
+  std::mt19937 random(12345);  // the same calls each run; when the signals land varies anyway
+  constexpr int kRounds = 150;
+  int ended_by_signal = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string& dir = dirs[random() % dirs.size()];
+    std::vector<std::string> argv;
+    switch (random() % 3) {
+      case 0: argv = {"ls", "-l", root + dir}; break;
+      case 1: argv = {"ls", "-f", root + dir}; break;
+      default: argv = {"stat", root + dir + "/.", root + dir}; break;
+    }
+    Subprocess call(argv);
+    std::this_thread::sleep_for(milliseconds(random() % 60));
+    kill(call.pid(), random() % 2 == 0 ? SIGINT : SIGKILL);
+    const int status = call.stop(0, seconds(20));
+    ASSERT_NE(status, -1) << "a call did not end after its signal: " << dir;
+    ended_by_signal += WIFSIGNALED(status);
+    ASSERT_EQ(kill(mount.pid(), 0), 0) << "snapfs died in round " << round << "\n"
+                                       << log_tail(mount.log());
+  }
+  std::printf("%d of %d calls ended by their signal\n", ended_by_signal, kRounds);
+  EXPECT_GT(ended_by_signal, 0) << "no call was slow enough to be interrupted";
+
+  // Still answering, and exiting cleanly (an ASan report ends the daemon with an error).
+  for (const std::string& dir : dirs) {
+    FsCallResult listed = fs_list(root + dir, seconds(20));
+    EXPECT_TRUE(listed.ok()) << dir << ": " << errno_name(listed.error);
+  }
+  EXPECT_TRUE(mount.unmount()) << log_tail(mount.log());
 }
 
 }  // namespace
