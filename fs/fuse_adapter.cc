@@ -73,19 +73,27 @@ void FuseNotifier::run() {
 DirReads::CopyPtr DirReads::continued(std::uint64_t ino, off_t offset) {
   if (offset == 0) return nullptr;  // a new read (opendir, rewinddir) sees the current listing
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = open_.find(ino);
-  return it == open_.end() ? nullptr : it->second;
+  auto it = open_.find(generation_of(offset));
+  return it == open_.end() || it->second->ino != ino ? nullptr : it->second;
 }
 
-void DirReads::started(CopyPtr copy) {
+DirReads::CopyPtr DirReads::started(std::shared_ptr<Copy> copy) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (open_.size() >= kMaxOpen && open_.count(copy->ino) == 0) open_.erase(open_.begin());
-  open_[copy->ino] = std::move(copy);
+  // 0 is left to offsets without a generation (reads through a directory handle); after 2^31
+  // reads the numbers come round again, long after those copies were dropped.
+  last_generation_ = last_generation_ >= (1u << 31) - 1 ? 1 : last_generation_ + 1;
+  copy->generation = last_generation_;
+  open_.erase(copy->generation);
+  if (open_.size() >= kMaxOpen) open_.erase(open_.begin());
+  CopyPtr kept = std::move(copy);
+  open_[kept->generation] = kept;
+  return kept;
 }
 
-void DirReads::finished(std::uint64_t ino) {
+void DirReads::finished(const Copy& copy) {
   std::lock_guard<std::mutex> lock(mu_);
-  open_.erase(ino);
+  auto it = open_.find(copy.generation);
+  if (it != open_.end() && it->second.get() == &copy) open_.erase(it);
 }
 
 // --- RequestFlags -------------------------------------------------------------------------------
@@ -302,6 +310,8 @@ void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_
   Namespace* ns = config->ns;
   DirReads::CopyPtr taken;
   const DirReads::Copy* listing = reinterpret_cast<const DirReads::Copy*>(fi->fh);
+  // With a handle, offsets are plain indexes; without one they also name the reader's copy.
+  std::uint64_t index = static_cast<std::uint64_t>(offset);
   if (listing == nullptr) {
     taken = config->dir_reads.continued(ino, offset);
     if (!taken) {
@@ -312,17 +322,18 @@ void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_
         reply_err(req, rc);
         return;
       }
-      taken = std::move(copy);
-      config->dir_reads.started(taken);
+      taken = config->dir_reads.started(std::move(copy));
     }
     listing = taken.get();
+    index = DirReads::index_of(offset);
   }
-  const off_t end = static_cast<off_t>(listing->entries.size()) + 2;  // with "." and ".."
+  const std::uint64_t end = listing->entries.size() + 2;  // with "." and ".."
   std::vector<char> buf(size);
   size_t used = 0;
   const double timeout = ns->entry_timeout();
   std::vector<std::uint64_t> referenced;
-  for (off_t i = offset; i < end; ++i) {
+  for (std::uint64_t i = index; i < end; ++i) {
+    const off_t next = DirReads::offset_of(listing->generation, i + 1);
     std::string name;
     struct stat st {};
     bool dot = i < 2;
@@ -344,15 +355,15 @@ void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_
         e.entry_timeout = timeout;
       }
       entry_size =
-          fuse_add_direntry_plus(req, buf.data() + used, size - used, name.c_str(), &e, i + 1);
+          fuse_add_direntry_plus(req, buf.data() + used, size - used, name.c_str(), &e, next);
     } else {
-      entry_size = fuse_add_direntry(req, buf.data() + used, size - used, name.c_str(), &st, i + 1);
+      entry_size = fuse_add_direntry(req, buf.data() + used, size - used, name.c_str(), &st, next);
     }
     if (entry_size > size - used) break;
     used += entry_size;
     if (plus && !dot) referenced.push_back(st.st_ino);
   }
-  if (taken && used == 0) config->dir_reads.finished(ino);  // the end was read
+  if (taken && used == 0) config->dir_reads.finished(*taken);  // the end was read
   // Count the kernel's references before it can forget them.
   for (std::uint64_t child : referenced) ns->add_lookup(child);
   if (fuse_reply_buf(req, buf.data(), used) != 0 && plus) {

@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,25 +51,44 @@ class FuseNotifier : public KernelNotifier {
 // sends neither OPENDIR nor RELEASEDIR (two round trips less per directory) and keeps what it
 // read in its readdir cache until told otherwise. A read at offset 0 takes the listing; later
 // offsets of the same read continue in that copy, so a listing that changes in between never
-// makes `ls` skip or repeat a name.
+// makes `ls` skip or repeat a name. Two readers of one directory each keep their own copy: the
+// offsets a copy hands out carry its generation (upper bits) besides the entry's index, and the
+// kernel hands them back unchanged.
 class DirReads {
  public:
   struct Copy {
     std::uint64_t ino = 0;
+    std::uint32_t generation = 0;  // set by started()
     std::vector<DirEntryReply> entries;
   };
   using CopyPtr = std::shared_ptr<const Copy>;
 
-  // The copy a read at `offset` continues, or null when it must take the listing afresh.
+  // Offsets: index (the entry after which a read continues) in the low 32 bits, generation in
+  // the 31 above, so that an offset stays a positive off_t.
+  static constexpr int kIndexBits = 32;
+  static off_t offset_of(std::uint32_t generation, std::uint64_t index) {
+    return static_cast<off_t>((static_cast<std::uint64_t>(generation) << kIndexBits) | index);
+  }
+  static std::uint64_t index_of(off_t offset) {
+    return static_cast<std::uint64_t>(offset) & ((std::uint64_t{1} << kIndexBits) - 1);
+  }
+  static std::uint32_t generation_of(off_t offset) {
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(offset) >> kIndexBits);
+  }
+
+  // The copy a read of `ino` at `offset` continues, or null when it must take the listing afresh.
   CopyPtr continued(std::uint64_t ino, off_t offset);
-  void started(CopyPtr copy);
-  void finished(std::uint64_t ino);
+  // Gives `copy` a generation of its own and keeps it for the reads that continue it.
+  CopyPtr started(std::shared_ptr<Copy> copy);
+  void finished(const Copy& copy);
 
  private:
-  // Readers that stop halfway (a killed `ls`) leave a copy behind; this many are kept at most.
+  // Readers that stop halfway (a killed `ls`) leave a copy behind; this many are kept at most,
+  // the oldest dropped first.
   static constexpr std::size_t kMaxOpen = 64;
   std::mutex mu_;
-  std::unordered_map<std::uint64_t, CopyPtr> open_;
+  std::uint32_t last_generation_ = 0;
+  std::map<std::uint32_t, CopyPtr> open_;  // by generation: the first is the oldest
 };
 
 // The cancel flags of the requests being served. libfuse calls an interrupt function with the

@@ -1,16 +1,17 @@
-// DirReads: how readdir without a directory handle keeps one copy of a listing per read, so
+// DirReads: how readdir without a directory handle keeps one copy of a listing per reader, so
 // that the pages of one `ls` come from the same listing.
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fs/fuse_adapter.h"
 
 namespace snapfs {
 namespace {
 
-DirReads::CopyPtr Copy(std::uint64_t ino, const std::string& first_name) {
+std::shared_ptr<DirReads::Copy> Copy(std::uint64_t ino, const std::string& first_name) {
   auto copy = std::make_shared<DirReads::Copy>();
   copy->ino = ino;
   DirEntryReply entry;
@@ -19,32 +20,64 @@ DirReads::CopyPtr Copy(std::uint64_t ino, const std::string& first_name) {
   return copy;
 }
 
+// The offset the kernel hands back to continue a reader after `index` entries.
+off_t After(const DirReads::CopyPtr& copy, std::uint64_t index) {
+  return DirReads::offset_of(copy->generation, index);
+}
+
 TEST(DirReadsTest, LaterPagesContinueInTheCopyTheFirstPageTook) {
   DirReads reads;
   EXPECT_EQ(reads.continued(7, 5), nullptr) << "nothing started yet";
-  auto copy = Copy(7, "daily");
-  reads.started(copy);
-  EXPECT_EQ(reads.continued(7, 5), copy);
+  auto copy = reads.started(Copy(7, "daily"));
+  EXPECT_EQ(reads.continued(7, After(copy, 5)), copy);
+  EXPECT_EQ(DirReads::index_of(After(copy, 5)), 5u);
   EXPECT_EQ(reads.continued(7, 0), nullptr) << "offset 0 starts a new read of the listing";
-  EXPECT_EQ(reads.continued(8, 5), nullptr) << "copies are per directory";
+  EXPECT_EQ(reads.continued(8, After(copy, 5)), nullptr) << "copies are per directory";
 
-  // A second reader of the same directory starts over: later pages follow the newer copy.
-  auto newer = Copy(7, "weekly");
-  reads.started(newer);
-  EXPECT_EQ(reads.continued(7, 5), newer);
+  reads.finished(*copy);
+  EXPECT_EQ(reads.continued(7, After(copy, 5)), nullptr) << "the end was read: the copy is gone";
+}
 
-  reads.finished(7);
-  EXPECT_EQ(reads.continued(7, 5), nullptr) << "the end was read: the copy is gone";
+// Two readers of one directory, the listing changing between their first pages: each goes on
+// in the copy its own first page took, so neither skips nor repeats a name.
+TEST(DirReadsTest, TwoReadersOfOneDirectoryEachKeepTheirOwnCopy) {
+  DirReads reads;
+  auto first = reads.started(Copy(7, "daily"));
+  auto second = reads.started(Copy(7, "weekly"));
+  EXPECT_NE(After(first, 3), After(second, 3)) << "the offsets tell the readers apart";
+  EXPECT_EQ(reads.continued(7, After(first, 3)), first);
+  EXPECT_EQ(reads.continued(7, After(second, 3)), second);
+
+  // The second reader reaching the end leaves the first one's copy in place.
+  reads.finished(*second);
+  EXPECT_EQ(reads.continued(7, After(first, 3)), first);
+  EXPECT_EQ(reads.continued(7, After(second, 3)), nullptr);
+}
+
+TEST(DirReadsTest, OffsetsStayPositive) {
+  DirReads reads;
+  DirReads::CopyPtr copy;
+  for (int i = 0; i < 3; ++i) copy = reads.started(Copy(1, "n"));
+  const off_t offset = After(copy, 0xffffffffu);
+  EXPECT_GT(offset, 0);
+  EXPECT_EQ(DirReads::index_of(offset), 0xffffffffu);
+  EXPECT_EQ(DirReads::generation_of(offset), copy->generation);
+  EXPECT_EQ(DirReads::offset_of(0, 9), 9) << "reads through a handle: plain indexes";
 }
 
 TEST(DirReadsTest, ReadersThatStopHalfwayLeaveABoundedNumberOfCopies) {
   DirReads reads;
-  for (std::uint64_t ino = 1; ino <= 1000; ++ino) reads.started(Copy(ino, "n"));
+  std::vector<DirReads::CopyPtr> copies;
+  for (std::uint64_t ino = 1; ino <= 1000; ++ino) copies.push_back(reads.started(Copy(ino, "n")));
   int kept = 0;
-  for (std::uint64_t ino = 1; ino <= 1000; ++ino) kept += reads.continued(ino, 3) != nullptr;
+  for (std::uint64_t ino = 1; ino <= 1000; ++ino) {
+    kept += reads.continued(ino, After(copies[ino - 1], 3)) != nullptr;
+  }
   EXPECT_GT(kept, 0);
   EXPECT_LE(kept, 64);
-  EXPECT_NE(reads.continued(1000, 3), nullptr) << "the latest read is always kept";
+  EXPECT_NE(reads.continued(1000, After(copies.back(), 3)), nullptr)
+      << "the latest read is always kept";
+  EXPECT_EQ(reads.continued(1, After(copies.front(), 3)), nullptr) << "the oldest goes first";
 }
 
 }  // namespace
