@@ -72,8 +72,10 @@ class SessionLoop {
     std::vector<std::thread> workers;
     workers.reserve(n - 1);
     for (unsigned i = 1; i < n; ++i) workers.emplace_back([this] { work(); });
+    std::thread watcher([this] { watch_for_exit(); });
     work();
     for (std::thread& t : workers) t.join();
+    watcher.join();
     close_fds();
     if (uring_ != nullptr && uring_->active()) {
       log_info("FUSE over io_uring answered " + std::to_string(uring_->requests()) + " requests");
@@ -239,6 +241,20 @@ class SessionLoop {
     return was;
   }
 
+  // When every worker waits on the API, none reads the device or looks at the exit flag a signal
+  // handler set: this thread does, so that the waiting requests are cancelled (on_exit).
+  void watch_for_exit() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopping_) {
+      stop_cv_.wait_for(lock, std::chrono::milliseconds(kExitCheckMs));
+      if (!stopping_ && fuse_session_exited(session_)) {
+        lock.unlock();
+        finish(0);
+        return;
+      }
+    }
+  }
+
   // The first worker to see the end tells the session and wakes every other worker.
   void finish(int result) {
     bool first = false;
@@ -251,6 +267,7 @@ class SessionLoop {
     fuse_session_exit(session_);
     if (first && options_.on_exit) options_.on_exit();
     role_cv_.notify_all();
+    stop_cv_.notify_all();
     const std::uint64_t one = 1;
     (void)!write(stop_, &one, sizeof one);
   }
@@ -262,6 +279,7 @@ class SessionLoop {
   int epoll_ = -1;
   std::mutex mu_;
   std::condition_variable role_cv_;
+  std::condition_variable stop_cv_;  // wakes watch_for_exit() at the end
   FuseUring* uring_;
   cpu_set_t anywhere_{};
   std::vector<bool> taken_;  // role 0: the device; role 1 + q: ring q

@@ -300,6 +300,44 @@ TEST_F(StuckMountTest, SigtermCancelsTheStuckCallAndTheDaemonExits) {
   emulator_->clear_faults();
 }
 
+// SIGTERM while more calls wait on the API than the daemon has threads (10): no thread is left to
+// read the device, yet the signal still ends every call and the daemon. (The kernel sends one
+// request at a time per directory, so the calls list distinct directories.)
+TEST_F(ResilienceTest, SigtermEndsTheDaemonWhenEveryThreadWaitsOnTheApi) {
+  EmulatorProcess emulator({"--seed", "synthetic:services=7,volumes=1,snapshots=1"});
+  ASSERT_TRUE(emulator.ok());
+  SnapfsMount mount(all_remotes(emulator.base_url()), {"timeout=60", "prefetch=0"});
+  ASSERT_TRUE(mount.ok()) << mount.log();
+  std::vector<std::string> dirs;
+  for (const char* remote : {"nas", "efs"}) {
+    FsCallResult services = fs_list(mount.path() + "/" + remote, seconds(20));
+    ASSERT_TRUE(services.ok()) << errno_name(services.error);
+    for (const FsEntry& e : services.entries) {
+      dirs.push_back(mount.path() + "/" + remote + "/" + e.name);
+    }
+  }
+  ASSERT_GE(dirs.size(), 12u) << "too few directories to hold every thread";
+
+  emulator.set_faults({"delay-ms=600000"});
+  std::vector<std::unique_ptr<Subprocess>> calls;
+  for (const std::string& dir : dirs) {
+    calls.push_back(std::make_unique<Subprocess>(std::vector<std::string>{"ls", dir}));
+  }
+  for (auto& call : calls) {
+    ASSERT_TRUE(eventually([&] { return blocked_in_fuse(call->pid()); }, seconds(10)))
+        << "ls never reached the daemon";
+  }
+  ASSERT_EQ(kill(mount.pid(), SIGTERM), 0);
+  const int daemon = mount.wait_for_exit(seconds(10));
+  EXPECT_NE(daemon, -1) << "snapfs still runs 10 s after SIGTERM\n" << log_tail(mount.log());
+  for (auto& call : calls) {
+    const int status = call->stop(0, seconds(10));
+    ASSERT_NE(status, -1) << "an ls still waits after the daemon's exit";
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << "ls reports the failure";
+  }
+  emulator.clear_faults();
+}
+
 // Callers interrupted (SIGINT) or killed (SIGKILL) at random points of slow requests, over and
 // over: the kernel sends INTERRUPT while a request waits on the API, while it is being answered
 // and just after. None of these may touch a request's freed state (the ASan build of this suite
