@@ -341,13 +341,17 @@ TEST_F(ResilienceTest, SigtermEndsTheDaemonWhenEveryThreadWaitsOnTheApi) {
 // Callers interrupted (SIGINT) or killed (SIGKILL) at random points of slow requests, over and
 // over: the kernel sends INTERRUPT while a request waits on the API, while it is being answered
 // and just after. None of these may touch a request's freed state (the ASan build of this suite
-// reports it), and the daemon keeps answering.
-TEST_F(ResilienceTest, RequestsInterruptedAtRandomPointsLeaveTheDaemonSound) {
+// reports it), and the daemon keeps answering. With cache_ttl=0 every call asks the API and
+// directories are read through handles; with a short TTL and no prefetch, directories are read
+// without handles, and a listing past its TTL is fetched by the readdir itself.
+class InterruptedRequestsTest : public ResilienceTest,
+                                public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(InterruptedRequestsTest, RequestsInterruptedAtRandomPointsLeaveTheDaemonSound) {
   EmulatorProcess emulator(
       {"--seed", "synthetic:services=1,volumes=2,snapshots=300", "--latency-ms", "15"});
   ASSERT_TRUE(emulator.ok());
-  // cache_ttl=0: every call asks the API, and so is slow enough to be interrupted.
-  SnapfsMount mount(all_remotes(emulator.base_url()), {"timeout=10", "cache_ttl=0"});
+  SnapfsMount mount(all_remotes(emulator.base_url()), {"timeout=10", GetParam()});
   ASSERT_TRUE(mount.ok()) << mount.log();
   const std::string root = mount.path() + "/";
   std::vector<std::string> dirs = {"sc", "sc/fr-par-1", "nas", "efs", "ncp"};
@@ -362,7 +366,7 @@ TEST_F(ResilienceTest, RequestsInterruptedAtRandomPointsLeaveTheDaemonSound) {
   }
 
   std::mt19937 random(12345);  // the same calls each run; when the signals land varies anyway
-  constexpr int kRounds = 150;
+  constexpr int kRounds = 120;
   int ended_by_signal = 0;
   for (int round = 0; round < kRounds; ++round) {
     const std::string& dir = dirs[random() % dirs.size()];
@@ -391,6 +395,9 @@ TEST_F(ResilienceTest, RequestsInterruptedAtRandomPointsLeaveTheDaemonSound) {
   }
   EXPECT_TRUE(mount.unmount()) << log_tail(mount.log());
 }
+
+INSTANTIATE_TEST_SUITE_P(Mounts, InterruptedRequestsTest,
+                         ::testing::Values("cache_ttl=0", "cache_ttl=0.05,prefetch=0"));
 
 }  // namespace
 }  // namespace snapfs::test
