@@ -1,9 +1,13 @@
 // The daemon outlives its API and lets go of a stuck mount: the emulator is killed and restarted
 // (its data kept with --state) while a crawl of the mount is under way, and a mount whose request
 // hangs on a black hole is unmounted.
+#include <dirent.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
@@ -12,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -336,6 +341,84 @@ TEST_F(ResilienceTest, SigtermEndsTheDaemonWhenEveryThreadWaitsOnTheApi) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << "ls reports the failure";
   }
   emulator.clear_faults();
+}
+
+// Reads a directory a little at a time, as a program with a small getdents buffer does.
+class SlowReader {
+ public:
+  explicit SlowReader(const std::string& dir) : fd_(open(dir.c_str(), O_RDONLY | O_DIRECTORY)) {}
+  ~SlowReader() {
+    if (fd_ >= 0) close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  // One getdents64 call with a small buffer; false at the end or on an error (error() says).
+  bool Step() {
+    alignas(8) char buf[512];
+    const long n = syscall(SYS_getdents64, fd_, buf, sizeof buf);
+    if (n <= 0) {
+      error_ = n < 0 ? errno : 0;
+      return false;
+    }
+    for (long at = 0; at < n;) {
+      const auto* d = reinterpret_cast<const struct dirent64*>(buf + at);
+      const std::string name = d->d_name;
+      if (name != "." && name != "..") names_.push_back(name);
+      at += d->d_reclen;
+    }
+    return true;
+  }
+  const std::vector<std::string>& names() const { return names_; }
+  int error() const { return error_; }
+
+ private:
+  int fd_;
+  int error_ = 0;
+  std::vector<std::string> names_;
+};
+
+// Two readers of one directory whose listing changes between their first pages: the first goes
+// on in the listing it started with (neither skipping nor repeating a name), though the second
+// one's read filled the kernel's cache with the new listing in between.
+TEST_F(ResilienceTest, EachReaderOfAChangingDirectorySeesOneListing) {
+  EmulatorProcess emulator({"--seed", "synthetic:services=1,volumes=1,snapshots=150"});
+  ASSERT_TRUE(emulator.ok());
+  SnapfsMount mount(
+      "[sc]\ntype = scaleway-instance\nzones = fr-par-1\napi_url = " + emulator.base_url() +
+          "\nsecret_key = 00000000-0000-4000-8000-000000000001\n",
+      {"prefetch=0"});
+  ASSERT_TRUE(mount.ok()) << mount.log();
+  FsCallResult volumes = fs_list(mount.path() + "/sc/fr-par-1", seconds(20));
+  ASSERT_TRUE(volumes.ok() && !volumes.entries.empty()) << errno_name(volumes.error);
+  const std::string dir = mount.path() + "/sc/fr-par-1/" + volumes.entries[0].name + "/.snapshots";
+  FsCallResult before = fs_list(dir, seconds(20));
+  ASSERT_TRUE(before.ok()) << errno_name(before.error);
+  ASSERT_GE(before.entries.size(), 100u);
+  // The kernel drops its copy of the listing: the first reader's pages come from snapfs.
+  FsCallResult refreshed = fs_setxattr(dir, "user.snapfs.refresh", "1", seconds(20));
+  ASSERT_TRUE(refreshed.ok()) << errno_name(refreshed.error);
+
+  auto first = std::make_unique<SlowReader>(dir);
+  ASSERT_TRUE(first->ok());
+  ASSERT_TRUE(first->Step());
+  ASSERT_FALSE(first->names().empty());
+  ASSERT_LT(first->names().size(), before.entries.size() / 2) << "the first page is a small part";
+
+  // A name before the first reader's position goes away, and a second reader lists afresh,
+  // which fills the kernel's cache with the new listing.
+  FsCallResult removed = fs_rmdir(dir + "/" + first->names().front(), seconds(20));
+  ASSERT_TRUE(removed.ok()) << errno_name(removed.error);
+  FsCallResult second = fs_list(dir, seconds(20));
+  ASSERT_TRUE(second.ok()) << errno_name(second.error);
+  EXPECT_EQ(second.entries.size() + 1, before.entries.size());
+
+  while (first->Step()) {
+  }
+  EXPECT_EQ(first->error(), 0) << errno_name(first->error());
+  std::vector<std::string> expected;
+  for (const FsEntry& e : before.entries) expected.push_back(e.name);
+  EXPECT_EQ(first->names(), expected) << "the first reader skipped or repeated a name";
+  first.reset();
+  EXPECT_TRUE(mount.unmount()) << log_tail(mount.log());
 }
 
 // Callers interrupted (SIGINT) or killed (SIGKILL) at random points of slow requests, over and
