@@ -79,15 +79,42 @@ DirReads::CopyPtr DirReads::continued(std::uint64_t ino, off_t offset) {
 
 DirReads::CopyPtr DirReads::started(std::shared_ptr<Copy> copy) {
   std::lock_guard<std::mutex> lock(mu_);
-  // 0 is left to offsets without a generation (reads through a directory handle); after 2^31
-  // reads the numbers come round again, long after those copies were dropped.
-  last_generation_ = last_generation_ >= (1u << 31) - 1 ? 1 : last_generation_ + 1;
+  // 0 is left to offsets without a generation (reads through a directory handle); after 2^15
+  // reads the numbers come round again, long after those copies were dropped (at most kMaxOpen
+  // are kept).
+  last_generation_ = last_generation_ >= (1u << 15) - 1 ? 1 : last_generation_ + 1;
   copy->generation = last_generation_;
   open_.erase(copy->generation);
   if (open_.size() >= kMaxOpen) open_.erase(open_.begin());
   CopyPtr kept = std::move(copy);
   open_[kept->generation] = kept;
   return kept;
+}
+
+std::uint16_t DirReads::mark_of_name(const std::string& name) {
+  std::uint32_t hash = 2166136261u;  // FNV-1a
+  for (unsigned char c : name) hash = (hash ^ c) * 16777619u;
+  const auto mark = static_cast<std::uint16_t>(hash ^ (hash >> 16));
+  return mark == 0 ? 1 : mark;
+}
+
+std::uint64_t DirReads::resume_at(const Copy& fresh, off_t offset) {
+  const std::uint64_t index = index_of(offset);
+  const std::uint16_t mark = mark_of(offset);
+  // Listing indexes count "." and ".." first: the name read last was entry index - 3.
+  if (mark == 0 || index < 3) return index;
+  const std::uint64_t was = index - 3;
+  std::uint64_t best = 0;
+  std::uint64_t best_distance = UINT64_MAX;
+  for (std::uint64_t p = 0; p < fresh.entries.size(); ++p) {
+    if (mark_of_name(fresh.entries[p].name) != mark) continue;
+    const std::uint64_t distance = p > was ? p - was : was - p;
+    if (distance < best_distance) {
+      best = p;
+      best_distance = distance;
+    }
+  }
+  return best_distance == UINT64_MAX ? index : best + 3;
 }
 
 void DirReads::finished(const Copy& copy) {
@@ -323,9 +350,12 @@ void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_
         return;
       }
       taken = config->dir_reads.started(std::move(copy));
+      // A read past offset 0 whose copy is gone goes on after the name it read last.
+      index = offset == 0 ? 0 : DirReads::resume_at(*taken, offset);
+    } else {
+      index = DirReads::index_of(offset);
     }
     listing = taken.get();
-    index = DirReads::index_of(offset);
   }
   const std::uint64_t end = listing->entries.size() + 2;  // with "." and ".."
   std::vector<char> buf(size);
@@ -333,7 +363,6 @@ void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_
   const double timeout = ns->entry_timeout();
   std::vector<std::uint64_t> referenced;
   for (std::uint64_t i = index; i < end; ++i) {
-    const off_t next = DirReads::offset_of(listing->generation, i + 1);
     std::string name;
     struct stat st {};
     bool dot = i < 2;
@@ -345,6 +374,9 @@ void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_
       name = listing->entries[i - 2].name;
       st = listing->entries[i - 2].attr;
     }
+    const off_t next =
+        DirReads::offset_of(listing->generation, i + 1,
+                            dot || listing->generation == 0 ? 0 : DirReads::mark_of_name(name));
     size_t entry_size;
     if (plus) {
       fuse_entry_param e{};

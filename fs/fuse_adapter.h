@@ -63,18 +63,32 @@ class DirReads {
   };
   using CopyPtr = std::shared_ptr<const Copy>;
 
-  // Offsets: index (the entry after which a read continues) in the low 32 bits, generation in
-  // the 31 above, so that an offset stays a positive off_t.
+  // Offsets: the index of the entry a read continues with in the low 32 bits, a 16-bit mark of
+  // the name read last above them, and the generation in the 15 bits above those, so that an
+  // offset stays a positive off_t. Reads through a directory handle use plain indexes.
   static constexpr int kIndexBits = 32;
-  static off_t offset_of(std::uint32_t generation, std::uint64_t index) {
-    return static_cast<off_t>((static_cast<std::uint64_t>(generation) << kIndexBits) | index);
+  static constexpr int kMarkBits = 16;
+  static off_t offset_of(std::uint32_t generation, std::uint64_t index, std::uint16_t mark = 0) {
+    return static_cast<off_t>((static_cast<std::uint64_t>(generation) << (kIndexBits + kMarkBits)) |
+                              (static_cast<std::uint64_t>(mark) << kIndexBits) | index);
   }
   static std::uint64_t index_of(off_t offset) {
     return static_cast<std::uint64_t>(offset) & ((std::uint64_t{1} << kIndexBits) - 1);
   }
-  static std::uint32_t generation_of(off_t offset) {
-    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(offset) >> kIndexBits);
+  static std::uint16_t mark_of(off_t offset) {
+    return static_cast<std::uint16_t>(static_cast<std::uint64_t>(offset) >> kIndexBits);
   }
+  static std::uint32_t generation_of(off_t offset) {
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(offset) >>
+                                      (kIndexBits + kMarkBits));
+  }
+  // A short hash of a name, never 0 (0: no name, e.g. after "." or "..").
+  static std::uint16_t mark_of_name(const std::string& name);
+  // Where a read at `offset` goes on in `fresh` when the copy it started in is gone (dropped
+  // after a reader of the kernel's cached copy of it read the end, or as the oldest): after the
+  // entry nearest its old place whose name has the offset's mark, so that the names around it
+  // are neither skipped nor repeated; at the same index when no entry has that mark.
+  static std::uint64_t resume_at(const Copy& fresh, off_t offset);
 
   // The copy a read of `ino` at `offset` continues, or null when it must take the listing afresh.
   CopyPtr continued(std::uint64_t ino, off_t offset);

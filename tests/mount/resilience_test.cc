@@ -421,6 +421,44 @@ TEST_F(ResilienceTest, EachReaderOfAChangingDirectorySeesOneListing) {
   EXPECT_TRUE(mount.unmount()) << log_tail(mount.log());
 }
 
+// The same for a reader served from the kernel's cached copy of the listing, which snapfs no
+// longer keeps once an earlier read reached its end: after the change the reader's next page
+// comes from snapfs, and goes on after the last name it read.
+TEST_F(ResilienceTest, AReaderOfTheKernelsCopyGoesOnAfterItsLastName) {
+  EmulatorProcess emulator({"--seed", "synthetic:services=1,volumes=1,snapshots=150"});
+  ASSERT_TRUE(emulator.ok());
+  SnapfsMount mount(
+      "[sc]\ntype = scaleway-instance\nzones = fr-par-1\napi_url = " + emulator.base_url() +
+          "\nsecret_key = 00000000-0000-4000-8000-000000000001\n",
+      {"prefetch=0"});
+  ASSERT_TRUE(mount.ok()) << mount.log();
+  FsCallResult volumes = fs_list(mount.path() + "/sc/fr-par-1", seconds(20));
+  ASSERT_TRUE(volumes.ok() && !volumes.entries.empty()) << errno_name(volumes.error);
+  const std::string dir = mount.path() + "/sc/fr-par-1/" + volumes.entries[0].name + "/.snapshots";
+  FsCallResult before = fs_list(dir, seconds(20));  // fills the kernel's cache
+  ASSERT_TRUE(before.ok()) << errno_name(before.error);
+  ASSERT_GE(before.entries.size(), 100u);
+
+  auto first = std::make_unique<SlowReader>(dir);
+  ASSERT_TRUE(first->ok());
+  ASSERT_TRUE(first->Step());
+  ASSERT_FALSE(first->names().empty());
+  ASSERT_LT(first->names().size(), before.entries.size() / 2) << "the first page is a small part";
+  FsCallResult removed = fs_rmdir(dir + "/" + first->names().front(), seconds(20));
+  ASSERT_TRUE(removed.ok()) << errno_name(removed.error);
+  FsCallResult second = fs_list(dir, seconds(20));
+  ASSERT_TRUE(second.ok()) << errno_name(second.error);
+
+  while (first->Step()) {
+  }
+  EXPECT_EQ(first->error(), 0) << errno_name(first->error());
+  std::vector<std::string> expected;
+  for (const FsEntry& e : before.entries) expected.push_back(e.name);
+  EXPECT_EQ(first->names(), expected) << "the first reader skipped or repeated a name";
+  first.reset();
+  EXPECT_TRUE(mount.unmount()) << log_tail(mount.log());
+}
+
 // Callers interrupted (SIGINT) or killed (SIGKILL) at random points of slow requests, over and
 // over: the kernel sends INTERRUPT while a request waits on the API, while it is being answered
 // and just after. None of these may touch a request's freed state (the ASan build of this suite

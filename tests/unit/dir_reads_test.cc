@@ -58,11 +58,49 @@ TEST(DirReadsTest, OffsetsStayPositive) {
   DirReads reads;
   DirReads::CopyPtr copy;
   for (int i = 0; i < 3; ++i) copy = reads.started(Copy(1, "n"));
-  const off_t offset = After(copy, 0xffffffffu);
+  const off_t offset = DirReads::offset_of(copy->generation, 0xffffffffu, 0xffff);
   EXPECT_GT(offset, 0);
   EXPECT_EQ(DirReads::index_of(offset), 0xffffffffu);
+  EXPECT_EQ(DirReads::mark_of(offset), 0xffff);
   EXPECT_EQ(DirReads::generation_of(offset), copy->generation);
+  EXPECT_GT(DirReads::offset_of((1u << 15) - 1, 0xffffffffu, 0xffff), 0) << "the largest offset";
   EXPECT_EQ(DirReads::offset_of(0, 9), 9) << "reads through a handle: plain indexes";
+}
+
+std::shared_ptr<DirReads::Copy> Names(std::uint64_t ino, const std::vector<std::string>& names) {
+  auto copy = std::make_shared<DirReads::Copy>();
+  copy->ino = ino;
+  for (const std::string& name : names) {
+    DirEntryReply entry;
+    entry.name = name;
+    copy->entries.push_back(entry);
+  }
+  return copy;
+}
+
+// The offset the kernel hands back after a reader read `name` at entry `position` (listing
+// indexes count "." and ".." first).
+off_t AfterName(std::uint32_t generation, std::uint64_t position, const std::string& name) {
+  return DirReads::offset_of(generation, position + 3, DirReads::mark_of_name(name));
+}
+
+// A reader whose copy is gone (it read the kernel's cached copy of a listing snapfs no longer
+// keeps) goes on after the name it read last, wherever the change moved that name.
+TEST(DirReadsTest, AReaderWhoseCopyIsGoneGoesOnAfterItsLastName) {
+  auto fresh = Names(7, {"b", "c", "d", "e"});  // "a" went away
+  // Read "a" and "b" (entries 0 and 1 of the old listing): go on with "c", entry 1 now; the
+  // listing index counts "." and ".." too.
+  EXPECT_EQ(DirReads::resume_at(*fresh, AfterName(3, 1, "b")), 1u + 2);
+  // A name added before it: "b" moved the other way.
+  auto grown = Names(7, {"0", "a", "b", "c"});
+  EXPECT_EQ(DirReads::resume_at(*grown, AfterName(3, 1, "b")), 3u + 2);
+  // The name read last is gone too: the same index as before (entry 2).
+  auto without_b = Names(7, {"a", "c", "d"});
+  EXPECT_EQ(DirReads::resume_at(*without_b, AfterName(3, 1, "b")), 2u + 2);
+  // After "." and "..", or through a handle (no mark): plain indexes.
+  EXPECT_EQ(DirReads::resume_at(*fresh, DirReads::offset_of(3, 2)), 2u);
+  EXPECT_EQ(DirReads::resume_at(*fresh, 4), 4u);
+  EXPECT_NE(DirReads::mark_of_name(""), 0);
 }
 
 TEST(DirReadsTest, ReadersThatStopHalfwayLeaveABoundedNumberOfCopies) {
