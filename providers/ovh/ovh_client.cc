@@ -36,8 +36,8 @@ std::string describe(int status, const OvhErrorBody& body) {
 Error auth_error(int status, const OvhErrorBody& body, const std::string& remote,
                  const std::string& fix) {
   return Error(ErrorKind::AccessDenied,
-               "[" + remote + "] OVH refused the credentials (" + describe(status, body) + ")" +
-                   with_query_id(body) + "; " + fix,
+               "remote '" + remote + "': OVH refused the credentials (" + describe(status, body) +
+                   ")" + with_query_id(body) + "; " + fix,
                status);
 }
 
@@ -114,7 +114,7 @@ Error ovh_error(int status, const OvhErrorBody& body, const std::string& what,
     error.kind = ErrorKind::AlreadyExists;
   } else if (status == 460) {
     error.kind = ErrorKind::AccessDenied;
-    error.message = "[" + remote + "] " + message + "; the service is expired or suspended";
+    error.message = "remote '" + remote + "': " + message + "; the service is expired or suspended";
   }
   return error;
 }
@@ -157,7 +157,7 @@ Status OvhClient::ensure_clock_offset(const OpContext& ctx, bool refresh) {
   if (!response.ok()) return response.error();
   if (response->status != 200) {
     return Error(error_kind_for_status(response->status),
-                 "[" + remote_ + "] cannot read the OVH API clock (GET /auth/time: HTTP " +
+                 "remote '" + remote_ + "': cannot read the OVH API clock (GET /auth/time: HTTP " +
                      std::to_string(response->status) + ")",
                  response->status);
   }
@@ -165,15 +165,15 @@ Status OvhClient::ensure_clock_offset(const OpContext& ctx, bool refresh) {
   doc.Parse(response->body.c_str(), response->body.size());
   if (doc.HasParseError() || !doc.IsInt64()) {
     return Error(ErrorKind::BadResponse,
-                 "[" + remote_ + "] GET /auth/time did not answer a number of seconds");
+                 "remote '" + remote_ + "': GET /auth/time did not answer a number of seconds");
   }
   std::int64_t offset = doc.GetInt64() - local_now();
   if (!have_offset_.load() || offset != offset_.load()) {
     if (offset > 30 || offset < -30) {
-      log_info("[" + remote_ + "] the local clock is " + std::to_string(-offset) +
+      log_info("remote '" + remote_ + "': the local clock is " + std::to_string(-offset) +
                " s off the OVH API's; requests use the API's time");
     } else {
-      log_debug("[" + remote_ + "] OVH API clock offset " + std::to_string(offset) + " s");
+      log_debug("remote '" + remote_ + "': OVH API clock offset " + std::to_string(offset) + " s");
     }
   }
   offset_.store(offset);
@@ -208,7 +208,8 @@ Result<HttpResponse> OvhClient::call(const std::string& method, const std::strin
   if (response->status >= 200 && response->status < 300) return response;
   OvhErrorBody error = parse_ovh_error(*response);
   if (is_timestamp_refusal(response->status, error)) {
-    log_info("[" + remote_ + "] the OVH API refused the request time; re-reading its clock");
+    log_info("remote '" + remote_ +
+             "': the OVH API refused the request time; re-reading its clock");
     if (Status s = ensure_clock_offset(ctx, true); !s.ok()) return s.error();
     response = send_signed(method, url, body, headers, ctx);
     if (!response.ok()) return response;
@@ -252,7 +253,7 @@ Result<OvhObjectList> OvhClient::list_objects(const std::string& path, const std
     }
     if (!doc.IsArray()) {
       return Error(ErrorKind::BadResponse,
-                   "the list " + path + " of [" + remote_ + "] is not a JSON array");
+                   "the list " + path + " of remote '" + remote_ + "' is not a JSON array");
     }
     Page<std::string> out;
     out.items.reserve(doc.Size());
@@ -287,7 +288,7 @@ Result<OvhObjectList> OvhClient::list_objects(const std::string& path, const std
     list.objects = std::move(items.value());
     return list;
   }
-  log_debug("[" + remote_ + "] " + path + " answered ids only; fetching " +
+  log_debug("remote '" + remote_ + "': " + path + " answered ids only; fetching " +
             std::to_string(items->size()) + " objects");
   auto objects = fetch_items(path, items.value(), ctx, item_max_age);
   if (!objects.ok()) return objects.error();
@@ -337,8 +338,8 @@ Result<std::vector<std::string>> OvhClient::fetch_items(const std::string& path,
     if (!doc.IsObject()) {
       std::lock_guard<std::mutex> lock(error_mu);
       if (!first_error) {
-        first_error = Error(ErrorKind::BadResponse,
-                            "GET " + path + "/{id} on [" + remote_ + "] did not answer an object");
+        first_error = Error(ErrorKind::BadResponse, "GET " + path + "/{id} on remote '" + remote_ +
+                                                        "' did not answer an object");
       }
       return;
     }

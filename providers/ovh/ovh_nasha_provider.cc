@@ -243,7 +243,7 @@ void OvhNashaProvider::learn_creation_times(const std::string& service,
                         if (auto t = parse_nasha_task(o)) history.push_back(std::move(*t));
                       });
     } else {
-      log_debug("[" + client_.remote_name() + "] task history of " + service +
+      log_debug("remote '" + client_.remote_name() + "': task history of " + service +
                 " unavailable: " + list.error().message);
     }
   }
@@ -322,11 +322,11 @@ Result<SnapshotInfo> OvhNashaProvider::create_snapshot(const ObjectRef& volume,
   auto task = parse_nasha_task(doc);
   if (!task) {
     // The API took the request but its answer says nothing usable: look, as for a lost answer.
-    return verify_create(
-        volume, request.name,
-        Error(ErrorKind::BadResponse, "[" + client_.remote_name() +
-                                          "] the answer to a custom snapshot create is not a task"),
-        ctx);
+    return verify_create(volume, request.name,
+                         Error(ErrorKind::BadResponse,
+                               "remote '" + client_.remote_name() +
+                                   "': the answer to a custom snapshot create is not a task"),
+                         ctx);
   }
   SnapshotInfo info;
   info.id = request.name;
@@ -349,7 +349,7 @@ Result<SnapshotInfo> OvhNashaProvider::create_snapshot(const ObjectRef& volume,
       memo.own_creates[task->id] = k;
     }
   }
-  log_debug("[" + client_.remote_name() + "] custom snapshot " + request.name + " of " +
+  log_debug("remote '" + client_.remote_name() + "': custom snapshot " + request.name + " of " +
             volume.service_id + "/" + volume.volume_id + ": task " + std::to_string(task->id) +
             " " + task->status);
   return info;
@@ -419,7 +419,8 @@ Status OvhNashaProvider::delete_snapshot(const ObjectRef& snapshot, const OpCont
                               nasha_task_names(t->details, name));
     });
     if (creating) {
-      return Error(ErrorKind::Busy, "[" + client_.remote_name() + "] custom snapshot " + name +
+      return Error(ErrorKind::Busy, "remote '" + client_.remote_name() + "': custom snapshot " +
+                                        name +
                                         " is still being created; delete it once it is listed");
     }
     // A create task may have ended between the DELETE and the task listing: ask once more, and
@@ -549,7 +550,7 @@ Status OvhNashaProvider::wait_for_task(const std::string& service, std::int64_t 
     if (!task || task->finished()) return Status::Ok();
     if (ctx.cancelled()) return Error(ErrorKind::Cancelled, "cancelled while waiting for a task");
     if (ctx.remaining() < kPoll + kReserve) {
-      return Error(ErrorKind::Busy, "[" + client_.remote_name() + "] task " +
+      return Error(ErrorKind::Busy, "remote '" + client_.remote_name() + "': task " +
                                         std::to_string(task_id) + " of " + service +
                                         " has not ended yet; write again once it has");
     }
@@ -625,7 +626,7 @@ Result<AttrUpdate> OvhNashaProvider::write_schedule(const ObjectRef& ref, const 
     if (s.ok()) record(type, true, doc);
   }
   remember();
-  log_debug("[" + client_.remote_name() + "] snapshot schedule of " + ref.service_id + "/" +
+  log_debug("remote '" + client_.remote_name() + "': snapshot schedule of " + ref.service_id + "/" +
             ref.volume_id + " set to '" + format_nasha_schedule(*wanted) + "'");
   return AttrUpdate{};
 }
@@ -653,7 +654,8 @@ Result<std::unique_ptr<Provider>> make_ovh_nasha_provider(const RemoteConfig& re
   auto settings = resolve_ovh_settings(remote, env);
   if (!settings.ok()) return settings.error();
   if (settings->insecure) {
-    log_warning("[" + remote.name + "] TLS certificate verification is OFF (insecure = true)");
+    log_warning("remote '" + remote.name +
+                "': TLS certificate verification is OFF (insecure = true)");
   }
   return std::unique_ptr<Provider>(
       std::make_unique<OvhNashaProvider>(std::move(settings.value()), remote.name));

@@ -56,8 +56,8 @@ Result<std::vector<SnapshotInfo>> parse_snapshot_list(const rapidjson::Document&
                                                       const std::string& share,
                                                       const std::string& remote) {
   if (!doc.IsArray()) {
-    return Error(ErrorKind::BadResponse,
-                 "[" + remote + "] the snapshot list of share " + share + " is not an array");
+    return Error(ErrorKind::BadResponse, "remote '" + remote + "': the snapshot list of share " +
+                                             share + " is not an array");
   }
   std::vector<SnapshotInfo> out;
   out.reserve(doc.Size());
@@ -116,8 +116,8 @@ Result<std::vector<ServiceInfo>> OvhNetappProvider::list_services(const OpContex
     return s.error();
   }
   if (!doc.IsArray()) {
-    return Error(ErrorKind::BadResponse,
-                 "[" + client_.remote_name() + "] GET /storage/netapp did not answer an array");
+    return Error(ErrorKind::BadResponse, "remote '" + client_.remote_name() +
+                                             "': GET /storage/netapp did not answer an array");
   }
   std::vector<ServiceInfo> out;
   for (const auto& o : doc.GetArray()) {
@@ -138,7 +138,7 @@ Result<std::vector<VolumeInfo>> OvhNetappProvider::list_volumes(const ObjectRef&
   }
   if (!doc.IsArray()) {
     return Error(ErrorKind::BadResponse,
-                 "[" + client_.remote_name() + "] the share list is not an array");
+                 "remote '" + client_.remote_name() + "': the share list is not an array");
   }
   std::vector<VolumeInfo> out;
   for (const auto& o : doc.GetArray()) {
@@ -160,8 +160,8 @@ void OvhNetappProvider::track_identities(const std::string& share,
     auto before = known.find(ident);
     if (before != known.end() && before->second != s.id) {
       rekeys_[before->second] = s.id;
-      log_info("[" + client_.remote_name() + "] snapshot " + before->second + " is now " + s.id +
-               " (put on hold)");
+      log_info("remote '" + client_.remote_name() + "': snapshot " + before->second + " is now " +
+               s.id + " (put on hold)");
     }
     now[ident] = s.id;
   }
@@ -211,14 +211,14 @@ Result<SnapshotInfo> OvhNetappProvider::create_snapshot(const ObjectRef& volume,
     // The API took the request but its answer says nothing usable: look, as for a lost answer.
     return verify_create(
         volume, request,
-        Error(ErrorKind::BadResponse,
-              "[" + client_.remote_name() + "] the answer to a snapshot create is not an object"),
+        Error(ErrorKind::BadResponse, "remote '" + client_.remote_name() +
+                                          "': the answer to a snapshot create is not an object"),
         ctx);
   }
   SnapshotInfo info = parse_netapp_snapshot(doc, volume.volume_id);
   if (info.state.empty()) info.state = "creating";
   if (info.created_us == 0) info.created_us = server_now_us();
-  log_debug("[" + client_.remote_name() + "] snapshot " + info.id + " (" + info.name +
+  log_debug("remote '" + client_.remote_name() + "': snapshot " + info.id + " (" + info.name +
             ") of share " + volume.volume_id + " " + info.state);
   return info;
 }
@@ -269,9 +269,9 @@ Result<SnapshotInfo> OvhNetappProvider::update_snapshot(const ObjectRef& ref,
         return parse_netapp_snapshot(stored, ref.volume_id);
       }
       if (!doc.IsObject()) {
-        return Error(
-            ErrorKind::BadResponse,
-            "[" + client_.remote_name() + "] the answer to a snapshot update is not an object");
+        return Error(ErrorKind::BadResponse,
+                     "remote '" + client_.remote_name() +
+                         "': the answer to a snapshot update is not an object");
       }
       return parse_netapp_snapshot(doc, ref.volume_id);
     }
@@ -337,8 +337,8 @@ Result<AttrUpdate> OvhNetappProvider::attach_policy(const ObjectRef& ref, const 
     return s.error();
   }
   if (!policies.IsArray()) {
-    return Error(ErrorKind::BadResponse,
-                 "[" + client_.remote_name() + "] the snapshot policy list is not an array");
+    return Error(ErrorKind::BadResponse, "remote '" + client_.remote_name() +
+                                             "': the snapshot policy list is not an array");
   }
   std::vector<std::string> by_name;
   std::string chosen;
@@ -365,8 +365,8 @@ Result<AttrUpdate> OvhNetappProvider::attach_policy(const ObjectRef& ref, const 
   auto sent = client_.call("PUT", share_path(ref) + "/snapshotPolicy",
                            json_fields({{"snapshotPolicyID", chosen}}), ctx);
   if (!sent.ok()) return sent.error();
-  log_debug("[" + client_.remote_name() + "] snapshot policy " + chosen + " attached to share " +
-            ref.volume_id);
+  log_debug("remote '" + client_.remote_name() + "': snapshot policy " + chosen +
+            " attached to share " + ref.volume_id);
   return AttrUpdate{};
 }
 
@@ -418,7 +418,8 @@ Result<std::unique_ptr<Provider>> make_ovh_netapp_provider(const RemoteConfig& r
   auto settings = resolve_ovh_settings(remote, env);
   if (!settings.ok()) return settings.error();
   if (settings->insecure) {
-    log_warning("[" + remote.name + "] TLS certificate verification is OFF (insecure = true)");
+    log_warning("remote '" + remote.name +
+                "': TLS certificate verification is OFF (insecure = true)");
   }
   return std::unique_ptr<Provider>(
       std::make_unique<OvhNetappProvider>(std::move(settings.value()), remote.name));

@@ -79,7 +79,8 @@ std::string resolve_endpoint(const RemoteConfig& remote, const ProviderEnv& env,
 }
 
 Error config_error(const RemoteConfig& remote, const std::string& what) {
-  return Error(ErrorKind::InvalidArgument, "[" + remote.name + "] (" + remote.type + "): " + what);
+  return Error(ErrorKind::InvalidArgument,
+               "remote '" + remote.name + "' (" + remote.type + "): " + what);
 }
 
 }  // namespace

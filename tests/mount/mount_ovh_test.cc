@@ -499,7 +499,7 @@ TEST_F(OvhMountTest, WrongSecretIsEaccesWithACleanLogLine) {
     if (l.find("INVALID_SIGNATURE") != std::string::npos) line = l;
   }
   ASSERT_FALSE(line.empty()) << log;
-  EXPECT_NE(line.find("[nas]"), std::string::npos) << line;
+  EXPECT_NE(line.find("remote 'nas': "), std::string::npos) << line;
   EXPECT_NE(line.find("application_secret in [nas]"), std::string::npos) << line;
   EXPECT_EQ(log.find(secret), std::string::npos) << log;
   EXPECT_EQ(log.find("$1$"), std::string::npos) << log;

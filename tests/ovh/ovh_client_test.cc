@@ -47,7 +47,7 @@ TEST(OvhClientEmulator, WrongSecretIsAccessDeniedNamingTheRemoteAndTheFix) {
   EXPECT_EQ(r.error().kind, ErrorKind::AccessDenied);
   EXPECT_EQ(r.error().http_status, 400);
   const std::string& m = r.error().message;
-  EXPECT_NE(m.find("[nas]"), std::string::npos) << m;
+  EXPECT_NE(m.find("remote 'nas': "), std::string::npos) << m;
   EXPECT_NE(m.find("INVALID_SIGNATURE"), std::string::npos) << m;
   EXPECT_NE(m.find("application_secret"), std::string::npos) << m;
   EXPECT_EQ(m.find("not-the-secret-42"), std::string::npos) << m;

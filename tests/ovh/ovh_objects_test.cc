@@ -163,7 +163,7 @@ TEST(OvhErrors, InvalidSignatureIsAccessDeniedNamingTheFixNotTheSecret) {
   EXPECT_EQ(body.query_id, "EU.ext-3.63ac85b6.10528.27b4f1fc");
   Error e = ovh_error(400, body, "GET /dedicated/nasha", "nas", "application_secret in [nas]");
   EXPECT_EQ(e.kind, ErrorKind::AccessDenied);
-  EXPECT_NE(e.message.find("[nas]"), std::string::npos);
+  EXPECT_NE(e.message.find("remote 'nas': "), std::string::npos);
   EXPECT_NE(e.message.find("application_secret in [nas]"), std::string::npos);
   EXPECT_NE(e.message.find("OVH_APPLICATION_SECRET"), std::string::npos);
   EXPECT_NE(e.message.find("EU.ext-3.63ac85b6"), std::string::npos);

@@ -137,7 +137,7 @@ TEST(OvhSettings, MissingCredentialsAreNamedWithoutLeakingOthers) {
   EXPECT_EQ(s.error().kind, ErrorKind::InvalidArgument);
   EXPECT_NE(s.error().message.find("application_key"), std::string::npos);
   EXPECT_NE(s.error().message.find("consumer_key"), std::string::npos);
-  EXPECT_NE(s.error().message.find("[nas]"), std::string::npos);
+  EXPECT_NE(s.error().message.find("remote 'nas' (ovh-nasha): "), std::string::npos);
   EXPECT_EQ(s.error().message.find("s3cr3t-value"), std::string::npos);
 }
 
