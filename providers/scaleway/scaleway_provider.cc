@@ -8,6 +8,9 @@
 #include "providers/common/json_util.h"
 #include "providers/common/pagination.h"
 #include "providers/common/strings.h"
+#include "providers/common/time_util.h"
+#include "providers/scaleway/scaleway_block_provider.h"
+#include "providers/scaleway/scaleway_instance_provider.h"
 
 namespace snapfs {
 namespace {
@@ -36,7 +39,53 @@ std::string tags_body(const std::vector<std::string>& tags) {
   return buffer.GetString();
 }
 
+std::int64_t timestamp_us(const rapidjson::Value& object, const char* name) {
+  return parse_rfc3339_us(json_string_or(object, name)).value_or(0);
+}
+
 }  // namespace
+
+std::string map_scaleway_state(const ScalewayApi& api, const std::string& word) {
+  for (const ScalewayStateWord& known : api.states) {
+    if (word == known.api) return known.shown;
+  }
+  return word;
+}
+
+Result<VolumeInfo> parse_scaleway_volume(const ScalewayApi& api, const rapidjson::Value& object) {
+  VolumeInfo v;
+  v.id = json_string_or(object, "id");
+  if (v.id.empty()) {
+    return Error(ErrorKind::BadResponse, std::string(api.noun) + " volume without an id");
+  }
+  v.name = json_string_or(object, "name");
+  v.created_us = timestamp_us(object, api.names.created);
+  v.size = json_uint64(object, "size");
+  v.state = json_string_or(object, api.names.state);
+  v.tags = json_string_array(object, "tags").value_or(std::vector<std::string>{});
+  v.provider_data = json_string_or(object, api.names.project);
+  v.json = json_compact(object);
+  return v;
+}
+
+Result<SnapshotInfo> parse_scaleway_snapshot(const ScalewayApi& api,
+                                             const rapidjson::Value& object) {
+  SnapshotInfo s;
+  s.id = json_string_or(object, "id");
+  if (s.id.empty()) {
+    return Error(ErrorKind::BadResponse, std::string(api.noun) + " snapshot without an id");
+  }
+  s.name = json_string_or(object, "name");
+  if (const rapidjson::Value* parent = json_object(object, api.names.parent)) {
+    s.volume_id = json_string_or(*parent, "id");
+  }
+  s.created_us = timestamp_us(object, api.names.created);
+  s.size = json_uint64(object, "size");
+  s.state = map_scaleway_state(api, json_string_or(object, api.names.state));
+  s.tags = json_string_array(object, "tags").value_or(std::vector<std::string>{});
+  s.json = json_compact(object);
+  return s;
+}
 
 Result<std::vector<std::string>> parse_scaleway_tags(const std::string& value) {
   std::vector<std::string> tags;
@@ -61,8 +110,8 @@ Result<std::vector<std::string>> parse_scaleway_tags(const std::string& value) {
   return tags;
 }
 
-ScalewayProvider::ScalewayProvider(std::unique_ptr<ScalewayClient> client)
-    : client_(std::move(client)) {
+ScalewayProvider::ScalewayProvider(std::unique_ptr<ScalewayClient> client, const ScalewayApi& api)
+    : client_(std::move(client)), api_(api) {
   capabilities_.listing = SnapshotListing::PerService;
   capabilities_.rename = true;
   capabilities_.attrs = {{Level::Snapshot, "tags", true, false},
@@ -75,7 +124,55 @@ Error ScalewayProvider::bad_response(const std::string& what) const {
 }
 
 std::string ScalewayProvider::zone_path(const std::string& zone) const {
-  return api_prefix() + "/zones/" + url_encode(zone);
+  return api_.prefix + ("/zones/" + url_encode(zone));
+}
+
+const rapidjson::Value* ScalewayProvider::single_object(const rapidjson::Value& body,
+                                                        const char* kind) const {
+  if (api_.bodies.wrapped) return json_object(body, kind);
+  return body.IsObject() ? &body : nullptr;
+}
+
+Result<VolumeInfo> ScalewayProvider::parse_volume(const rapidjson::Value& object) const {
+  auto v = parse_scaleway_volume(api_, object);
+  if (!v.ok()) return bad_response(v.error().message);
+  return v;
+}
+
+Result<SnapshotInfo> ScalewayProvider::parse_snapshot(const rapidjson::Value& object) const {
+  auto s = parse_scaleway_snapshot(api_, object);
+  if (!s.ok()) return bad_response(s.error().message);
+  return s;
+}
+
+std::string ScalewayProvider::create_body(const ObjectRef& volume,
+                                          const CreateRequest& request) const {
+  const std::string& project =
+      volume.volume_data.empty() ? client_->settings().project_id : volume.volume_data;
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  if (api_.bodies.name_first) {
+    w.Key("name");
+    w.String(request.name);
+  }
+  w.Key("volume_id");
+  w.String(volume.volume_id);
+  if (!api_.bodies.name_first) {
+    w.Key("name");
+    w.String(request.name);
+  }
+  if (!project.empty()) {
+    w.Key(api_.names.project);
+    w.String(project);
+  }
+  if (api_.bodies.empty_tags) {
+    w.Key("tags");
+    w.StartArray();
+    w.EndArray();
+  }
+  w.EndObject();
+  return buffer.GetString();
 }
 
 Result<std::vector<ServiceInfo>> ScalewayProvider::list_services(const OpContext&) {
@@ -95,7 +192,8 @@ Status ScalewayProvider::list_all(const std::string& path, const char* collectio
                                   const OpContext& ctx,
                                   const std::function<void(std::vector<T>&&)>& consume) {
   PageFetcher<T> fetch = [&](int page) -> Result<Page<T>> {
-    auto response = client_->call("GET", path + "?" + page_query(page) + filter, "", ctx);
+    auto response =
+        client_->call("GET", path + "?" + api_.paging.query(page, kPageSize) + filter, "", ctx);
     if (!response.ok()) return response.error();
     rapidjson::Document doc;
     if (Status s = parse_json(response->body, &doc, "GET " + path); !s.ok()) {
@@ -106,7 +204,7 @@ Status ScalewayProvider::list_all(const std::string& path, const char* collectio
       return bad_response("GET " + path + " has no '" + collection + "' list");
     }
     Page<T> out;
-    out.total = list_total(*response, doc);
+    out.total = api_.paging.total(*response, doc);
     for (const auto& item : items->GetArray()) {
       auto parsed = parse(item);
       if (!parsed.ok()) return parsed.error();
@@ -145,7 +243,8 @@ Status ScalewayProvider::stream_snapshots(const ObjectRef& scope, const OpContex
                                           const SnapshotSink& sink) {
   std::string filter;
   const bool one_volume = scope.level != Level::Service && !scope.volume_id.empty();
-  if (one_volume) filter = "&" + volume_filter_param() + "=" + url_encode(scope.volume_id);
+  if (one_volume)
+    filter = "&" + std::string(api_.names.volume_filter) + "=" + url_encode(scope.volume_id);
   auto parse = [this](const rapidjson::Value& v) { return parse_snapshot(v); };
   return list_all<SnapshotInfo>(zone_path(scope.service_id) + "/snapshots", "snapshots", filter,
                                 parse, ctx, [&](std::vector<SnapshotInfo>&& page) {
@@ -241,6 +340,25 @@ Result<AttrUpdate> ScalewayProvider::set_attr(const ObjectRef& object, const std
     update.volume = std::move(volume.value());
   }
   return update;
+}
+
+Result<std::unique_ptr<Provider>> make_scaleway_provider(const RemoteConfig& remote,
+                                                         const ProviderEnv& env,
+                                                         const ScalewayApi& api) {
+  auto client = make_scaleway_client(remote, env);
+  if (!client.ok()) return client.error();
+  return std::unique_ptr<Provider>(
+      std::make_unique<ScalewayProvider>(std::move(client.value()), api));
+}
+
+Result<std::unique_ptr<Provider>> make_scaleway_instance_provider(const RemoteConfig& remote,
+                                                                  const ProviderEnv& env) {
+  return make_scaleway_provider(remote, env, kScalewayInstanceApi);
+}
+
+Result<std::unique_ptr<Provider>> make_scaleway_block_provider(const RemoteConfig& remote,
+                                                               const ProviderEnv& env) {
+  return make_scaleway_provider(remote, env, kScalewayBlockApi);
 }
 
 }  // namespace snapfs
