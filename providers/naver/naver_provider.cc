@@ -15,15 +15,6 @@ namespace {
 
 constexpr int kVolumePageSize = 100;
 
-std::string encode_params(const std::vector<std::pair<std::string, std::string>>& params) {
-  std::string out;
-  for (const auto& [key, value] : params) {
-    if (!out.empty()) out += '&';
-    out += url_encode(key) + "=" + url_encode(value);
-  }
-  return out;
-}
-
 std::string ratio_text(double ratio) {
   char buf[32];
   if (std::floor(ratio) == ratio) {
@@ -91,19 +82,7 @@ bool is_server_snapshot_name(const std::string& name) {
 }  // namespace
 
 NaverNasProvider::NaverNasProvider(std::string remote_name, NaverSettings settings)
-    : remote_(std::move(remote_name)),
-      settings_(std::move(settings)),
-      prefix_(settings_.platform == NaverPlatform::Classic ? "/server/v2" : "/vnas/v2"),
-      signer_(settings_.access_key, settings_.secret_key),
-      http_(
-          [this] {
-            HttpOptions o;
-            o.ca_file = settings_.ca_file;
-            o.insecure = settings_.insecure;
-            o.max_rps = settings_.max_rps;
-            return o;
-          }(),
-          &stats_) {
+    : client_(std::move(remote_name), std::move(settings)) {
   capabilities_.listing = SnapshotListing::PerVolume;
   capabilities_.rename = false;
   capabilities_.create_expiration = false;
@@ -116,78 +95,23 @@ NaverNasProvider::NaverNasProvider(std::string remote_name, NaverSettings settin
       {Level::Volume, "mount", false, false},
       {Level::Volume, "zone", false, false},
   };
-  if (settings_.insecure) {
-    log_warning("remote '" + remote_ + "': TLS certificate verification is OFF (insecure = true)");
-  }
-}
-
-std::string NaverNasProvider::auth_fix() const {
-  return "check access_key/secret_key in [" + remote_ +
-         "], NCLOUD_ACCESS_KEY_ID/NCLOUD_SECRET_ACCESS_KEY or ~/.ncloud/configure (the key in use "
-         "comes from " +
-         settings_.credentials_source + ")";
 }
 
 std::string NaverNasProvider::where(const ObjectRef& ref) const {
   return "volume " + ref.volume_id + " in " + ref.service_id;
 }
 
-HttpRequest NaverNasProvider::build_request(const std::string& action, Params params,
-                                            CallKind kind) const {
-  const bool json = settings_.format == NaverFormat::Json;
-  HttpRequest request;
-  std::string url = settings_.api_url + prefix_ + "/" + action;
-  if (kind == CallKind::Read) {
-    if (json) params.emplace_back("responseFormatType", "json");
-    request.method = "GET";
-    request.url = params.empty() ? url : url + "?" + encode_params(params);
-  } else {
-    // Actions with effects go as POST with a form body, as the official SDKs send them.
-    request.method = "POST";
-    request.url = json ? url + "?responseFormatType=json" : url;
-    request.body = encode_params(params);
-    request.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
-    request.idempotent = kind != CallKind::Create;
-  }
-  request.headers.push_back({"Accept", json ? "application/json" : "application/xml"});
-  return request;
-}
-
-Result<rapidjson::Document> NaverNasProvider::call(const std::string& action, Params params,
-                                                   CallKind kind, const OpContext& ctx) {
-  const std::string who = "remote '" + remote_ + "': ";
-  auto response = http_.send(build_request(action, std::move(params), kind), ctx,
-                             [this](HttpRequest& r) { signer_.sign_now(r); });
-  if (!response.ok()) {
-    Error e = response.error();
-    e.message = who + action + ": " + e.message;
-    return e;
-  }
-  const HttpResponse& r = response.value();
-  Error e;
-  if (r.status < 200 || r.status >= 300) {
-    e = naver_error(r.status, r.body, remote_, auth_fix());
-    if (e.message.rfind(who, 0) == 0) e.message.insert(who.size(), action + ": ");
-  } else {
-    auto parsed = parse_naver_success(r.body);
-    if (parsed.ok()) return std::move(parsed.value());
-    e = parsed.error();
-    e.message = who + action + ": " + e.message;
-    e.http_status = r.status;
-  }
-  stats_.record_error(e.message);
-  return e;
-}
-
 NaverNasProvider::Params NaverNasProvider::volume_params(const ObjectRef& ref) const {
   Params p;
-  if (settings_.platform == NaverPlatform::Vpc) p.emplace_back("regionCode", ref.service_id);
+  if (client_.settings().platform == NaverPlatform::Vpc) {
+    p.emplace_back("regionCode", ref.service_id);
+  }
   p.emplace_back("nasVolumeInstanceNo", ref.volume_id);
   return p;
 }
 
 Result<std::vector<NasRegionItem>> NaverNasProvider::region_list(const OpContext& ctx) {
-  auto body = call("getRegionList", {}, CallKind::Read, ctx);
+  auto body = client_.call("getRegionList", {}, CallKind::Read, ctx);
   if (!body.ok()) return body.error();
   auto regions = naver_region_items(body.value());
   std::lock_guard<std::mutex> lock(mu_);
@@ -207,17 +131,16 @@ Result<std::string> NaverNasProvider::classic_region_no(const std::string& regio
   for (const auto& r : regions.value()) {
     if (r.code == region_code) return r.no;
   }
-  return Error(ErrorKind::NotFound,
-               "remote '" + remote_ + "': NAVER Cloud Classic has no region " + region_code);
+  return Error(ErrorKind::NotFound, who() + "NAVER Cloud Classic has no region " + region_code);
 }
 
 Result<std::vector<ServiceInfo>> NaverNasProvider::list_services(const OpContext& ctx) {
   std::vector<ServiceInfo> out;
-  if (!settings_.regions.empty()) {
-    for (const auto& code : settings_.regions) out.push_back({code, "", {}, ""});
+  if (!client_.settings().regions.empty()) {
+    for (const auto& code : client_.settings().regions) out.push_back({code, "", {}, ""});
     return out;
   }
-  if (settings_.platform == NaverPlatform::Vpc) {
+  if (client_.settings().platform == NaverPlatform::Vpc) {
     // The VPC NAS API has no region list of its own; KR is its default region.
     out.push_back({"KR", "", {}, ""});
     return out;
@@ -270,12 +193,12 @@ SnapshotInfo NaverNasProvider::snapshot_info(const NasSnapshotItem& item,
 Result<std::vector<VolumeInfo>> NaverNasProvider::list_volumes(const ObjectRef& service,
                                                                const OpContext& ctx) {
   std::vector<NasVolumeItem> items;
-  if (settings_.platform == NaverPlatform::Vpc) {
+  if (client_.settings().platform == NaverPlatform::Vpc) {
     PageFetcher<NasVolumeItem> fetch = [&](int page) -> Result<Page<NasVolumeItem>> {
       Params p = {{"regionCode", service.service_id},
                   {"pageNo", std::to_string(page)},
                   {"pageSize", std::to_string(kVolumePageSize)}};
-      auto body = call("getNasVolumeInstanceList", std::move(p), CallKind::Read, ctx);
+      auto body = client_.call("getNasVolumeInstanceList", std::move(p), CallKind::Read, ctx);
       if (!body.ok()) return body.error();
       Page<NasVolumeItem> out;
       out.items = naver_volume_items(body.value());
@@ -295,8 +218,8 @@ Result<std::vector<VolumeInfo>> NaverNasProvider::list_volumes(const ObjectRef& 
   } else {
     auto region_no = classic_region_no(service.service_id, ctx);
     if (!region_no.ok()) return region_no.error();
-    auto body =
-        call("getNasVolumeInstanceList", {{"regionNo", region_no.value()}}, CallKind::Read, ctx);
+    auto body = client_.call("getNasVolumeInstanceList", {{"regionNo", region_no.value()}},
+                             CallKind::Read, ctx);
     if (!body.ok()) return body.error();
     items = naver_volume_items(body.value());
   }
@@ -311,7 +234,7 @@ Result<std::vector<VolumeInfo>> NaverNasProvider::list_volumes(const ObjectRef& 
 
 Result<std::vector<NasSnapshotItem>> NaverNasProvider::snapshot_items(const ObjectRef& volume,
                                                                       const OpContext& ctx) {
-  auto body = call("getNasVolumeSnapshotList", volume_params(volume), CallKind::Read, ctx);
+  auto body = client_.call("getNasVolumeSnapshotList", volume_params(volume), CallKind::Read, ctx);
   if (!body.ok()) return body.error();
   return naver_snapshot_items(body.value());
 }
@@ -377,12 +300,11 @@ Result<SnapshotInfo> NaverNasProvider::create_snapshot(const ObjectRef& volume,
       capacity = (config->capacity ? std::to_string(*config->capacity) + " bytes, " : "") +
                  ratio_text(config->ratio) + "% of the volume";
     }
-    log_warning("remote '" + remote_ + "': snapshots of " + where(volume) +
-                " beyond its snapshot capacity (" + capacity +
-                ") may be deleted by NAVER Cloud, oldest first");
+    log_warning(who() + "snapshots of " + where(volume) + " beyond its snapshot capacity (" +
+                capacity + ") may be deleted by NAVER Cloud, oldest first");
   }
 
-  auto body = call("createNasVolumeSnapshot", volume_params(volume), CallKind::Create, ctx);
+  auto body = client_.call("createNasVolumeSnapshot", volume_params(volume), CallKind::Create, ctx);
   std::vector<NasSnapshotItem> after;
   if (body.ok()) {
     after = naver_snapshot_items(body.value());
@@ -398,20 +320,19 @@ Result<SnapshotInfo> NaverNasProvider::create_snapshot(const ObjectRef& volume,
 
   auto created = new_snapshots(before.value(), after);
   if (created.empty()) {
-    return Error(ErrorKind::BadResponse, "remote '" + remote_ + "': createNasVolumeSnapshot of " +
-                                             where(volume) + " answered without a new snapshot");
+    return Error(ErrorKind::BadResponse, who() + "createNasVolumeSnapshot of " + where(volume) +
+                                             " answered without a new snapshot");
   }
   auto evicted = gone_snapshots(before.value(), after);
   if (!evicted.empty()) {
-    log_warning("remote '" + remote_ + "': NAVER Cloud deleted " + std::to_string(evicted.size()) +
+    log_warning(who() + "NAVER Cloud deleted " + std::to_string(evicted.size()) +
                 " older snapshot(s) of " + where(volume) +
                 " to stay within its snapshot capacity: " + join(evicted));
   }
   SnapshotInfo info = snapshot_info(*created.front(), volume.volume_id);
   if (created.front()->busy) info.state = "creating";
   if (info.name != request.name) {
-    log_info("remote '" + remote_ + "': NAVER Cloud named the snapshot of mkdir '" + request.name +
-             "' " + info.name);
+    log_info(who() + "NAVER Cloud named the snapshot of mkdir '" + request.name + "' " + info.name);
   }
   return info;
 }
@@ -420,7 +341,7 @@ Status NaverNasProvider::delete_snapshot(const ObjectRef& snapshot, const OpCont
   Params p = volume_params(snapshot);
   p.emplace_back("nasVolumeSnapshotName",
                  snapshot.snapshot_name.empty() ? snapshot.snapshot_id : snapshot.snapshot_name);
-  auto body = call("deleteNasVolumeSnapshot", std::move(p), CallKind::Delete, ctx);
+  auto body = client_.call("deleteNasVolumeSnapshot", std::move(p), CallKind::Delete, ctx);
   if (!body.ok() && body.error().kind != ErrorKind::NotFound) return body.error();
   return Status::Ok();
 }
@@ -428,17 +349,17 @@ Status NaverNasProvider::delete_snapshot(const ObjectRef& snapshot, const OpCont
 Result<NasVolumeItem> NaverNasProvider::fetch_volume(const ObjectRef& volume,
                                                      const OpContext& ctx) {
   Result<rapidjson::Document> body = Error(ErrorKind::Internal, "");
-  if (settings_.platform == NaverPlatform::Vpc) {
-    body = call("getNasVolumeInstanceDetail", volume_params(volume), CallKind::Read, ctx);
+  if (client_.settings().platform == NaverPlatform::Vpc) {
+    body = client_.call("getNasVolumeInstanceDetail", volume_params(volume), CallKind::Read, ctx);
   } else {
-    body = call("getNasVolumeInstanceList", {{"nasVolumeInstanceNoList.1", volume.volume_id}},
-                CallKind::Read, ctx);
+    body = client_.call("getNasVolumeInstanceList",
+                        {{"nasVolumeInstanceNoList.1", volume.volume_id}}, CallKind::Read, ctx);
   }
   if (!body.ok()) return body.error();
   for (auto& item : naver_volume_items(body.value())) {
     if (item.instance_no == volume.volume_id) return item;
   }
-  return Error(ErrorKind::NotFound, "remote '" + remote_ + "': no NAS " + where(volume));
+  return Error(ErrorKind::NotFound, who() + "no NAS " + where(volume));
 }
 
 Result<std::string> NaverNasProvider::volume_config(const ObjectRef& volume, const OpContext& ctx) {
@@ -494,11 +415,12 @@ Result<AttrUpdate> NaverNasProvider::set_attr(const ObjectRef& object, const std
     p.emplace_back("snapshotVolumeConfigTime", std::to_string(schedule->hour));
   }
   if (ratio < current_ratio) {
-    log_warning("remote '" + remote_ + "': lowering the snapshot reserve of " + where(object) +
-                " to " + std::to_string(ratio) + "%: NAVER Cloud deletes the oldest snapshots " +
+    log_warning(who() + "lowering the snapshot reserve of " + where(object) + " to " +
+                std::to_string(ratio) + "%: NAVER Cloud deletes the oldest snapshots " +
                 "that no longer fit");
   }
-  auto body = call("changeNasVolumeSnapshotConfiguration", std::move(p), CallKind::Set, ctx);
+  auto body =
+      client_.call("changeNasVolumeSnapshotConfiguration", std::move(p), CallKind::Set, ctx);
   if (!body.ok()) return body.error();
   for (const auto& item : naver_volume_items(body.value())) {
     if (item.instance_no != object.volume_id) continue;
@@ -509,8 +431,8 @@ Result<AttrUpdate> NaverNasProvider::set_attr(const ObjectRef& object, const std
                                                                     update.volume->provider_data};
     return update;
   }
-  return Error(ErrorKind::BadResponse, "remote '" + remote_ +
-                                           "': changeNasVolumeSnapshotConfiguration answered "
+  return Error(ErrorKind::BadResponse, who() +
+                                           "changeNasVolumeSnapshotConfiguration answered "
                                            "without the volume");
 }
 

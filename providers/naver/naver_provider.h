@@ -10,10 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "providers/http/http_client.h"
+#include "providers/naver/naver_client.h"
 #include "providers/naver/naver_response.h"
 #include "providers/naver/naver_settings.h"
-#include "providers/naver/naver_signer.h"
 #include "providers/provider.h"
 
 namespace snapfs {
@@ -35,21 +34,14 @@ class NaverNasProvider : public Provider {
   Result<AttrUpdate> set_attr(const ObjectRef& object, const std::string& key,
                               const std::string& value, const OpContext& ctx) override;
   Status validate_name(const std::string& name) const override;
-  const RequestStats* request_stats() const override { return &stats_; }
+  const RequestStats* request_stats() const override { return &client_.stats(); }
 
-  const NaverSettings& settings() const { return settings_; }
+  const NaverSettings& settings() const { return client_.settings(); }
 
  private:
-  using Params = std::vector<std::pair<std::string, std::string>>;
-  // Read: GET, retried. Create: POST, never re-sent blindly. Delete: POST, re-sent (a repeated
-  // delete finds the snapshot gone, which counts as success). Set: POST of a configuration
-  // value, re-sent (setting the same value twice leaves the same state).
-  enum class CallKind { Read, Create, Delete, Set };
+  using Params = NaverClient::Params;
+  using CallKind = NaverClient::CallKind;
 
-  HttpRequest build_request(const std::string& action, Params params, CallKind kind) const;
-  // Sends one action and reads its answer; every failure names the remote and the action.
-  Result<rapidjson::Document> call(const std::string& action, Params params, CallKind kind,
-                                   const OpContext& ctx);
   // Parameters every call about one volume takes (its number; the region on VPC).
   Params volume_params(const ObjectRef& ref) const;
   Result<std::vector<NasSnapshotItem>> snapshot_items(const ObjectRef& volume,
@@ -64,15 +56,11 @@ class NaverNasProvider : public Provider {
   VolumeInfo volume_info(const NasVolumeItem& item) const;
   SnapshotInfo snapshot_info(const NasSnapshotItem& item, const std::string& volume_id) const;
   std::string where(const ObjectRef& ref) const;  // "volume n123_data (1234567) in KR" for logs
-  std::string auth_fix() const;
+  // "remote 'x': ", the start of this remote's messages.
+  std::string who() const { return "remote '" + client_.remote_name() + "': "; }
 
-  std::string remote_;
-  NaverSettings settings_;
-  std::string prefix_;  // "/server/v2" or "/vnas/v2"
+  NaverClient client_;
   Capabilities capabilities_;
-  RequestStats stats_;
-  NaverSigner signer_;
-  HttpClient http_;
 
   std::mutex mu_;
   std::map<std::string, std::string> region_numbers_;  // Classic regionCode -> regionNo
