@@ -49,48 +49,69 @@ Result<int> parse_hour(const std::string& text) {
   return *hour;
 }
 
-}  // namespace
-
-Result<NaverSchedule> parse_naver_schedule(const std::string& text) {
+std::vector<std::string> lower_case_words(const std::string& text) {
   std::vector<std::string> words;
   std::istringstream in(text);
   for (std::string w; in >> w;) {
     for (char& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     words.push_back(w);
   }
+  return words;
+}
+
+// "ratio=N" or "ratio=N%".
+Status parse_ratio(const std::string& word, NaverSchedule* out) {
+  if (out->ratio) return invalid("ratio= given twice");
+  std::string number = word.substr(6);
+  if (!number.empty() && number.back() == '%') number.pop_back();
+  auto ratio = parse_number(number);
+  if (!ratio || *ratio < 0 || *ratio > 99) {
+    return invalid("ratio must be a whole percentage from 0 to 99, got '" + word.substr(6) + "'");
+  }
+  out->ratio = *ratio;
+  return Status::Ok();
+}
+
+// "daily HH:00" or "weekly DAY HH:00" from words[*i] on; *i is left on the last word read.
+Status parse_period(const std::vector<std::string>& words, std::size_t* i, NaverSchedule* out) {
+  const std::string& w = words[*i];
+  if (w == "weekly") {
+    if (*i + 1 >= words.size()) return invalid("weekly needs a day (sun, mon, ... sat)");
+    auto day = parse_day(words[++*i]);
+    if (!day) {
+      return invalid("unknown day '" + words[*i] + "' (sun, mon, tue, wed, thu, fri, sat)");
+    }
+    out->day = *day;
+  } else {
+    out->day = -1;
+  }
+  if (*i + 1 >= words.size()) return invalid(w + " needs a time HH:00");
+  auto hour = parse_hour(words[++*i]);
+  if (!hour.ok()) return hour.error();
+  out->hour = hour.value();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<NaverSchedule> parse_naver_schedule(const std::string& text) {
+  const std::vector<std::string> words = lower_case_words(text);
   NaverSchedule out;
   bool have_period = false;
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::string& w = words[i];
+    Status parsed = Status::Ok();
     if (w.rfind("ratio=", 0) == 0) {
-      if (out.ratio) return invalid("ratio= given twice");
-      std::string number = w.substr(6);
-      if (!number.empty() && number.back() == '%') number.pop_back();
-      auto ratio = parse_number(number);
-      if (!ratio || *ratio < 0 || *ratio > 99) {
-        return invalid("ratio must be a whole percentage from 0 to 99, got '" + w.substr(6) + "'");
-      }
-      out.ratio = *ratio;
+      parsed = parse_ratio(w, &out);
     } else if (w == "daily" || w == "weekly") {
       if (have_period) return invalid("only one of daily/weekly can be given");
       have_period = true;
-      if (w == "weekly") {
-        if (i + 1 >= words.size()) return invalid("weekly needs a day (sun, mon, ... sat)");
-        auto day = parse_day(words[++i]);
-        if (!day)
-          return invalid("unknown day '" + words[i] + "' (sun, mon, tue, wed, thu, fri, sat)");
-        out.day = *day;
-      } else {
-        out.day = -1;
-      }
-      if (i + 1 >= words.size()) return invalid(w + " needs a time HH:00");
-      auto hour = parse_hour(words[++i]);
-      if (!hour.ok()) return hour.error();
-      out.hour = hour.value();
+      parsed = parse_period(words, &i, &out);
     } else {
       return invalid("unexpected '" + w +
                      "' (expected 'daily HH:00', 'weekly DAY HH:00' and/or 'ratio=N')");
     }
+    if (!parsed.ok()) return parsed.error();
   }
   if (out.day && out.ratio && *out.ratio == 0) {
     return invalid("automatic snapshots need a snapshot reserve: ratio must be at least 1");
