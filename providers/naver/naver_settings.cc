@@ -73,13 +73,15 @@ const std::vector<std::string>& naver_config_keys() {
   return kKeys;
 }
 
-Result<NaverSettings> resolve_naver_settings(const RemoteConfig& remote, const ProviderEnv& env) {
-  NaverSettings s;
+namespace {
+
+// The credentials: the first source that names a key wins, and must name both. *file_profile
+// is the profile of ~/.ncloud/configure, which also may name the endpoint.
+Status resolve_credentials(const RemoteConfig& remote, const ProviderEnv& env, NaverSettings* s,
+                           NcloudProfile* file_profile) {
   const std::string fix =
       "set access_key and secret_key in the section, or NCLOUD_ACCESS_KEY_ID and "
       "NCLOUD_SECRET_ACCESS_KEY, or run `ncloud configure` (~/.ncloud/configure)";
-
-  // Credentials: the first source that names a key wins, and must name both.
   std::string section_key = trim(remote.get("access_key"));
   std::string section_secret = trim(remote.get("secret_key"));
   auto env_key = env_first(env, {"NCLOUD_ACCESS_KEY_ID", "NCLOUD_ACCESS_KEY"});
@@ -87,13 +89,12 @@ Result<NaverSettings> resolve_naver_settings(const RemoteConfig& remote, const P
   std::string profile_name = trim(remote.get("profile", "DEFAULT"));
   if (profile_name.empty()) profile_name = "DEFAULT";
   std::string configure_path = env.home.empty() ? "" : env.home + "/.ncloud/configure";
-  NcloudProfile file_profile;
   if (!configure_path.empty()) {
     std::ifstream in(configure_path);
     if (in) {
       std::stringstream buffer;
       buffer << in.rdbuf();
-      file_profile = parse_ncloud_configure(buffer.str(), profile_name);
+      *file_profile = parse_ncloud_configure(buffer.str(), profile_name);
     }
   }
   if (!section_key.empty() || !section_secret.empty()) {
@@ -102,9 +103,9 @@ Result<NaverSettings> resolve_naver_settings(const RemoteConfig& remote, const P
                                       (section_key.empty() ? "secret_key but not access_key"
                                                            : "access_key but not secret_key"));
     }
-    s.access_key = section_key;
-    s.secret_key = section_secret;
-    s.credentials_source = "the config section";
+    s->access_key = section_key;
+    s->secret_key = section_secret;
+    s->credentials_source = "the config section";
   } else if (env_key || env_secret) {
     if (!env_key || !env_secret) {
       return config_error(remote,
@@ -113,16 +114,51 @@ Result<NaverSettings> resolve_naver_settings(const RemoteConfig& remote, const P
                                        : "SECRET_ACCESS_KEY is set but NCLOUD_ACCESS_KEY_ID") +
                               " is not");
     }
-    s.access_key = *env_key;
-    s.secret_key = *env_secret;
-    s.credentials_source = "NCLOUD_* variables";
-  } else if (!file_profile.access_key.empty() && !file_profile.secret_key.empty()) {
-    s.access_key = file_profile.access_key;
-    s.secret_key = file_profile.secret_key;
-    s.credentials_source = configure_path + " [" + profile_name + "]";
+    s->access_key = *env_key;
+    s->secret_key = *env_secret;
+    s->credentials_source = "NCLOUD_* variables";
+  } else if (!file_profile->access_key.empty() && !file_profile->secret_key.empty()) {
+    s->access_key = file_profile->access_key;
+    s->secret_key = file_profile->secret_key;
+    s->credentials_source = configure_path + " [" + profile_name + "]";
   } else {
     return Error(ErrorKind::AccessDenied,
                  "remote '" + remote.name + "': no NAVER Cloud API key: " + fix);
+  }
+  return Status::Ok();
+}
+
+// The platform and the answer format, which defaults to the platform's (JSON on VPC).
+Status resolve_platform(const RemoteConfig& remote, NaverSettings* s) {
+  std::string platform = lower(trim(remote.get("platform", "vpc")));
+  if (platform == "vpc") {
+    s->platform = NaverPlatform::Vpc;
+  } else if (platform == "classic") {
+    s->platform = NaverPlatform::Classic;
+  } else {
+    return config_error(remote, "platform must be classic or vpc, not '" + platform + "'");
+  }
+
+  std::string format = lower(trim(remote.get("format")));
+  if (format.empty()) {
+    s->format = s->platform == NaverPlatform::Vpc ? NaverFormat::Json : NaverFormat::Xml;
+  } else if (format == "json") {
+    s->format = NaverFormat::Json;
+  } else if (format == "xml") {
+    s->format = NaverFormat::Xml;
+  } else {
+    return config_error(remote, "format must be xml or json, not '" + format + "'");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<NaverSettings> resolve_naver_settings(const RemoteConfig& remote, const ProviderEnv& env) {
+  NaverSettings s;
+  NcloudProfile file_profile;
+  if (Status found = resolve_credentials(remote, env, &s, &file_profile); !found.ok()) {
+    return found.error();
   }
 
   // Endpoint: the section, the SDKs' variable, the CLI's file key, the public gateway.
@@ -136,25 +172,7 @@ Result<NaverSettings> resolve_naver_settings(const RemoteConfig& remote, const P
   }
   s.api_url = api_url;
 
-  std::string platform = lower(trim(remote.get("platform", "vpc")));
-  if (platform == "vpc") {
-    s.platform = NaverPlatform::Vpc;
-  } else if (platform == "classic") {
-    s.platform = NaverPlatform::Classic;
-  } else {
-    return config_error(remote, "platform must be classic or vpc, not '" + platform + "'");
-  }
-
-  std::string format = lower(trim(remote.get("format")));
-  if (format.empty()) {
-    s.format = s.platform == NaverPlatform::Vpc ? NaverFormat::Json : NaverFormat::Xml;
-  } else if (format == "json") {
-    s.format = NaverFormat::Json;
-  } else if (format == "xml") {
-    s.format = NaverFormat::Xml;
-  } else {
-    return config_error(remote, "format must be xml or json, not '" + format + "'");
-  }
+  if (Status valid = resolve_platform(remote, &s); !valid.ok()) return valid.error();
 
   s.regions = split_list(remote.get("regions"));
   s.ca_file = trim(remote.get("ca_file"));
