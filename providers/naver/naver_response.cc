@@ -332,80 +332,87 @@ std::int64_t date_us(const std::string& text) {
   return parse_rfc3339_us(text).value_or(0);
 }
 
-}  // namespace
-
-std::vector<NasSnapshotItem> naver_snapshot_items(const rapidjson::Value& body) {
-  std::vector<NasSnapshotItem> out;
-  const rapidjson::Value* list = json_array(body, "nasVolumeSnapshotList");
+// The items of the array `name` of an answer that `parse` accepts (those without their key
+// are skipped), each with its JSON text.
+template <class T, class Parse>
+std::vector<T> list_items(const rapidjson::Value& body, const char* name, const Parse& parse) {
+  std::vector<T> out;
+  const rapidjson::Value* list = json_array(body, name);
   if (list == nullptr) return out;
   out.reserve(list->Size());
   for (const auto& item : list->GetArray()) {
-    NasSnapshotItem s;
-    s.name = naver_string(item, "nasVolumeSnapshotName");
-    if (s.name.empty()) continue;
-    s.create_date = naver_string(item, "createDate");
-    s.created_us = date_us(s.create_date);
-    s.size = to_size(naver_int(item, "snapshotSize"));
-    s.busy = naver_bool(item, "isBusy");
-    s.json = json_compact(item);
-    out.push_back(std::move(s));
+    std::optional<T> parsed = parse(item);
+    if (!parsed) continue;
+    parsed->json = json_compact(item);
+    out.push_back(std::move(*parsed));
   }
   return out;
+}
+
+std::optional<NasSnapshotItem> snapshot_item(const rapidjson::Value& item) {
+  NasSnapshotItem s;
+  s.name = naver_string(item, "nasVolumeSnapshotName");
+  if (s.name.empty()) return std::nullopt;
+  s.create_date = naver_string(item, "createDate");
+  s.created_us = date_us(s.create_date);
+  s.size = to_size(naver_int(item, "snapshotSize"));
+  s.busy = naver_bool(item, "isBusy");
+  return s;
+}
+
+std::optional<NasVolumeItem> volume_item(const rapidjson::Value& item) {
+  NasVolumeItem v;
+  v.instance_no = naver_string(item, "nasVolumeInstanceNo");
+  if (v.instance_no.empty()) return std::nullopt;
+  v.name = naver_string(item, "volumeName");
+  v.description = naver_string(item, "nasVolumeDescription");
+  if (v.description.empty()) v.description = naver_string(item, "nasVolumeInstanceDescription");
+  v.status_code = naver_code(item, "nasVolumeInstanceStatus");
+  v.create_date = naver_string(item, "createDate");
+  v.created_us = date_us(v.create_date);
+  v.mount = naver_string(item, "mountInformation");
+  v.protocol = naver_code(item, "volumeAllotmentProtocolType");
+  v.region_code = naver_string(item, "regionCode");
+  if (const rapidjson::Value* region = json_object(item, "region");
+      v.region_code.empty() && region) {
+    v.region_code = naver_string(*region, "regionCode");
+  }
+  v.zone_code = naver_string(item, "zoneCode");
+  if (const rapidjson::Value* zone = json_object(item, "zone"); v.zone_code.empty() && zone) {
+    v.zone_code = naver_string(*zone, "zoneCode");
+  }
+  v.total_size = to_size(naver_int(item, "volumeTotalSize"));
+  v.size = to_size(naver_int(item, "volumeSize"));
+  v.snapshot_capacity = to_size(naver_int(item, "snapshotVolumeSize"));
+  v.ratio = naver_double(item, "snapshotVolumeConfigurationRatio").value_or(0);
+  v.period_code = naver_code(item, "snapshotVolumeConfigPeriodType");
+  v.day_code = naver_code(item, "snapshotVolumeConfigDayOfWeekType");
+  if (auto hour = naver_int(item, "snapshotVolumeConfigTime")) v.hour = static_cast<int>(*hour);
+  v.snapshot_configured = naver_bool(item, "isSnapshotConfiguration");
+  return v;
+}
+
+std::optional<NasRegionItem> region_item(const rapidjson::Value& item) {
+  NasRegionItem r;
+  r.no = naver_string(item, "regionNo");
+  r.code = naver_string(item, "regionCode");
+  r.name = naver_string(item, "regionName");
+  if (r.code.empty()) return std::nullopt;
+  return r;
+}
+
+}  // namespace
+
+std::vector<NasSnapshotItem> naver_snapshot_items(const rapidjson::Value& body) {
+  return list_items<NasSnapshotItem>(body, "nasVolumeSnapshotList", snapshot_item);
 }
 
 std::vector<NasVolumeItem> naver_volume_items(const rapidjson::Value& body) {
-  std::vector<NasVolumeItem> out;
-  const rapidjson::Value* list = json_array(body, "nasVolumeInstanceList");
-  if (list == nullptr) return out;
-  for (const auto& item : list->GetArray()) {
-    NasVolumeItem v;
-    v.instance_no = naver_string(item, "nasVolumeInstanceNo");
-    if (v.instance_no.empty()) continue;
-    v.name = naver_string(item, "volumeName");
-    v.description = naver_string(item, "nasVolumeDescription");
-    if (v.description.empty()) v.description = naver_string(item, "nasVolumeInstanceDescription");
-    v.status_code = naver_code(item, "nasVolumeInstanceStatus");
-    v.create_date = naver_string(item, "createDate");
-    v.created_us = date_us(v.create_date);
-    v.mount = naver_string(item, "mountInformation");
-    v.protocol = naver_code(item, "volumeAllotmentProtocolType");
-    v.region_code = naver_string(item, "regionCode");
-    if (const rapidjson::Value* region = json_object(item, "region");
-        v.region_code.empty() && region) {
-      v.region_code = naver_string(*region, "regionCode");
-    }
-    v.zone_code = naver_string(item, "zoneCode");
-    if (const rapidjson::Value* zone = json_object(item, "zone"); v.zone_code.empty() && zone) {
-      v.zone_code = naver_string(*zone, "zoneCode");
-    }
-    v.total_size = to_size(naver_int(item, "volumeTotalSize"));
-    v.size = to_size(naver_int(item, "volumeSize"));
-    v.snapshot_capacity = to_size(naver_int(item, "snapshotVolumeSize"));
-    v.ratio = naver_double(item, "snapshotVolumeConfigurationRatio").value_or(0);
-    v.period_code = naver_code(item, "snapshotVolumeConfigPeriodType");
-    v.day_code = naver_code(item, "snapshotVolumeConfigDayOfWeekType");
-    if (auto hour = naver_int(item, "snapshotVolumeConfigTime")) v.hour = static_cast<int>(*hour);
-    v.snapshot_configured = naver_bool(item, "isSnapshotConfiguration");
-    v.json = json_compact(item);
-    out.push_back(std::move(v));
-  }
-  return out;
+  return list_items<NasVolumeItem>(body, "nasVolumeInstanceList", volume_item);
 }
 
 std::vector<NasRegionItem> naver_region_items(const rapidjson::Value& body) {
-  std::vector<NasRegionItem> out;
-  const rapidjson::Value* list = json_array(body, "regionList");
-  if (list == nullptr) return out;
-  for (const auto& item : list->GetArray()) {
-    NasRegionItem r;
-    r.no = naver_string(item, "regionNo");
-    r.code = naver_string(item, "regionCode");
-    r.name = naver_string(item, "regionName");
-    if (r.code.empty()) continue;
-    r.json = json_compact(item);
-    out.push_back(std::move(r));
-  }
-  return out;
+  return list_items<NasRegionItem>(body, "regionList", region_item);
 }
 
 }  // namespace snapfs
