@@ -443,12 +443,13 @@ Result<Namespace::ListingPtr> Namespace::listing(std::uint64_t dir_ino, const Op
     default: break;
   }
   ListingPtr before = listings_.peek(key);
-  auto fetch = [&]() { return fetch_listing(dir_copy, ref, key, ctx); };
+  const bool verify = mode == ListingMode::Verify;
+  auto fetch = [&]() { return fetch_listing(dir_copy, ref, key, ctx, !verify); };
   // Past its TTL a listing stays usable for one more TTL while a worker refreshes it, so `ls`
   // never waits on a round trip for a directory it has seen recently.
   auto result =
-      mode == ListingMode::Background
-          ? listings_.get(key, options_.cache_ttl, ctx, fetch)
+      mode != ListingMode::Interactive
+          ? listings_.get(key, options_.cache_ttl, ctx, fetch, !verify)
           : listings_.get_or_revalidate(key, options_.cache_ttl, options_.cache_ttl, ctx, fetch,
                                         [&] { return schedule_refresh(dir_ino, key); });
   if (result.ok() && before && result.value() != before) {
@@ -458,8 +459,8 @@ Result<Namespace::ListingPtr> Namespace::listing(std::uint64_t dir_ino, const Op
 }
 
 Result<Namespace::ListingPtr> Namespace::fetch_listing(const Node& dir, const ObjectRef& ref,
-                                                       const std::string& key,
-                                                       const OpContext& ctx) {
+                                                       const std::string& key, const OpContext& ctx,
+                                                       bool serve_stale) {
   Provider* provider = remotes_[dir.remote].provider.get();
   const std::string& remote_name = remotes_[dir.remote].config.name;
   auto fail = [&](const Error& e) {
@@ -529,7 +530,8 @@ Result<Namespace::ListingPtr> Namespace::fetch_listing(const Node& dir, const Ob
           });
           if (!listed.ok()) return fail(listed.error());
           return std::shared_ptr<const ServiceSnapshots>(grouped);
-        });
+        },
+        serve_stale);
     if (!all.ok()) return all.error();
     auto it = all.value()->by_volume.find(ref.volume_id);
     if (it != all.value()->by_volume.end()) snapshots = it->second;
@@ -1168,9 +1170,10 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
   if (child->kind == NodeKind::Alias) return ENOTDIR;
   std::string id(child->key);
   if (in_progress(child->snapshot()->state())) {
-    // The cached state may be old: ask again before refusing.
+    // The cached state may be old: ask again before refusing. Only the API's answer now can
+    // say "busy"; when it cannot be asked (an outage), that is the error reported.
     invalidate_listing(dir_copy, dir_ref);
-    list = listing(parent, ctx);
+    list = listing(parent, ctx, ListingMode::Verify);
     if (!list.ok()) return errno_for(list.error());
     child = list.value()->find_key(id);
     if (child == nullptr) return ENOENT;
@@ -1662,7 +1665,10 @@ std::string Namespace::stats_json() const {
     out += "}, \"retries\": " + std::to_string(s.retries) +
            ", \"errors\": " + std::to_string(s.errors) + ", \"last_error\": ";
     json_escape_into(&out, s.last_error);
-    out += "}";
+    out += std::string(", \"unreachable\": ") + (s.unreachable ? "true" : "false") +
+           ", \"outages\": " + std::to_string(s.outages) +
+           ", \"not_sent\": " + std::to_string(s.not_sent) +
+           ", \"probes\": " + std::to_string(s.probes) + "}";
   }
   out += "}, \"cache\": {\"hits\": " + std::to_string(counters_.hits.load()) +
          ", \"misses\": " + std::to_string(counters_.misses.load()) +

@@ -155,8 +155,9 @@ class Namespace {
   static std::string service_snapshots_key(std::size_t remote, const std::string& service_id);
 
   // Interactive listings may be served past their TTL while refreshed in the background;
-  // background ones (prefetch, refresh) always fetch once the TTL has passed.
-  enum class ListingMode { Interactive, Background };
+  // background ones (prefetch, refresh) always fetch once the TTL has passed. Verify: fetched
+  // now unless fresh, and a failure is the answer, never the old listing.
+  enum class ListingMode { Interactive, Background, Verify };
   Result<ListingPtr> listing(std::uint64_t dir_ino, const OpContext& ctx,
                              ListingMode mode = ListingMode::Interactive);
   // Queues the listings of `dir`'s child directories; `depth` more levels follow each of them.
@@ -179,7 +180,8 @@ class Namespace {
   OpContext keeping_check_time(const OpContext& ctx) const;
   void background_listing(std::uint64_t dir_ino, int depth, std::uint64_t generation);
   Result<ListingPtr> fetch_listing(const Node& dir_copy, const ObjectRef& ref,
-                                   const std::string& key, const OpContext& ctx);
+                                   const std::string& key, const OpContext& ctx,
+                                   bool serve_stale = true);
   ListingPtr build_snapshot_listing(const std::string& key, std::vector<SnapshotPtr> snapshots,
                                     bool from_provider);
   void publish_changes(std::uint64_t dir_ino, const DirListing* before, const DirListing& after);

@@ -39,8 +39,10 @@ class TtlCache {
   explicit TtlCache(CacheCounters* counters) : counters_(counters) {}
 
   // The value of `key` when younger than `ttl`; otherwise fetched once for all concurrent readers.
+  // `serve_stale` false: a failed fetch is the answer, never an older value (a caller that must
+  // decide on what the API says now).
   Result<Ptr> get(const std::string& key, std::chrono::milliseconds ttl, const OpContext& ctx,
-                  const Fetch& fetch) {
+                  const Fetch& fetch, bool serve_stale = true) {
     std::shared_ptr<Flight> flight;
     bool leader = false;
     std::uint64_t generation = 0;
@@ -89,7 +91,7 @@ class TtlCache {
         flight->result = std::make_shared<Result<Ptr>>(result);
       }
       flight->cv.notify_all();
-      if (!result.ok() && slot.value) {
+      if (!result.ok() && slot.value && serve_stale) {
         counters_->stale++;
         return slot.value;
       }
@@ -111,7 +113,7 @@ class TtlCache {
       answer = flight->result;
     }
     if (answer && answer->ok()) return *answer;
-    Ptr stale = peek(key);
+    Ptr stale = serve_stale ? peek(key) : nullptr;
     if (stale) {
       counters_->stale++;
       return stale;

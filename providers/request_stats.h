@@ -15,7 +15,11 @@ class RequestStats {
     std::uint64_t requests = 0;
     std::uint64_t retries = 0;
     std::uint64_t errors = 0;
-    std::string last_error;  // safe for logs (no secrets)
+    std::string last_error;      // safe for logs (no secrets)
+    bool unreachable = false;    // the API is taken as down (OutageGate): requests fail at once
+    std::uint64_t outages = 0;   // times it was found down
+    std::uint64_t not_sent = 0;  // requests answered with the outage's error, never sent
+    std::uint64_t probes = 0;    // background requests asking whether it is back
   };
 
   void record_response(int status) {
@@ -31,6 +35,19 @@ class RequestStats {
     std::lock_guard<std::mutex> lock(mu_);
     ++data_.errors;
     data_.last_error = message;
+  }
+  void record_reachable(bool reachable) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!reachable && !data_.unreachable) ++data_.outages;
+    data_.unreachable = !reachable;
+  }
+  void record_not_sent() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++data_.not_sent;
+  }
+  void record_probe() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++data_.probes;
   }
   Snapshot snapshot() const {
     std::lock_guard<std::mutex> lock(mu_);

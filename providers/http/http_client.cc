@@ -84,8 +84,13 @@ bool rate_limited(const HttpResponse& response) {
 struct Attempt {
   std::optional<HttpResponse> response;
   Error error;
-  bool retryable = false;  // worth another attempt (idempotent requests only)
+  bool retryable = false;    // worth another attempt (idempotent requests only)
+  bool unreachable = false;  // nothing reached the API, or nothing came back from it
 };
+
+// A timeout says the API is unreachable only when it had time to answer and sent no byte: a
+// deadline that was nearly spent, or a slow answer on its way, says nothing about the API.
+constexpr milliseconds kOutageMinWait{500};
 
 // The Retry-After of a response (delta seconds or an HTTP date), when present.
 std::optional<milliseconds> retry_after(const HttpResponse& response) {
@@ -136,6 +141,8 @@ struct HttpClient::Impl {
   std::vector<CURL*> pool;
   std::mutex rng_mu;
   std::mt19937_64 rng{std::random_device{}()};
+  // Last: its probe thread uses the members above, so it stops before they go.
+  std::unique_ptr<OutageGate> gate;
 
   Impl(HttpOptions o, RequestStats* s) : options(std::move(o)), stats(s) {
     init_curl_once();
@@ -148,9 +155,26 @@ struct HttpClient::Impl {
       curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
       curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
     }
+    gate = std::make_unique<OutageGate>(
+        options.outage,
+        [this](const std::string& url, milliseconds timeout,
+               const std::shared_ptr<std::atomic<bool>>& stop) {
+          // A bare GET without credentials: any answer, a 401 included, shows the API is back.
+          HttpRequest probe;
+          probe.url = url;
+          OpContext ctx(timeout, stop);
+          Attempt a = attempt(probe, ctx, Clock::now());
+          if (log_enabled(LogLevel::Debug)) {
+            log_debug("probe GET " + url + " -> " +
+                      (a.response ? std::to_string(a.response->status) : a.error.message));
+          }
+          return a.response.has_value();
+        },
+        stats);
   }
 
   ~Impl() {
+    gate.reset();  // joins the probe thread, which uses the pool and share below
     for (CURL* easy : pool) curl_easy_cleanup(easy);
     if (share != nullptr) curl_share_cleanup(share);
   }
@@ -301,11 +325,16 @@ Attempt HttpClient::Impl::attempt(const HttpRequest& request, const OpContext& c
   if (!request.idempotent) curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
   set_method(easy, request);
 
+  const Clock::time_point attempt_started = Clock::now();
   CURLcode code = curl_easy_perform(easy);
+  const bool waited = Clock::now() - attempt_started >= kOutageMinWait;
   long status = 0;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
   long request_bytes = 0;
   curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request_bytes);
+  long header_bytes = 0;
+  curl_easy_getinfo(easy, CURLINFO_HEADER_SIZE, &header_bytes);
+  const bool silent = header_bytes == 0 && waited;
   if (code == CURLE_OK) {
     HttpResponse response;
     response.status = static_cast<int>(status);
@@ -327,6 +356,7 @@ Attempt HttpClient::Impl::attempt(const HttpRequest& request, const OpContext& c
       } else {
         result.error = Error(ErrorKind::Timeout,
                              "timed out after " + seconds_text(Clock::now() - started) + target);
+        result.unreachable = silent;
       }
       break;
     case CURLE_OPERATION_TIMEDOUT:
@@ -334,6 +364,7 @@ Attempt HttpClient::Impl::attempt(const HttpRequest& request, const OpContext& c
           Error(ErrorKind::Timeout, (sent ? "timed out after " : "connect timed out after ") +
                                         seconds_text(Clock::now() - started) + target);
       result.retryable = !ctx.expired();
+      result.unreachable = silent;
       break;
     case CURLE_WRITE_ERROR:
     case CURLE_FILESIZE_EXCEEDED:
@@ -344,11 +375,13 @@ Attempt HttpClient::Impl::attempt(const HttpRequest& request, const OpContext& c
     case CURLE_COULDNT_CONNECT:
       result.error = Error(ErrorKind::Unavailable, "connection refused to " + where.host_port);
       result.retryable = true;
+      result.unreachable = true;
       sent = false;
       break;
     case CURLE_COULDNT_RESOLVE_HOST:
       result.error = Error(ErrorKind::Unavailable, "cannot resolve host of " + where.origin);
       result.retryable = true;
+      result.unreachable = true;
       sent = false;
       break;
     case CURLE_SEND_ERROR:
@@ -376,7 +409,10 @@ Attempt HttpClient::Impl::attempt(const HttpRequest& request, const OpContext& c
                                                        curl_easy_strerror(code) + target);
       break;
   }
-  if (state.cancelled) result.error.kind = ErrorKind::Cancelled;
+  if (state.cancelled) {
+    result.error.kind = ErrorKind::Cancelled;
+    result.unreachable = false;
+  }
   result.error.outcome_unknown = sent && !request.idempotent;
   return result;
 }
@@ -386,8 +422,27 @@ HttpClient::HttpClient(HttpOptions options, RequestStats* stats)
 
 HttpClient::~HttpClient() = default;
 
+bool HttpClient::unreachable() const {
+  return impl_->gate->down();
+}
+
 Result<HttpResponse> HttpClient::send(HttpRequest request, const OpContext& ctx,
                                       const Signer& sign) {
+  const milliseconds given = ctx.remaining();
+  bool unreachable = false;
+  Result<HttpResponse> result = send_attempts(request, ctx, sign, &unreachable);
+  if (result.ok()) {
+    impl_->gate->answered();
+  } else if (unreachable && result.error().kind != ErrorKind::Cancelled) {
+    // The probe waits as long as this request could, within reason.
+    impl_->gate->failed(result.error(), safe_url(request.url).text(),
+                        std::clamp<milliseconds>(given, milliseconds(1000), milliseconds(30000)));
+  }
+  return result;
+}
+
+Result<HttpResponse> HttpClient::send_attempts(const HttpRequest& request, const OpContext& ctx,
+                                               const Signer& sign, bool* unreachable) {
   WaitNotice::before_waiting();
   const Clock::time_point started = Clock::now();
   const int max_attempts = std::max(1, impl_->options.retry.max_attempts);
@@ -403,6 +458,8 @@ Result<HttpResponse> HttpClient::send(HttpRequest request, const OpContext& ctx,
                                            " timed out after " +
                                            seconds_text(Clock::now() - started));
     }
+    // A known outage: the caller gets its error now, not after waiting on the API once more.
+    if (auto refused = impl_->gate->refusal(safe_url(request.url).text())) return *refused;
     if (!impl_->limiter.acquire(ctx)) {
       if (ctx.cancelled()) {
         return Error(ErrorKind::Cancelled,
@@ -416,6 +473,7 @@ Result<HttpResponse> HttpClient::send(HttpRequest request, const OpContext& ctx,
     if (sign) sign(signed_request);
     const Clock::time_point attempt_started = Clock::now();
     Attempt a = impl_->attempt(signed_request, ctx, started);
+    *unreachable = !a.response && a.unreachable;
     if (log_enabled(LogLevel::Debug)) {
       // Method, origin and path only: queries and headers may carry credentials.
       long long ms =

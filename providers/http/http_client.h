@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "providers/http/outage_gate.h"
 #include "providers/op_context.h"
 #include "providers/request_stats.h"
 #include "providers/result.h"
@@ -53,6 +54,7 @@ struct HttpOptions {
   RetryPolicy retry;
   std::size_t max_body_bytes = 64u << 20;  // a larger body is refused as BadResponse
   double max_rps = 0;                      // attempts per second, all threads together; 0: no cap
+  OutagePolicy outage;                     // how often an unreachable API is asked again
 };
 
 class HttpClient {
@@ -71,9 +73,16 @@ class HttpClient {
   // Retry-After, within ctx's deadline; the last answer or error is returned when retries run out.
   // Every attempt first takes a token of the client's rate limiter (HttpOptions::max_rps); a 429
   // pauses every request of this client for the Retry-After (or backoff) time.
+  // A request that finds the API unreachable (connections refused once retries ran out, or no
+  // byte of an answer before the deadline) starts an outage (OutageGate): until a background probe
+  // gets an answer again, every request fails at once with that error, nothing sent.
   Result<HttpResponse> send(HttpRequest request, const OpContext& ctx, const Signer& sign = {});
+  // Whether the API is taken as unreachable now.
+  bool unreachable() const;
 
  private:
+  Result<HttpResponse> send_attempts(const HttpRequest& request, const OpContext& ctx,
+                                     const Signer& sign, bool* unreachable);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -186,7 +186,8 @@ Expect expected(Fault fault, Op op, const OpSpec& s) {
     case Fault::kBlackHole:
       // Nothing answers before the deadline: ETIMEDOUT within it (SEMANTICS.md section 5), the
       // old listing where one exists. The held request is applied after the call gave up,
-      // unless the operation was still reading when the deadline passed.
+      // unless the operation was still reading when the deadline passed. Later requests are
+      // refused at once until a probe finds the API back (RunCell waits for that).
       if (s.path == Path::kRead) return {ETIMEDOUT, false, ""};
       if (s.path == Path::kStaleRead) return {0, false, "stale"};
       return {ETIMEDOUT, !s.reads_first, ""};
@@ -471,6 +472,16 @@ rapidjson::Document parse(const std::string& json) {
   return doc;
 }
 
+// Whether the mount at `root` takes remote "r"'s API as reachable (user.snapfs.stats).
+bool api_reachable(const std::string& root) {
+  FsCallResult r = fs_getxattr(root, "user.snapfs.stats", seconds(10));
+  if (!r.ok()) return false;
+  rapidjson::Document doc = parse(r.value);
+  if (!doc.IsObject() || !doc.HasMember("remotes") || !doc["remotes"].HasMember("r")) return false;
+  const rapidjson::Value& remote = doc["remotes"]["r"];
+  return remote.HasMember("unreachable") && remote["unreachable"].IsFalse();
+}
+
 class FaultMatrixTest : public ::testing::TestWithParam<Family> {
  protected:
   void SetUp() override { SNAPFS_REQUIRE_FUSE(); }
@@ -571,6 +582,13 @@ class FaultMatrixTest : public ::testing::TestWithParam<Family> {
     emulator_->clear_faults();
     const DaemonCounters after = daemon_counters(mount_->path(), "r");
     const EmulatorCounters emulator_after = emulator_counters(*emulator_);
+    if (fault == Fault::kBlackHole) {
+      // The call found the API unreachable, so the mount refuses the remote's requests at once
+      // until its background probe gets an answer: the next cell starts once that happened.
+      EXPECT_TRUE(eventually([&] { return api_reachable(mount_->path()); }, seconds(60)))
+          << "the mount never saw the API come back\n"
+          << log_tail(mount_->log());
+    }
 
     char seconds_text[32];
     std::snprintf(seconds_text, sizeof seconds_text, " %.1fs", r.seconds);

@@ -266,6 +266,66 @@ TEST_F(HttpClientTest, ManyThreadsShareOneClient) {
   EXPECT_EQ(stats.snapshot().requests, 80u);
 }
 
+// An API that took a request and never answered is not waited on again: until a probe gets an
+// answer, every request fails at once with the same error, a create included, and none is sent.
+TEST_F(HttpClientTest, AnUnreachableApiIsWaitedOnOncePerOutage) {
+  RequestStats stats;
+  HttpOptions o = fast_retries();
+  o.outage.initial_backoff = 60s;  // no probe within this test
+  HttpClient client(o, &stats);
+  emu_->set_faults({"delay-ms=30000"});
+  auto first = client.send(volumes_request(), test::op(1s), &sign);
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.error().kind, ErrorKind::Timeout);
+  EXPECT_TRUE(client.unreachable());
+  auto again = client.send(volumes_request(), test::op(10s), &sign);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind, ErrorKind::Timeout) << "the same errno as the outage";
+  EXPECT_NE(again.error().message.find("not sent"), std::string::npos) << again.error().message;
+  auto create = client.send(create_request(), test::op(10s), &sign);
+  ASSERT_FALSE(create.ok());
+  EXPECT_EQ(create.error().kind, ErrorKind::Timeout);
+  EXPECT_FALSE(create.error().outcome_unknown) << "nothing was sent: nothing to check";
+  const RequestStats::Snapshot s = stats.snapshot();
+  EXPECT_EQ(s.requests, 1u) << "one request waited on the dead API";
+  EXPECT_EQ(s.not_sent, 2u);
+  EXPECT_TRUE(s.unreachable);
+  EXPECT_EQ(s.outages, 1u);
+}
+
+// The background probe notices the API's return with no request asking for it.
+TEST_F(HttpClientTest, AProbeNoticesTheApiIsBack) {
+  RequestStats stats;
+  HttpOptions o = fast_retries();
+  o.outage.initial_backoff = 50ms;
+  o.outage.max_backoff = 100ms;
+  HttpClient client(o, &stats);
+  emu_->set_faults({"delay-ms=30000"});
+  ASSERT_FALSE(client.send(volumes_request(), test::op(1s), &sign).ok());
+  ASSERT_TRUE(client.unreachable());
+  emu_->clear_faults();
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (client.unreachable() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_FALSE(client.unreachable());
+  EXPECT_GE(stats.snapshot().probes, 1u);
+  EXPECT_FALSE(stats.snapshot().unreachable);
+  auto r = client.send(volumes_request(), test::op(), &sign);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->status, 200);
+}
+
+// A slow answer on its way, or a deadline nearly spent, says nothing about the API.
+TEST_F(HttpClientTest, ADeadlineTooShortToAnswerIsNoOutage) {
+  HttpClient client(fast_retries());
+  emu_->set_faults({"delay-ms=2000"});
+  auto r = client.send(volumes_request(), test::op(100ms), &sign);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::Timeout);
+  EXPECT_FALSE(client.unreachable());
+}
+
 TEST(HttpClientOffline, ConnectionRefusedSaysWhereWithoutSecrets) {
   RequestStats stats;
   HttpOptions o = fast_retries();
@@ -289,6 +349,13 @@ TEST(HttpClientOffline, ConnectionRefusedSaysWhereWithoutSecrets) {
   EXPECT_EQ(stats.snapshot().requests, 3u);
   EXPECT_EQ(stats.snapshot().by_status[0], 3u);
   EXPECT_EQ(stats.snapshot().retries, 2u);
+  // Refused once retries ran out: the next request is refused at once, nothing sent.
+  auto again = client.send(r, test::op());
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind, ErrorKind::Unavailable);
+  EXPECT_EQ(again.error().message.find("headersecret"), std::string::npos);
+  EXPECT_EQ(stats.snapshot().requests, 3u);
+  EXPECT_EQ(stats.snapshot().not_sent, 1u);
 }
 
 TEST(HttpClientOffline, AnExpiredOrCancelledContextSendsNothing) {
