@@ -66,6 +66,11 @@ struct Namespace::DirListing {
   std::shared_ptr<const DirListing> base;
   // Tells listings apart, so the kernel may keep its copy of a directory while it is unchanged.
   std::uint64_t serial = 0;
+  // .snapshots: how many listings in a row showed a snapshot creating, deleting or busy (0:
+  // none), which shortens the listing's life (listing_ttl); and when its snapshots last changed
+  // as seen from here (a create, delete or rename, made here or found in a new listing), its mtime.
+  std::uint32_t transient_rounds = 0;
+  std::int64_t changed_us = 0;
 
   std::string_view keep(std::string text) {
     strings.push_front(std::move(text));
@@ -412,7 +417,7 @@ double Namespace::entry_timeout() const {
 // Listings
 
 Result<Namespace::ListingPtr> Namespace::listing(std::uint64_t dir_ino, const OpContext& ctx,
-                                                 ListingMode mode) {
+                                                 ListingMode mode, bool watching_transient) {
   Node dir_copy;
   ObjectRef ref;
   std::string key;
@@ -444,18 +449,32 @@ Result<Namespace::ListingPtr> Namespace::listing(std::uint64_t dir_ino, const Op
   }
   ListingPtr before = listings_.peek(key);
   const bool verify = mode == ListingMode::Verify;
+  // Short-lived while someone watches a snapshot on its way; a refresh that someone's look
+  // queued must fetch then too. Other reads (ls, mkdir's name check) keep cache_ttl.
+  const std::chrono::milliseconds ttl = watching_transient || mode == ListingMode::Background
+                                            ? listing_ttl(before)
+                                            : options_.cache_ttl;
   auto fetch = [&]() { return fetch_listing(dir_copy, ref, key, ctx, !verify); };
   // Past its TTL a listing stays usable for one more TTL while a worker refreshes it, so `ls`
   // never waits on a round trip for a directory it has seen recently.
-  auto result =
-      mode != ListingMode::Interactive
-          ? listings_.get(key, options_.cache_ttl, ctx, fetch, !verify)
-          : listings_.get_or_revalidate(key, options_.cache_ttl, options_.cache_ttl, ctx, fetch,
-                                        [&] { return schedule_refresh(dir_ino, key); });
+  auto result = mode != ListingMode::Interactive
+                    ? listings_.get(key, ttl, ctx, fetch, !verify)
+                    : listings_.get_or_revalidate(key, ttl, options_.cache_ttl, ctx, fetch,
+                                                  [&] { return schedule_refresh(dir_ino, key); });
   if (result.ok() && before && result.value() != before) {
     publish_changes(dir_ino, before.get(), *result.value());
   }
   return result;
+}
+
+std::chrono::milliseconds Namespace::listing_ttl(const ListingPtr& current) const {
+  if (!current || current->transient_rounds == 0) return options_.cache_ttl;
+  // A snapshot on its way (creating, deleting, busy) is looked at again soon, so its new state
+  // shows within seconds of the API's change: 1 s, then 2, 4, 8, 10 s for as long as it lasts.
+  const std::uint32_t doublings = std::min<std::uint32_t>(current->transient_rounds - 1, 4);
+  const auto interval = std::min<std::chrono::milliseconds>(
+      std::chrono::milliseconds(1000LL << doublings), std::chrono::milliseconds(10000));
+  return std::min(options_.cache_ttl, interval);
 }
 
 Result<Namespace::ListingPtr> Namespace::fetch_listing(const Node& dir, const ObjectRef& ref,
@@ -514,8 +533,10 @@ Result<Namespace::ListingPtr> Namespace::fetch_listing(const Node& dir, const Ob
     scope.level = Level::Service;
     scope.service_id = ref.service_id;
     std::string service_key = service_snapshots_key(dir.remote, ref.service_id);
+    // The zone's list lives as long as the listing derived from it: no longer when one of this
+    // volume's snapshots is in a transient state.
     auto all = service_snapshots_.get(
-        service_key, options_.cache_ttl, ctx,
+        service_key, listing_ttl(listings_.peek(key)), ctx,
         [&]() -> Result<std::shared_ptr<const ServiceSnapshots>> {
           // Stored as the pages arrive: a zone's whole
           // list never sits in memory in its full form.
@@ -554,6 +575,7 @@ Namespace::ListingPtr Namespace::build_snapshot_listing(const std::string& key,
                                                         std::vector<SnapshotPtr> snapshots,
                                                         bool from_provider) {
   std::map<std::string, std::string> aliases;
+  const ListingPtr previous = listings_.peek(key);
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto now = std::chrono::steady_clock::now();
@@ -619,7 +641,9 @@ Namespace::ListingPtr Namespace::build_snapshot_listing(const std::string& key,
   auto names = display_names(named, shown_names);
   auto listing = std::make_shared<DirListing>();
   listing->children.reserve(snapshots.size() + aliases.size());
+  bool transient = false;
   for (std::size_t i = 0; i < snapshots.size(); ++i) {
+    transient = transient || in_progress(snapshots[i]->state());
     Child c;
     c.key = snapshots[i]->id();
     c.name = names[i] == snapshots[i]->name() ? snapshots[i]->name() : listing->keep(names[i]);
@@ -628,6 +652,32 @@ Namespace::ListingPtr Namespace::build_snapshot_listing(const std::string& key,
     listing->children.push_back(std::move(c));
   }
   listing->index();
+  // A change made here (a local rebuild) starts the short intervals again; a provider listing
+  // that still shows a transient state waits a little longer each time.
+  if (transient) {
+    listing->transient_rounds =
+        from_provider && previous ? std::min(previous->transient_rounds + 1, 100u) : 1;
+  }
+  // The directory's mtime: when its set of snapshots (ids and names) last changed as seen here.
+  // Before any change was seen, the mount time, as for the other directories snapfs makes up:
+  // stat answers the same before and after the first listing.
+  auto same_snapshots = [&](const DirListing& before) {
+    std::size_t count = 0;
+    for (const Child& c : before.children) count += c.kind == NodeKind::Snapshot;
+    if (count != listing->children.size()) return false;
+    for (const Child& c : listing->children) {
+      const Child* old = before.find_key(c.key, c.name);
+      if (old == nullptr || old->name != c.name) return false;
+    }
+    return true;
+  };
+  if (previous == nullptr) {
+    listing->changed_us = mount_time_us_;
+  } else if (same_snapshots(*previous)) {
+    listing->changed_us = previous->changed_us;
+  } else {
+    listing->changed_us = std::max(now_unix_us(), previous->changed_us);
+  }
   if (!aliases.empty()) {
     std::unordered_map<std::string_view, std::string_view> name_of_id;
     for (const Child& c : listing->children) name_of_id[c.key] = c.name;
@@ -785,7 +835,13 @@ void Namespace::fill_attr(const Node& node, struct stat* st) const {
   std::int64_t time_us = mount_time_us_;
   mode_t perm = 0555;
   switch (node.kind) {
-    case NodeKind::SnapshotsDir: perm = read_only_at(node) ? 0555 : 0755; break;
+    case NodeKind::SnapshotsDir:
+      perm = read_only_at(node) ? 0555 : 0755;
+      // Changes to its snapshots show as the directory's mtime (ls -lt, file managers).
+      if (ListingPtr own = listings_.peek(cache_key(node)); own && own->changed_us != 0) {
+        time_us = own->changed_us;
+      }
+      break;
     case NodeKind::Volume:
       if (node.volume() && node.volume()->created_us != 0) time_us = node.volume()->created_us;
       break;
@@ -818,6 +874,7 @@ int Namespace::refresh_node(std::uint64_t ino, const OpContext& ctx) {
   std::uint64_t parent = 0;
   std::string key;
   std::string name;
+  bool transient = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Node* node = find_node(ino);
@@ -826,10 +883,12 @@ int Namespace::refresh_node(std::uint64_t ino, const OpContext& ctx) {
     parent = node->parent;
     key = node->key();
     name = node->name();
+    transient = node->snapshot() != nullptr && in_progress(node->snapshot()->state());
   }
   // The parent's listing is the source of truth for the node's metadata; within cache_ttl this
-  // costs nothing, after it the listing is fetched again (or served stale when that fails).
-  auto list = listing(parent, ctx);
+  // costs nothing, after it the listing is fetched again (or served stale when that fails). A
+  // snapshot creating, deleting or busy is looked at again within seconds.
+  auto list = listing(parent, ctx, ListingMode::Interactive, transient);
   if (!list.ok()) return 0;  // keep showing what we know
   std::lock_guard<std::mutex> lock(mu_);
   // Already showing its entry in this very listing (within cache_ttl, the usual case).

@@ -158,8 +158,11 @@ class Namespace {
   // background ones (prefetch, refresh) always fetch once the TTL has passed. Verify: fetched
   // now unless fresh, and a failure is the answer, never the old listing.
   enum class ListingMode { Interactive, Background, Verify };
+  // `watching_transient`: the caller looks at a snapshot in a transient state, so the listing
+  // lives only listing_ttl() (background refreshes always use that).
   Result<ListingPtr> listing(std::uint64_t dir_ino, const OpContext& ctx,
-                             ListingMode mode = ListingMode::Interactive);
+                             ListingMode mode = ListingMode::Interactive,
+                             bool watching_transient = false);
   // Queues the listings of `dir`'s child directories; `depth` more levels follow each of them.
   // `generation` orders them against other queued listings (PrefetchPool): that of the
   // directory read they follow from.
@@ -179,6 +182,9 @@ class Namespace {
   // check a listing should the answer be lost or unreadable.
   OpContext keeping_check_time(const OpContext& ctx) const;
   void background_listing(std::uint64_t dir_ino, int depth, std::uint64_t generation);
+  // How long `current` (a cached listing, or null) is fresh: cache_ttl, or less while one of its
+  // snapshots is in a transient state.
+  std::chrono::milliseconds listing_ttl(const ListingPtr& current) const;
   Result<ListingPtr> fetch_listing(const Node& dir_copy, const ObjectRef& ref,
                                    const std::string& key, const OpContext& ctx,
                                    bool serve_stale = true);

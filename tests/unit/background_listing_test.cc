@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <future>
 #include <thread>
 
@@ -246,6 +247,76 @@ TEST_F(BackgroundListingTest, WithoutWorkersAStaleDirectoryIsDroppedFromTheKerne
   ASSERT_EQ(ns_->getattr(dir, Ctx(), &st), 0);
   EXPECT_EQ(fake_->list_snapshots_calls, calls) << "no listing behind the stat";
   EXPECT_TRUE(notifier_.told_about_inode(dir)) << "so the kernel's next read reaches snapfs";
+}
+
+// A snapshot in a transient state is listed again after a second (then 2, 4, 8, 10 s) however
+// long cache_ttl is, so the API's new state shows within seconds to whoever looks at it.
+TEST_F(BackgroundListingTest, ATransientStateIsListedAgainWithinSeconds) {
+  std::uint64_t dir = MountAndListData(0, std::chrono::seconds(60));
+  EntryReply made;
+  ASSERT_EQ(ns_->mkdir(dir, "fresh", Ctx(), &made), 0);
+  std::string state;
+  ASSERT_EQ(ns_->getxattr(made.ino, "user.snapfs.state", Ctx(), &state), 0);
+  EXPECT_EQ(state, "creating");
+  const int calls = fake_->list_snapshots_calls;
+  {
+    std::lock_guard<std::mutex> lock(fake_->mu);
+    for (auto& s : fake_->find_volume("zone-1", "vol-1")->snapshots) s.state = "available";
+  }
+  std::this_thread::sleep_for(milliseconds(1100));  // one transient interval, far below the TTL
+  ASSERT_EQ(ns_->getxattr(made.ino, "user.snapfs.state", Ctx(), &state), 0);
+  EXPECT_EQ(state, "available");
+  EXPECT_EQ(fake_->list_snapshots_calls, calls + 1);
+  // Nothing transient any more: the listing lives its whole TTL again.
+  std::this_thread::sleep_for(milliseconds(1100));
+  ASSERT_EQ(ns_->getxattr(made.ino, "user.snapfs.state", Ctx(), &state), 0);
+  EXPECT_EQ(fake_->list_snapshots_calls, calls + 1);
+}
+
+// `.snapshots` shows the time of the last change to its snapshots as its mtime: a create, rename
+// or delete made here, or one another client made, found in a new listing.
+TEST_F(BackgroundListingTest, SnapshotsDirMtimeIsTheLastChangeSeen) {
+  std::uint64_t dir = MountAndListData(0, milliseconds(200));
+  auto mtime = [&] {
+    struct stat st {};
+    EXPECT_EQ(ns_->getattr(dir, Ctx(), &st), 0);
+    return static_cast<std::int64_t>(st.st_mtim.tv_sec);
+  };
+  auto now = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
+  const std::int64_t mounted = mtime();  // before any change: the mount time
+  EXPECT_LE(mounted, now());
+  std::this_thread::sleep_for(milliseconds(1100));
+
+  std::int64_t before = now();
+  EntryReply made;
+  ASSERT_EQ(ns_->mkdir(dir, "fresh", Ctx(), &made), 0);
+  EXPECT_GE(mtime(), before) << "after mkdir";
+  EXPECT_GT(mtime(), mounted);
+  {
+    std::lock_guard<std::mutex> lock(fake_->mu);
+    for (auto& s : fake_->find_volume("zone-1", "vol-1")->snapshots) s.state = "available";
+  }
+  std::this_thread::sleep_for(milliseconds(1100));
+  before = now();
+  ASSERT_EQ(ns_->rename(dir, "fresh", dir, "renamed", 0, Ctx()), 0);
+  EXPECT_GE(mtime(), before) << "after mv";
+  std::this_thread::sleep_for(milliseconds(1100));
+  before = now();
+  ASSERT_EQ(ns_->rmdir(dir, "renamed", Ctx()), 0);
+  EXPECT_GE(mtime(), before) << "after rmdir";
+
+  // Another client's create, seen in the next listing.
+  std::this_thread::sleep_for(milliseconds(1100));
+  before = now();
+  AddDataSnapshot("bbbbbbbb-2", "weekly", 1'790'000'100'000'000);
+  std::this_thread::sleep_for(milliseconds(450));  // past twice the TTL: the next read lists
+  EXPECT_EQ(List(dir).size(), 2u);
+  const std::int64_t seen = mtime();
+  EXPECT_GE(seen, before) << "after another client's create";
+  // A listing that shows the same snapshots changes nothing.
+  std::this_thread::sleep_for(milliseconds(1100));
+  EXPECT_EQ(List(dir).size(), 2u);
+  EXPECT_EQ(mtime(), seen);
 }
 
 TEST(PrefetchPoolTest, RunsEachKeyOnceAtATimeAndDropsWhenFull) {
