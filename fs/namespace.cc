@@ -1110,9 +1110,10 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
   OpContext create_ctx = keeping_check_time(ctx);
   const std::int64_t create_start_us = now_unix_us();
   auto created = provider->create_snapshot(volume_ref, request, create_ctx);
-  // No answer, or one that cannot be read (truncated, malformed): the request may have been
-  // applied. Look before reporting anything, never re-send blind.
-  if (!created.ok() && created.error().may_have_applied()) {
+  // No answer, one that cannot be read (truncated, malformed), or a 5xx (which may come after
+  // the work was done): the request may have been applied. Look before reporting anything,
+  // never re-send blind. This is where every provider's unclear create is decided.
+  if (!created.ok() && create_may_have_applied(created.error())) {
     log_warning(remote_name + ": create of '" + name + "' had an unclear outcome (" +
                 created.error().message + "); checking the listing");
     std::set<std::string, std::less<>> known;
@@ -1192,6 +1193,13 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
   }
   log_info(remote_name + ": created snapshot '" + snapshot.name + "' (" + snapshot.id + ")");
   return 0;
+}
+
+bool Namespace::create_may_have_applied(const Error& error) {
+  // 501 and 505 refuse the request before any work; any other 5xx may follow it.
+  const bool server_error =
+      error.http_status >= 500 && error.http_status != 501 && error.http_status != 505;
+  return error.may_have_applied() || server_error;
 }
 
 OpContext Namespace::keeping_check_time(const OpContext& ctx) const {

@@ -201,6 +201,8 @@ class Namespace {
   int mutation_precheck(std::uint64_t parent, Node** dir) const;
   // Whether changes under `node` are refused with EROFS: `-o ro`, or its remote's read_only key.
   bool read_only_at(const Node& node) const;
+  // Whether a failed create may still have made its snapshot, so that a fresh listing decides.
+  static bool create_may_have_applied(const Error& error);
   // After a create whose answer was lost: the snapshot of `fresh` (a new listing of the
   // .snapshots directory `key`) that the create made, or null. `known` holds the ids listed
   // before the create; `started_us` is when it was sent.

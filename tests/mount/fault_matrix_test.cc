@@ -157,7 +157,8 @@ Expect expected(Fault fault, Op op, const OpSpec& s) {
       return {0, write, ""};
     case Fault::k503:
       // 503: idempotent requests are sent again and succeed. A POST may have been acted on
-      // before a 5xx, so it is never sent again: EIO (SEMANTICS.md section 3).
+      // before a 5xx, so it is never sent again; a fresh listing is checked, and the emulator's
+      // 503 applied nothing: EIO (SEMANTICS.md section 3).
       if (s.path == Path::kCreate) return {EIO, false, ""};
       return {0, write, "retry"};
     case Fault::k429RetryAfter:
