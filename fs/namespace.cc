@@ -620,7 +620,6 @@ Namespace::ListingPtr Namespace::build_snapshot_listing(const std::string& key,
   }
   // The names the last listing showed: a snapshot keeps its name while it exists, so a path
   // seen in `ls` still resolves after a sibling sharing its name is deleted.
-  ListingPtr previous = listings_.peek(key);
   std::unordered_map<std::string_view, std::string_view> shown;
   if (previous) {
     shown.reserve(previous->children.size());
