@@ -1,0 +1,238 @@
+// Scaleway state file: the objects with their internal fields (pending transitions, secrets).
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/apis/scaleway/scaleway.h"
+#include "emulator/emu_util.h"
+
+namespace snapfs::emu::scaleway {
+
+// ---------------------------------------------------------------------------------------------
+// State files
+
+void ScalewayModule::dump(rapidjson::Value& out, Alloc& a) const {
+  const std::int64_t now = ctx_.now_unix_us();
+  out.SetObject();
+  JsonValue creds(rapidjson::kArrayType);
+  for (const Credential& c : credentials_) {
+    JsonValue o(rapidjson::kObjectType);
+    set_str(o, "secret_key", c.secret_key, a);
+    set_str(o, "project_id", c.project_id, a);
+    set_str(o, "organization_id", c.organization_id, a);
+    creds.PushBack(o, a);
+  }
+  out.AddMember("credentials", creds, a);
+  JsonValue ivols(rapidjson::kArrayType), isnaps(rapidjson::kArrayType);
+  JsonValue bvols(rapidjson::kArrayType), bsnaps(rapidjson::kArrayType);
+  for (const auto& [zone, data] : zones_) {
+    for (const InstanceVolume* v : data.instance_volumes.in_order()) {
+      JsonValue o(rapidjson::kObjectType);
+      set_str(o, "id", v->id, a);
+      set_str(o, "name", v->name, a);
+      set_str(o, "zone", v->zone, a);
+      set_str(o, "volume_type", v->volume_type, a);
+      set_str(o, "project", v->project, a);
+      set_str(o, "organization", v->organization, a);
+      if (v->server_id.empty()) {
+        o.AddMember("server", JsonValue(), a);
+      } else {
+        JsonValue server(rapidjson::kObjectType);
+        set_str(server, "id", v->server_id, a);
+        set_str(server, "name", v->server_name, a);
+        o.AddMember("server", server, a);
+      }
+      set_int(o, "size", v->size, a);
+      set_state(o, "state", v->state, v->pending, now, a);
+      set_str(o, "creation_date", instance_time(v->created_us), a);
+      set_str(o, "modification_date", instance_time(v->modified_us), a);
+      set_tags(o, "tags", v->tags, a);
+      ivols.PushBack(o, a);
+    }
+    for (const InstanceSnapshot* s : data.instance_snapshots.in_order()) {
+      JsonValue o(rapidjson::kObjectType);
+      set_str(o, "id", s->id, a);
+      set_str(o, "name", s->name, a);
+      set_str(o, "zone", s->zone, a);
+      set_str(o, "volume_type", s->volume_type, a);
+      set_str(o, "project", s->project, a);
+      set_str(o, "organization", s->organization, a);
+      set_int(o, "size", s->size, a);
+      set_state(o, "state", s->state, s->pending, now, a);
+      if (s->base_volume_id.empty()) {
+        o.AddMember("base_volume", JsonValue(), a);
+      } else {
+        JsonValue base(rapidjson::kObjectType);
+        set_str(base, "id", s->base_volume_id, a);
+        set_str(base, "name", s->base_volume_name, a);
+        o.AddMember("base_volume", base, a);
+      }
+      set_str(o, "creation_date", instance_time(s->created_us), a);
+      set_str(o, "modification_date", instance_time(s->modified_us), a);
+      set_tags(o, "tags", s->tags, a);
+      isnaps.PushBack(o, a);
+    }
+    for (const BlockVolume* v : data.block_volumes.in_order()) {
+      JsonValue o(rapidjson::kObjectType);
+      set_str(o, "id", v->id, a);
+      set_str(o, "name", v->name, a);
+      set_str(o, "zone", v->zone, a);
+      set_str(o, "type", v->type, a);
+      set_int(o, "perf_iops", v->perf_iops, a);
+      set_str(o, "project_id", v->project_id, a);
+      set_int(o, "size", v->size, a);
+      set_str(o, "status", v->status, a);
+      set_str(o, "parent_snapshot_id", v->parent_snapshot_id, a);
+      set_str(o, "created_at", block_time(v->created_us), a);
+      set_str(o, "updated_at", block_time(v->updated_us), a);
+      set_tags(o, "tags", v->tags, a);
+      set_references(o, v->references, a);
+      bvols.PushBack(o, a);
+    }
+    for (const BlockSnapshot* s : data.block_snapshots.in_order()) {
+      JsonValue o(rapidjson::kObjectType);
+      set_str(o, "id", s->id, a);
+      set_str(o, "name", s->name, a);
+      set_str(o, "zone", s->zone, a);
+      set_str(o, "project_id", s->project_id, a);
+      set_int(o, "size", s->size, a);
+      set_state(o, "status", s->status, s->pending, now, a);
+      if (s->parent_volume_id.empty()) {
+        o.AddMember("parent_volume", JsonValue(), a);
+      } else {
+        JsonValue parent(rapidjson::kObjectType);
+        set_str(parent, "id", s->parent_volume_id, a);
+        set_str(parent, "name", s->parent_volume_name, a);
+        set_str(parent, "type", s->parent_volume_type, a);
+        o.AddMember("parent_volume", parent, a);
+      }
+      set_str(o, "created_at", block_time(s->created_us), a);
+      set_str(o, "updated_at", block_time(s->updated_us), a);
+      set_tags(o, "tags", s->tags, a);
+      o.AddMember("public", s->is_public, a);
+      set_references(o, s->references, a);
+      bsnaps.PushBack(o, a);
+    }
+  }
+  out.AddMember("instance_volumes", ivols, a);
+  out.AddMember("instance_snapshots", isnaps, a);
+  out.AddMember("block_volumes", bvols, a);
+  out.AddMember("block_snapshots", bsnaps, a);
+}
+
+// Missing fields take defaults, so that a hand-written seed file can stay short; objects in a zone
+// the API does not serve are skipped.
+void ScalewayModule::load(const rapidjson::Value& section) {
+  clear();
+  const std::int64_t now = ctx_.now_unix_us();
+  if (const JsonValue* creds = get_array(section, "credentials"); creds && !creds->Empty()) {
+    credentials_.clear();
+    for (const auto& c : creds->GetArray()) {
+      if (!c.IsObject() || get_str(c, "secret_key").empty()) continue;
+      std::string project = get_str(c, "project_id", kDemoProject);
+      credentials_.push_back(
+          Credential{get_str(c, "secret_key"), project, get_str(c, "organization_id", project)});
+    }
+  }
+  auto each = [&](const char* key, bool block, auto&& fn) {
+    const JsonValue* list = get_array(section, key);
+    if (list == nullptr) return;
+    for (const auto& o : list->GetArray()) {
+      if (!o.IsObject()) continue;
+      std::string zone = get_str(o, "zone", "fr-par-1");
+      if (block ? !is_block_zone(zone) : !is_instance_zone(zone)) continue;
+      fn(o, zone, zones_[zone]);
+    }
+  };
+  auto new_id = [&](const JsonValue& o) {
+    std::string id = get_str(o, "id");
+    return id.empty() ? ctx_.new_uuid() : id;
+  };
+  each("instance_volumes", false, [&](const JsonValue& o, const std::string& zone, ZoneData& z) {
+    auto v = std::make_unique<InstanceVolume>();
+    v->id = new_id(o);
+    v->name = get_str(o, "name");
+    v->zone = zone;
+    v->volume_type = get_str(o, "volume_type", "l_ssd");
+    v->project = get_str(o, "project", kDemoProject);
+    v->organization = get_str(o, "organization", v->project);
+    get_ref(o, "server", &v->server_id, &v->server_name);
+    v->size = get_int(o, "size", 10 * kGB);
+    v->state = get_str(o, "state", "available");
+    v->pending = get_pending(o);
+    v->created_us = get_time(o, "creation_date", now);
+    v->modified_us = get_time(o, "modification_date", v->created_us);
+    v->tags = get_tags(o, "tags");
+    z.instance_volumes.add(std::move(v), false);
+  });
+  each("instance_snapshots", false, [&](const JsonValue& o, const std::string& zone, ZoneData& z) {
+    auto s = std::make_unique<InstanceSnapshot>();
+    s->id = new_id(o);
+    s->name = get_str(o, "name");
+    s->zone = zone;
+    s->volume_type = get_str(o, "volume_type", "l_ssd");
+    s->project = get_str(o, "project", kDemoProject);
+    s->organization = get_str(o, "organization", s->project);
+    s->size = get_int(o, "size", 10 * kGB);
+    s->state = get_str(o, "state", "available");
+    s->pending = get_pending(o);
+    get_ref(o, "base_volume", &s->base_volume_id, &s->base_volume_name);
+    s->created_us = get_time(o, "creation_date", now);
+    s->modified_us = get_time(o, "modification_date", s->created_us);
+    s->tags = get_tags(o, "tags");
+    z.instance_snapshots.add(std::move(s), false);
+  });
+  each("block_volumes", true, [&](const JsonValue& o, const std::string& zone, ZoneData& z) {
+    auto v = std::make_unique<BlockVolume>();
+    v->id = new_id(o);
+    v->name = get_str(o, "name");
+    v->zone = zone;
+    v->type = get_str(o, "type", "sbs_5k");
+    v->perf_iops = static_cast<int>(get_int(o, "perf_iops", v->type == "sbs_15k" ? 15000 : 5000));
+    v->project_id = get_str(o, "project_id", kDemoProject);
+    v->size = get_int(o, "size", 10 * kGB);
+    v->status = get_str(o, "status", "available");
+    v->parent_snapshot_id = get_str(o, "parent_snapshot_id");
+    v->created_us = get_time(o, "created_at", now);
+    v->updated_us = get_time(o, "updated_at", v->created_us);
+    v->tags = get_tags(o, "tags");
+    v->references = get_references(o, v->created_us);
+    z.block_volumes.add(std::move(v), false);
+  });
+  each("block_snapshots", true, [&](const JsonValue& o, const std::string& zone, ZoneData& z) {
+    auto s = std::make_unique<BlockSnapshot>();
+    s->id = new_id(o);
+    s->name = get_str(o, "name");
+    s->zone = zone;
+    s->project_id = get_str(o, "project_id", kDemoProject);
+    s->size = get_int(o, "size", 10 * kGB);
+    s->status = get_str(o, "status", "available");
+    s->pending = get_pending(o);
+    auto parent = o.FindMember("parent_volume");
+    if (parent != o.MemberEnd() && parent->value.IsObject()) {
+      s->parent_volume_id = get_str(parent->value, "id");
+      s->parent_volume_name = get_str(parent->value, "name");
+      s->parent_volume_type = get_str(parent->value, "type", "sbs_5k");
+    }
+    s->created_us = get_time(o, "created_at", now);
+    s->updated_us = get_time(o, "updated_at", s->created_us);
+    s->tags = get_tags(o, "tags");
+    s->is_public = get_bool(o, "public");
+    s->references = get_references(o, s->created_us);
+    z.block_snapshots.add(std::move(s), false);
+  });
+  sort_all();
+  rebuild_due();
+}
+
+}  // namespace snapfs::emu::scaleway
