@@ -257,16 +257,27 @@ EmuResponse NaverModule::create_snapshot(NasVolume& v, bool json) {
   return snapshot_list(v, "createNasVolumeSnapshot", json);
 }
 
-EmuResponse NaverModule::delete_snapshot(NasVolume& v, const Params& in, bool json) {
-  std::string name = param(in, "nasVolumeSnapshotName");
-  if (name.empty())
+// The snapshot named by nasVolumeSnapshotName, or the error answer when it is missing or unknown.
+std::optional<EmuResponse> NaverModule::find_snapshot(NasVolume& v, const Params& in, bool json,
+                                                      std::string* name,
+                                                      std::vector<NasSnapshot>::iterator* it) {
+  *name = param(in, "nasVolumeSnapshotName");
+  if (name->empty()) {
     return service_error(code::kInvalidParameter, "nasVolumeSnapshotName is required.", json);
-  auto it = std::find_if(v.snapshots.begin(), v.snapshots.end(),
-                         [&](const NasSnapshot& s) { return s.name == name; });
-  if (it == v.snapshots.end()) {
-    return service_error(code::kSnapshotNotFound, "The snapshot " + name + " does not exist.",
+  }
+  *it = std::find_if(v.snapshots.begin(), v.snapshots.end(),
+                     [&](const NasSnapshot& s) { return s.name == *name; });
+  if (*it == v.snapshots.end()) {
+    return service_error(code::kSnapshotNotFound, "The snapshot " + *name + " does not exist.",
                          json);
   }
+  return std::nullopt;
+}
+
+EmuResponse NaverModule::delete_snapshot(NasVolume& v, const Params& in, bool json) {
+  std::string name;
+  std::vector<NasSnapshot>::iterator it;
+  if (auto error = find_snapshot(v, in, json, &name, &it)) return std::move(*error);
   if (busy(*it)) {
     return service_error(code::kSnapshotBusy,
                          "The snapshot " + name + " is busy and cannot be deleted now.", json);
@@ -276,15 +287,9 @@ EmuResponse NaverModule::delete_snapshot(NasVolume& v, const Params& in, bool js
 }
 
 EmuResponse NaverModule::restore_snapshot(NasVolume& v, const Params& in, bool json) {
-  std::string name = param(in, "nasVolumeSnapshotName");
-  if (name.empty())
-    return service_error(code::kInvalidParameter, "nasVolumeSnapshotName is required.", json);
-  auto it = std::find_if(v.snapshots.begin(), v.snapshots.end(),
-                         [&](const NasSnapshot& s) { return s.name == name; });
-  if (it == v.snapshots.end()) {
-    return service_error(code::kSnapshotNotFound, "The snapshot " + name + " does not exist.",
-                         json);
-  }
+  std::string name;
+  std::vector<NasSnapshot>::iterator it;
+  if (auto error = find_snapshot(v, in, json, &name, &it)) return std::move(*error);
   if (busy(*it)) {
     return service_error(code::kSnapshotBusy, "The snapshot " + name + " is busy.", json);
   }

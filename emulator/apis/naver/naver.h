@@ -210,6 +210,9 @@ class NaverModule : public ApiModule {
   EmuResponse volume_detail(bool classic, Platform& p, const Params& in, bool json);
   EmuResponse snapshot_list(NasVolume& v, const std::string& action, bool json);
   EmuResponse create_snapshot(NasVolume& v, bool json);
+  std::optional<EmuResponse> find_snapshot(NasVolume& v, const Params& in, bool json,
+                                           std::string* name,
+                                           std::vector<NasSnapshot>::iterator* it);
   EmuResponse delete_snapshot(NasVolume& v, const Params& in, bool json);
   EmuResponse restore_snapshot(NasVolume& v, const Params& in, bool json);
   EmuResponse change_configuration(bool classic, Platform& p, NasVolume& v, const Params& in,

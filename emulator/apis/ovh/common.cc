@@ -89,6 +89,14 @@ void write_opt(JsonWriter& w, const std::optional<std::string>& v) {
   }
 }
 
+void write_text_or_null(JsonWriter& w, const std::string& v) {
+  if (v.empty()) {
+    w.Null();
+  } else {
+    w.String(v);
+  }
+}
+
 void write_int_list(JsonWriter& w, const std::optional<std::vector<int>>& v) {
   if (!v) {
     w.Null();

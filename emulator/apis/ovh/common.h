@@ -8,10 +8,12 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "emulator/api_module.h"
@@ -42,6 +44,8 @@ int snapshot_type_rank(const std::string& type);
 void sort_schedules(std::vector<std::string>& types);
 std::string path_param(const EmuRequest& r, const std::string& name);
 void write_opt(JsonWriter& w, const std::optional<std::string>& v);
+// HA-NAS writes an empty text as null.
+void write_text_or_null(JsonWriter& w, const std::string& v);
 void write_int_list(JsonWriter& w, const std::optional<std::vector<int>>& v);
 
 EmuResponse json_answer(int status, std::string body);
@@ -143,6 +147,25 @@ EmuResponse expandable_list(const EmuRequest& r, const std::vector<const T*>& it
 }
 
 // ---- HA-NAS -----------------------------------------------------------------------------------
+
+// ---- the two APIs' common ground ------------------------------------------------------------
+
+// What HA-NAS and Enterprise File Storage each build on: the emulator's clock and async delay, and
+// the hook that brings the whole API (both halves) up to now.
+class ApiPart {
+ protected:
+  ApiPart(EmuContext& ctx, std::function<void()> advance_all)
+      : ctx_(ctx), advance_all_(std::move(advance_all)) {}
+
+  std::int64_t now_us() const { return ctx_.now_unix_us(); }
+  std::int64_t delay_us() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(ctx_.async_delay()).count();
+  }
+  void advance() { advance_all_(); }
+
+  EmuContext& ctx_;
+  std::function<void()> advance_all_;
+};
 
 // ---- state files ------------------------------------------------------------------------------
 

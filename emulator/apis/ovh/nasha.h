@@ -66,12 +66,21 @@ struct NasService {
   std::map<std::int64_t, NasTask> tasks;
 };
 
-class Nasha {
+class Nasha : private ApiPart {
+  // The objects a request names, or its error answer.
+  struct NasLookup {
+    NasService* service = nullptr;
+    Partition* partition = nullptr;
+    std::optional<EmuResponse> error;
+  };
+  // advance(now) below steps this half alone; advance() brings the whole API up to now.
+  using ApiPart::advance;
+
  public:
   // `advance_all` brings the whole API's state (HA-NAS and EFS) up to now, as every request does
   // first; a handler that waits on a task calls it again.
   Nasha(EmuContext& ctx, std::function<void()> advance_all)
-      : ctx_(ctx), advance_all_(std::move(advance_all)) {}
+      : ApiPart(ctx, std::move(advance_all)) {}
 
   // Applies the tasks and expirations whose time has come.
   void advance(std::int64_t now);
@@ -85,35 +94,33 @@ class Nasha {
   std::int64_t next_task_id() const { return next_task_id_; }
 
   // Route handlers (nasha_routes.cc).
+  // services
   EmuResponse nas_list_services(const EmuRequest& r);
   EmuResponse nas_get_service(const EmuRequest& r);
   EmuResponse nas_service_use(const EmuRequest& r);
+
+  // partitions
   EmuResponse nas_list_partitions(const EmuRequest& r);
   EmuResponse nas_get_partition(const EmuRequest& r);
   EmuResponse nas_partition_use(const EmuRequest& r);
+
+  // automatic snapshot schedules
   EmuResponse nas_list_schedules(const EmuRequest& r);
   EmuResponse nas_get_schedule(const EmuRequest& r);
   EmuResponse nas_add_schedule(const EmuRequest& r);
   EmuResponse nas_remove_schedule(const EmuRequest& r);
+
+  // custom snapshots
   EmuResponse nas_list_custom(const EmuRequest& r);
   EmuResponse nas_get_custom(const EmuRequest& r);
   EmuResponse nas_create_custom(const EmuRequest& r);
   EmuResponse nas_delete_custom(const EmuRequest& r);
+
+  // tasks
   EmuResponse nas_list_tasks(const EmuRequest& r);
   EmuResponse nas_get_task(const EmuRequest& r);
 
  private:
-  struct NasLookup {
-    NasService* service = nullptr;
-    Partition* partition = nullptr;
-    std::optional<EmuResponse> error;
-  };
-
-  std::int64_t now_us() const { return ctx_.now_unix_us(); }
-  std::int64_t delay_us() const {
-    return std::chrono::duration_cast<std::chrono::microseconds>(ctx_.async_delay()).count();
-  }
-  void advance() { advance_all_(); }
   static EmuResponse use_answer(const EmuRequest& r, double size, double used, double by_snaps);
   void apply_task(NasService& svc, NasTask& task);
   void add_done_task(NasService& svc, const std::string& operation, const std::string& partition,
@@ -132,8 +139,6 @@ class Nasha {
                                             NasEffect effect) const;
   EmuResponse answer_task(NasService& svc, NasTask& task);
 
-  EmuContext& ctx_;
-  std::function<void()> advance_all_;
   bool expand_custom_ = true;
   std::int64_t next_task_id_ = 10000000;
   std::map<std::string, NasService> nasha_;

@@ -111,11 +111,7 @@ void Nasha::write_nas_service(JsonWriter& w, const NasService& s) const {
   w.Key("serviceName");
   w.String(s.name);
   w.Key("customName");
-  if (s.custom_name.empty()) {
-    w.Null();
-  } else {
-    w.String(s.custom_name);
-  }
+  write_text_or_null(w, s.custom_name);
   w.Key("datacenter");
   w.String(s.datacenter);
   w.Key("diskType");
@@ -149,11 +145,7 @@ void Nasha::write_partition(JsonWriter& w, const Partition& p) {
   w.Key("partitionName");
   w.String(p.name);
   w.Key("partitionDescription");
-  if (p.description.empty()) {
-    w.Null();
-  } else {
-    w.String(p.description);
-  }
+  write_text_or_null(w, p.description);
   w.Key("protocol");
   w.String(p.protocol);
   w.Key("size");
@@ -193,17 +185,9 @@ void Nasha::write_task(JsonWriter& w, const NasService& s, const NasTask& t) con
   w.Key("operation");
   w.String(t.operation);
   w.Key("details");
-  if (t.details.empty()) {
-    w.Null();
-  } else {
-    w.String(t.details);
-  }
+  write_text_or_null(w, t.details);
   w.Key("partitionName");
-  if (t.partition.empty()) {
-    w.Null();
-  } else {
-    w.String(t.partition);
-  }
+  write_text_or_null(w, t.partition);
   w.Key("storageName");
   w.String(s.name);
   w.Key("todoDate");

@@ -74,12 +74,22 @@ struct EfsService {
   std::vector<EfsPolicy> policies;
 };
 
-class Netapp {
+class Netapp : private ApiPart {
+  // The objects a request names, or its error answer.
+  struct EfsLookup {
+    EfsService* service = nullptr;
+    EfsShare* share = nullptr;
+    EfsSnapshot* snapshot = nullptr;
+    std::optional<EmuResponse> error;
+  };
+  // advance(now) below steps this half alone; advance() brings the whole API up to now.
+  using ApiPart::advance;
+
  public:
   // `advance_all` brings the whole API's state (HA-NAS and EFS) up to now, as every request does
   // first; a handler whose change is due at once (--async-ms 0) calls it again.
   Netapp(EmuContext& ctx, std::function<void()> advance_all)
-      : ctx_(ctx), advance_all_(std::move(advance_all)) {}
+      : ApiPart(ctx, std::move(advance_all)) {}
 
   // Ends the transitions (creating, deleting, reverting, policy updates) whose time has come.
   void advance(std::int64_t now) {
@@ -93,22 +103,28 @@ class Netapp {
   rapidjson::Value dump(Alloc& alloc) const;
 
   // Route handlers (netapp_routes.cc).
+  // services and shares
   EmuResponse efs_list_services(const EmuRequest&);
   EmuResponse efs_get_service(const EmuRequest& r);
   EmuResponse efs_list_shares(const EmuRequest& r);
   EmuResponse efs_get_share(const EmuRequest& r);
+
+  // snapshots
   EmuResponse efs_list_snapshots(const EmuRequest& r);
   EmuResponse efs_get_snapshot(const EmuRequest& r);
-  std::string snapshot_path(const EfsShare& share, const std::string& id) const;
   EmuResponse efs_create_snapshot(const EmuRequest& r);
   EmuResponse efs_update_snapshot(const EmuRequest& r);
   EmuResponse efs_delete_snapshot(const EmuRequest& r);
   EmuResponse efs_hold_snapshot(const EmuRequest& r);
+
+  // a share's revert, policy and reserve
   EmuResponse efs_revert(const EmuRequest& r);
   EmuResponse efs_get_share_policy(const EmuRequest& r);
   EmuResponse efs_put_share_policy(const EmuRequest& r);
   EmuResponse efs_get_reserve(const EmuRequest& r);
   EmuResponse efs_put_reserve(const EmuRequest& r);
+
+  // snapshot policies
   EmuResponse efs_list_policies(const EmuRequest& r);
   EmuResponse efs_get_policy(const EmuRequest& r);
   EmuResponse efs_create_policy(const EmuRequest& r);
@@ -116,21 +132,10 @@ class Netapp {
   EmuResponse efs_delete_policy(const EmuRequest& r);
 
  private:
-  struct EfsLookup {
-    EfsService* service = nullptr;
-    EfsShare* share = nullptr;
-    EfsSnapshot* snapshot = nullptr;
-    std::optional<EmuResponse> error;
-  };
-
-  std::int64_t now_us() const { return ctx_.now_unix_us(); }
-  std::int64_t delay_us() const {
-    return std::chrono::duration_cast<std::chrono::microseconds>(ctx_.async_delay()).count();
-  }
-  void advance() { advance_all_(); }
   static std::optional<std::vector<int>> int_list(const rapidjson::Value& schedule,
                                                   const char* name, int lo, int hi, bool* bad);
   void advance_efs(std::int64_t now);
+  std::string snapshot_path(const EfsShare& share, const std::string& id) const;
   static void write_efs_service(JsonWriter& w, const EfsService& s);
   static void write_share(JsonWriter& w, const EfsShare& s, bool detail);
   static void write_efs_snapshot(JsonWriter& w, const EfsSnapshot& s, bool detail);
@@ -144,8 +149,6 @@ class Netapp {
                                 std::optional<std::string> name, const std::string& type,
                                 std::int64_t created_us);
 
-  EmuContext& ctx_;
-  std::function<void()> advance_all_;
   std::vector<EfsService> efs_;
   bool efs_busy_ = false;  // some EFS object has a deadline
 };

@@ -81,15 +81,29 @@ void Netapp::write_efs_service(JsonWriter& w, const EfsService& s) {
   w.EndObject();
 }
 
-void Netapp::write_share(JsonWriter& w, const EfsShare& s, bool detail) {
+namespace {
+
+// Writes a share or a snapshot: its id and name, and in detail its description and what `more`
+// writes.
+template <class T, class More>
+void write_named(JsonWriter& w, const T& x, bool detail, More more) {
   w.StartObject();
   w.Key("id");
-  w.String(s.id);
+  w.String(x.id);
   w.Key("name");
-  write_opt(w, s.name);
+  write_opt(w, x.name);
   if (detail) {
     w.Key("description");
-    write_opt(w, s.description);
+    write_opt(w, x.description);
+    more();
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+void Netapp::write_share(JsonWriter& w, const EfsShare& s, bool detail) {
+  write_named(w, s, detail, [&] {
     w.Key("protocol");
     w.String(s.protocol);
     w.Key("size");
@@ -102,19 +116,11 @@ void Netapp::write_share(JsonWriter& w, const EfsShare& s, bool detail) {
     w.String(s.mount_point);
     w.Key("snapshotID");
     write_opt(w, s.source_snapshot);
-  }
-  w.EndObject();
+  });
 }
 
 void Netapp::write_efs_snapshot(JsonWriter& w, const EfsSnapshot& s, bool detail) {
-  w.StartObject();
-  w.Key("id");
-  w.String(s.id);
-  w.Key("name");
-  write_opt(w, s.name);
-  if (detail) {
-    w.Key("description");
-    write_opt(w, s.description);
+  write_named(w, s, detail, [&] {
     w.Key("createdAt");
     w.String(efs_date(s.created_us));
     w.Key("status");
@@ -123,8 +129,7 @@ void Netapp::write_efs_snapshot(JsonWriter& w, const EfsSnapshot& s, bool detail
     w.String(s.type);
     w.Key("path");
     w.String(s.path);
-  }
-  w.EndObject();
+  });
 }
 
 void Netapp::write_policy(JsonWriter& w, const EfsPolicy& p) {

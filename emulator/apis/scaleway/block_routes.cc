@@ -37,16 +37,29 @@ bool block_order(const std::string& order_by, bool* by_name, bool* reverse) {
   return true;
 }
 
-EmuResponse ScalewayModule::list_block_volumes(const Call& c) {
-  int page = 1, page_size = kDefaultPageSize;
-  if (auto e = read_page_param(c.req, "page", 1, 1000000000, 1, &page)) return *e;
-  if (auto e = read_page_param(c.req, "page_size", 1, kMaxPageSize, kDefaultPageSize, &page_size)) {
-    return *e;
+// The page, page_size and order_by parameters of the Block lists.
+struct BlockPage {
+  int page = 1;
+  int page_size = kDefaultPageSize;
+  bool by_name = false;
+  bool reverse = false;
+};
+
+static MaybeError read_block_page(const EmuRequest& req, BlockPage* out) {
+  if (auto e = read_page_param(req, "page", 1, 1000000000, 1, &out->page)) return e;
+  if (auto e =
+          read_page_param(req, "page_size", 1, kMaxPageSize, kDefaultPageSize, &out->page_size)) {
+    return e;
   }
-  bool by_name = false, reverse = false;
-  if (!block_order(c.req.query_param("order_by"), &by_name, &reverse)) {
+  if (!block_order(req.query_param("order_by"), &out->by_name, &out->reverse)) {
     return invalid_argument("order_by", "constraint", "unknown order");
   }
+  return std::nullopt;
+}
+
+EmuResponse ScalewayModule::list_block_volumes(const Call& c) {
+  BlockPage pg;
+  if (auto e = read_block_page(c.req, &pg)) return *e;
   const std::string name = c.req.query_param("name");
   const std::string project = c.req.query_param("project_id");
   const std::string volume_type = c.req.query_param("volume_type");
@@ -59,9 +72,9 @@ EmuResponse ScalewayModule::list_block_volumes(const Call& c) {
            (volume_type.empty() || v.type == volume_type) &&
            (tags.empty() || has_any_tag(v.tags, tags)) && (ids.empty() || has_tag(ids, v.id));
   };
-  const auto& base = by_name ? c.zone.block_volumes.by_name() : c.zone.block_volumes.in_order();
+  const auto& base = pg.by_name ? c.zone.block_volumes.by_name() : c.zone.block_volumes.in_order();
   std::int64_t total = 0;
-  auto items = select_page(base, reverse, filtered, keep, page, page_size, &total);
+  auto items = select_page(base, pg.reverse, filtered, keep, pg.page, pg.page_size, &total);
   return json_answer(200, json_text([&](JsonWriter& w) {
                        w.StartObject();
                        w.Key("volumes");
@@ -115,21 +128,14 @@ EmuResponse ScalewayModule::update_block_volume(const Call& c) {
 }
 
 EmuResponse ScalewayModule::list_block_snapshots(const Call& c) {
-  int page = 1, page_size = kDefaultPageSize;
-  if (auto e = read_page_param(c.req, "page", 1, 1000000000, 1, &page)) return *e;
-  if (auto e = read_page_param(c.req, "page_size", 1, kMaxPageSize, kDefaultPageSize, &page_size)) {
-    return *e;
-  }
-  bool by_name = false, reverse = false;
-  if (!block_order(c.req.query_param("order_by"), &by_name, &reverse)) {
-    return invalid_argument("order_by", "constraint", "unknown order");
-  }
+  BlockPage pg;
+  if (auto e = read_block_page(c.req, &pg)) return *e;
   const std::string volume = c.req.query_param("volume_id");
   const std::string name = c.req.query_param("name");
   const std::string project = c.req.query_param("project_id");
   const std::vector<std::string> tags = query_values(c.req, "tags");
   // The per-volume index serves creation orders; a name order filters the volume instead.
-  bool use_index = !volume.empty() && !by_name;
+  bool use_index = !volume.empty() && !pg.by_name;
   bool filtered =
       !name.empty() || !project.empty() || !tags.empty() || (!volume.empty() && !use_index);
   auto keep = [&](const BlockSnapshot& s) {
@@ -137,11 +143,11 @@ EmuResponse ScalewayModule::list_block_snapshots(const Call& c) {
            (project.empty() || s.project_id == project) &&
            (tags.empty() || has_any_tag(s.tags, tags));
   };
-  const auto& base = use_index ? c.zone.block_snapshots.children(volume)
-                     : by_name ? c.zone.block_snapshots.by_name()
-                               : c.zone.block_snapshots.in_order();
+  const auto& base = use_index    ? c.zone.block_snapshots.children(volume)
+                     : pg.by_name ? c.zone.block_snapshots.by_name()
+                                  : c.zone.block_snapshots.in_order();
   std::int64_t total = 0;
-  auto items = select_page(base, reverse, filtered, keep, page, page_size, &total);
+  auto items = select_page(base, pg.reverse, filtered, keep, pg.page, pg.page_size, &total);
   bool alpha = c.api == Api::kBlockAlpha;
   return json_answer(200, json_text([&](JsonWriter& w) {
                        w.StartObject();

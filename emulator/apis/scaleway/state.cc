@@ -21,6 +21,36 @@ namespace snapfs::emu::scaleway {
 // ---------------------------------------------------------------------------------------------
 // State files
 
+namespace {
+
+// The fields every Instance object starts with in the state file.
+template <typename T>
+JsonValue instance_fields(const T& x, Alloc& a) {
+  JsonValue o(rapidjson::kObjectType);
+  set_str(o, "id", x.id, a);
+  set_str(o, "name", x.name, a);
+  set_str(o, "zone", x.zone, a);
+  set_str(o, "volume_type", x.volume_type, a);
+  set_str(o, "project", x.project, a);
+  set_str(o, "organization", x.organization, a);
+  return o;
+}
+
+// An {"id", "name"} reference, or null when there is none.
+void set_ref(JsonValue& o, const char* key, const std::string& id, const std::string& name,
+             Alloc& a) {
+  if (id.empty()) {
+    o.AddMember(rapidjson::StringRef(key), JsonValue(), a);
+    return;
+  }
+  JsonValue ref(rapidjson::kObjectType);
+  set_str(ref, "id", id, a);
+  set_str(ref, "name", name, a);
+  o.AddMember(rapidjson::StringRef(key), ref, a);
+}
+
+}  // namespace
+
 void ScalewayModule::dump(rapidjson::Value& out, Alloc& a) const {
   const std::int64_t now = ctx_.now_unix_us();
   out.SetObject();
@@ -37,21 +67,8 @@ void ScalewayModule::dump(rapidjson::Value& out, Alloc& a) const {
   JsonValue bvols(rapidjson::kArrayType), bsnaps(rapidjson::kArrayType);
   for (const auto& [zone, data] : zones_) {
     for (const InstanceVolume* v : data.instance_volumes.in_order()) {
-      JsonValue o(rapidjson::kObjectType);
-      set_str(o, "id", v->id, a);
-      set_str(o, "name", v->name, a);
-      set_str(o, "zone", v->zone, a);
-      set_str(o, "volume_type", v->volume_type, a);
-      set_str(o, "project", v->project, a);
-      set_str(o, "organization", v->organization, a);
-      if (v->server_id.empty()) {
-        o.AddMember("server", JsonValue(), a);
-      } else {
-        JsonValue server(rapidjson::kObjectType);
-        set_str(server, "id", v->server_id, a);
-        set_str(server, "name", v->server_name, a);
-        o.AddMember("server", server, a);
-      }
+      JsonValue o = instance_fields(*v, a);
+      set_ref(o, "server", v->server_id, v->server_name, a);
       set_int(o, "size", v->size, a);
       set_state(o, "state", v->state, v->pending, now, a);
       set_str(o, "creation_date", instance_time(v->created_us), a);
@@ -60,23 +77,10 @@ void ScalewayModule::dump(rapidjson::Value& out, Alloc& a) const {
       ivols.PushBack(o, a);
     }
     for (const InstanceSnapshot* s : data.instance_snapshots.in_order()) {
-      JsonValue o(rapidjson::kObjectType);
-      set_str(o, "id", s->id, a);
-      set_str(o, "name", s->name, a);
-      set_str(o, "zone", s->zone, a);
-      set_str(o, "volume_type", s->volume_type, a);
-      set_str(o, "project", s->project, a);
-      set_str(o, "organization", s->organization, a);
+      JsonValue o = instance_fields(*s, a);
       set_int(o, "size", s->size, a);
       set_state(o, "state", s->state, s->pending, now, a);
-      if (s->base_volume_id.empty()) {
-        o.AddMember("base_volume", JsonValue(), a);
-      } else {
-        JsonValue base(rapidjson::kObjectType);
-        set_str(base, "id", s->base_volume_id, a);
-        set_str(base, "name", s->base_volume_name, a);
-        o.AddMember("base_volume", base, a);
-      }
+      set_ref(o, "base_volume", s->base_volume_id, s->base_volume_name, a);
       set_str(o, "creation_date", instance_time(s->created_us), a);
       set_str(o, "modification_date", instance_time(s->modified_us), a);
       set_tags(o, "tags", s->tags, a);

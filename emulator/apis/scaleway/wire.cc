@@ -97,6 +97,28 @@ void write_instance_volume(JsonWriter& w, const InstanceVolume& v) {
   w.EndObject();
 }
 
+namespace {
+
+// `key`: the object of `objects` that `id` names, as {"id", "name", what `more` adds}, or null
+// when there is none.
+template <typename T, typename More>
+void put_found(JsonWriter& w, const char* key, const Collection<T>& objects, const std::string& id,
+               More&& more) {
+  w.Key(key);
+  const T* found = id.empty() ? nullptr : objects.find(id);
+  if (found == nullptr) {
+    w.Null();
+    return;
+  }
+  w.StartObject();
+  put(w, "id", found->id);
+  put(w, "name", found->name);
+  more(*found);
+  w.EndObject();
+}
+
+}  // namespace
+
 void write_instance_snapshot(JsonWriter& w, const InstanceSnapshot& s, const ZoneData& zone) {
   w.StartObject();
   put(w, "id", s.id);
@@ -108,18 +130,9 @@ void write_instance_snapshot(JsonWriter& w, const InstanceSnapshot& s, const Zon
   put(w, "project", s.project);
   put_int(w, "size", s.size);
   put(w, "state", s.state);
-  w.Key("base_volume");
   // null once the source volume is gone, and for imports (spec 4.2).
-  const InstanceVolume* base =
-      s.base_volume_id.empty() ? nullptr : zone.instance_volumes.find(s.base_volume_id);
-  if (base == nullptr) {
-    w.Null();
-  } else {
-    w.StartObject();
-    put(w, "id", base->id);
-    put(w, "name", base->name);
-    w.EndObject();
-  }
+  put_found(w, "base_volume", zone.instance_volumes, s.base_volume_id,
+            [](const InstanceVolume&) {});
   put_tags(w, "tags", s.tags);
   put(w, "zone", s.zone);
   put_null(w, "error_reason");
@@ -191,19 +204,11 @@ void write_block_snapshot(JsonWriter& w, const BlockSnapshot& s, const ZoneData&
   w.StartObject();
   put(w, "id", s.id);
   put(w, "name", s.name);
-  w.Key("parent_volume");
-  const BlockVolume* parent =
-      s.parent_volume_id.empty() ? nullptr : zone.block_volumes.find(s.parent_volume_id);
-  if (parent == nullptr) {
-    w.Null();
-  } else {
-    w.StartObject();
-    put(w, "id", parent->id);
-    put(w, "name", parent->name);
-    put(w, "type", parent->type);
-    put(w, "status", parent->status);
-    w.EndObject();
-  }
+  put_found(w, "parent_volume", zone.block_volumes, s.parent_volume_id,
+            [&](const BlockVolume& parent) {
+              put(w, "type", parent.type);
+              put(w, "status", parent.status);
+            });
   put_int(w, "size", s.size);
   put(w, "project_id", s.project_id);
   put(w, "created_at", block_time(s.created_us));
