@@ -126,6 +126,7 @@ class Nasha : private ApiPart {
   void add_done_task(NasService& svc, const std::string& operation, const std::string& partition,
                      const std::string& details, std::int64_t done_us);
   void index_expiries();
+  NasService service_from_state(const rapidjson::Value& sv);
   void write_nas_service(JsonWriter& w, const NasService& s) const;
   static void write_partition(JsonWriter& w, const Partition& p);
   static void write_custom(JsonWriter& w, const CustomSnap& c);

@@ -399,67 +399,153 @@ void Nasha::seed_synthetic(const SyntheticSpec& spec, std::int64_t base) {
 }
 
 // ---- state files ------------------------------------------------------------------------------
+// One reader and one writer per object; the state file keeps the answers' member names where
+// they exist, and adds the internal fields (task deadlines and effects, used space).
+
+namespace {
+
+rapidjson::Value custom_to_state(const CustomSnap& c, Alloc& alloc) {
+  rapidjson::Value cv(rapidjson::kObjectType);
+  cv.AddMember("name", string_value(c.name, alloc), alloc);
+  if (c.expiration_us) {
+    cv.AddMember("expiration", string_value(nas_date(*c.expiration_us), alloc), alloc);
+  } else {
+    cv.AddMember("expiration", rapidjson::Value(rapidjson::kNullType), alloc);
+  }
+  return cv;
+}
+
+Partition partition_from_state(const rapidjson::Value& pv) {
+  Partition p;
+  p.name = str(pv, "partitionName");
+  p.description = str(pv, "partitionDescription");
+  p.protocol = str(pv, "protocol", "NFS");
+  p.size_gb = num(pv, "size", 100);
+  p.used_gb = dbl(pv, "used_gb");
+  p.usedbysnapshots_gb = dbl(pv, "usedbysnapshots_gb");
+  if (const auto* sched = arr(pv, "schedules")) {
+    for (const auto& t : sched->GetArray()) {
+      if (t.IsString() && snapshot_type_rank(t.GetString()) >= 0) {
+        p.schedules.push_back(t.GetString());
+      }
+    }
+    sort_schedules(p.schedules);
+  }
+  if (const auto* custom = arr(pv, "custom_snapshots")) {
+    for (const auto& cv : custom->GetArray()) {
+      CustomSnap c{str(cv, "name"), date_us(cv, "expiration")};
+      p.custom[c.name] = c;
+    }
+  }
+  return p;
+}
+
+rapidjson::Value partition_to_state(const Partition& p, Alloc& alloc) {
+  rapidjson::Value pv(rapidjson::kObjectType);
+  pv.AddMember("partitionName", string_value(p.name, alloc), alloc);
+  pv.AddMember("partitionDescription", string_value(p.description, alloc), alloc);
+  pv.AddMember("protocol", string_value(p.protocol, alloc), alloc);
+  pv.AddMember("size", p.size_gb, alloc);
+  pv.AddMember("used_gb", p.used_gb, alloc);
+  pv.AddMember("usedbysnapshots_gb", p.usedbysnapshots_gb, alloc);
+  rapidjson::Value sched(rapidjson::kArrayType);
+  for (const std::string& t : p.schedules) sched.PushBack(string_value(t, alloc), alloc);
+  pv.AddMember("schedules", sched, alloc);
+  rapidjson::Value custom(rapidjson::kArrayType);
+  for (const auto& [cname, c] : p.custom) custom.PushBack(custom_to_state(c, alloc), alloc);
+  pv.AddMember("custom_snapshots", custom, alloc);
+  return pv;
+}
+
+NasTask task_from_state(const rapidjson::Value& tv) {
+  NasTask t;
+  t.id = num(tv, "taskId");
+  t.operation = str(tv, "operation");
+  t.details = str(tv, "details");
+  t.partition = str(tv, "partitionName");
+  t.todo_us = date_us(tv, "todoDate").value_or(0);
+  t.due_us = date_us(tv, "due").value_or(t.todo_us);
+  t.applied = flag(tv, "applied", true);
+  t.final_status = str(tv, "final_status", "done");
+  t.effect = effect_from(str(tv, "effect"));
+  t.target = str(tv, "target");
+  t.expiration_us = date_us(tv, "expiration");
+  return t;
+}
+
+rapidjson::Value task_to_state(const NasTask& t, Alloc& alloc) {
+  rapidjson::Value tv(rapidjson::kObjectType);
+  tv.AddMember("taskId", t.id, alloc);
+  tv.AddMember("operation", string_value(t.operation, alloc), alloc);
+  tv.AddMember("details", string_value(t.details, alloc), alloc);
+  tv.AddMember("partitionName", string_value(t.partition, alloc), alloc);
+  tv.AddMember("todoDate_us", t.todo_us, alloc);
+  tv.AddMember("due_us", t.due_us, alloc);
+  tv.AddMember("applied", t.applied, alloc);
+  tv.AddMember("final_status", string_value(t.final_status, alloc), alloc);
+  tv.AddMember("effect", rapidjson::StringRef(effect_name(t.effect)), alloc);
+  tv.AddMember("target", string_value(t.target, alloc), alloc);
+  if (t.expiration_us) tv.AddMember("expiration_us", *t.expiration_us, alloc);
+  return tv;
+}
+
+rapidjson::Value service_to_state(const NasService& svc, Alloc& alloc) {
+  rapidjson::Value sv(rapidjson::kObjectType);
+  sv.AddMember("serviceName", string_value(svc.name, alloc), alloc);
+  sv.AddMember("customName", string_value(svc.custom_name, alloc), alloc);
+  sv.AddMember("datacenter", string_value(svc.datacenter, alloc), alloc);
+  sv.AddMember("diskType", string_value(svc.disk_type, alloc), alloc);
+  sv.AddMember("ip", string_value(svc.ip, alloc), alloc);
+  sv.AddMember("monitored", svc.monitored, alloc);
+  sv.AddMember("zpoolSize", svc.zpool_size, alloc);
+  sv.AddMember("zpoolCapacity", svc.zpool_capacity, alloc);
+  sv.AddMember("iam_id", string_value(svc.iam_id, alloc), alloc);
+  rapidjson::Value parts(rapidjson::kArrayType);
+  for (const auto& [pname, p] : svc.partitions) parts.PushBack(partition_to_state(p, alloc), alloc);
+  sv.AddMember("partitions", parts, alloc);
+  rapidjson::Value tasks(rapidjson::kArrayType);
+  for (const auto& [id, t] : svc.tasks) tasks.PushBack(task_to_state(t, alloc), alloc);
+  sv.AddMember("tasks", tasks, alloc);
+  return sv;
+}
+
+}  // namespace
+
+// The service's tasks also feed the task counter and the pending list, so its reader is a member.
+NasService Nasha::service_from_state(const rapidjson::Value& sv) {
+  NasService svc;
+  svc.name = str(sv, "serviceName");
+  svc.custom_name = str(sv, "customName");
+  svc.datacenter = str(sv, "datacenter", svc.datacenter);
+  svc.disk_type = str(sv, "diskType", svc.disk_type);
+  svc.ip = str(sv, "ip", svc.ip);
+  svc.monitored = flag(sv, "monitored", true);
+  svc.zpool_size = num(sv, "zpoolSize", svc.zpool_size);
+  svc.zpool_capacity = num(sv, "zpoolCapacity", svc.zpool_capacity);
+  svc.iam_id = str(sv, "iam_id", ctx_.new_uuid());
+  if (const auto* parts = arr(sv, "partitions")) {
+    for (const auto& pv : parts->GetArray()) {
+      Partition p = partition_from_state(pv);
+      svc.partitions[p.name] = std::move(p);
+    }
+  }
+  if (const auto* tasks = arr(sv, "tasks")) {
+    for (const auto& tv : tasks->GetArray()) {
+      NasTask t = task_from_state(tv);
+      next_task_id_ = std::max(next_task_id_, t.id + 1);
+      if (!t.applied) nas_pending_.emplace_back(svc.name, t.id);
+      svc.tasks[t.id] = t;
+    }
+  }
+  return svc;
+}
 
 void Nasha::load(const rapidjson::Value& section) {
   expand_custom_ = flag(section, "expand_custom_snapshots", true);
   next_task_id_ = num(section, "next_task_id", 10000000);
   if (const auto* list = arr(section, "nasha")) {
     for (const auto& sv : list->GetArray()) {
-      NasService svc;
-      svc.name = str(sv, "serviceName");
-      svc.custom_name = str(sv, "customName");
-      svc.datacenter = str(sv, "datacenter", svc.datacenter);
-      svc.disk_type = str(sv, "diskType", svc.disk_type);
-      svc.ip = str(sv, "ip", svc.ip);
-      svc.monitored = flag(sv, "monitored", true);
-      svc.zpool_size = num(sv, "zpoolSize", svc.zpool_size);
-      svc.zpool_capacity = num(sv, "zpoolCapacity", svc.zpool_capacity);
-      svc.iam_id = str(sv, "iam_id", ctx_.new_uuid());
-      if (const auto* parts = arr(sv, "partitions")) {
-        for (const auto& pv : parts->GetArray()) {
-          Partition p;
-          p.name = str(pv, "partitionName");
-          p.description = str(pv, "partitionDescription");
-          p.protocol = str(pv, "protocol", "NFS");
-          p.size_gb = num(pv, "size", 100);
-          p.used_gb = dbl(pv, "used_gb");
-          p.usedbysnapshots_gb = dbl(pv, "usedbysnapshots_gb");
-          if (const auto* sched = arr(pv, "schedules")) {
-            for (const auto& t : sched->GetArray()) {
-              if (t.IsString() && snapshot_type_rank(t.GetString()) >= 0) {
-                p.schedules.push_back(t.GetString());
-              }
-            }
-            sort_schedules(p.schedules);
-          }
-          if (const auto* custom = arr(pv, "custom_snapshots")) {
-            for (const auto& cv : custom->GetArray()) {
-              CustomSnap c{str(cv, "name"), date_us(cv, "expiration")};
-              p.custom[c.name] = c;
-            }
-          }
-          svc.partitions[p.name] = std::move(p);
-        }
-      }
-      if (const auto* tasks = arr(sv, "tasks")) {
-        for (const auto& tv : tasks->GetArray()) {
-          NasTask t;
-          t.id = num(tv, "taskId");
-          t.operation = str(tv, "operation");
-          t.details = str(tv, "details");
-          t.partition = str(tv, "partitionName");
-          t.todo_us = date_us(tv, "todoDate").value_or(0);
-          t.due_us = date_us(tv, "due").value_or(t.todo_us);
-          t.applied = flag(tv, "applied", true);
-          t.final_status = str(tv, "final_status", "done");
-          t.effect = effect_from(str(tv, "effect"));
-          t.target = str(tv, "target");
-          t.expiration_us = date_us(tv, "expiration");
-          next_task_id_ = std::max(next_task_id_, t.id + 1);
-          if (!t.applied) nas_pending_.emplace_back(svc.name, t.id);
-          svc.tasks[t.id] = t;
-        }
-      }
+      NasService svc = service_from_state(sv);
       nasha_[svc.name] = std::move(svc);
     }
   }
@@ -468,63 +554,7 @@ void Nasha::load(const rapidjson::Value& section) {
 
 rapidjson::Value Nasha::dump(Alloc& alloc) const {
   rapidjson::Value nasha(rapidjson::kArrayType);
-  for (const auto& [name, svc] : nasha_) {
-    rapidjson::Value sv(rapidjson::kObjectType);
-    sv.AddMember("serviceName", string_value(svc.name, alloc), alloc);
-    sv.AddMember("customName", string_value(svc.custom_name, alloc), alloc);
-    sv.AddMember("datacenter", string_value(svc.datacenter, alloc), alloc);
-    sv.AddMember("diskType", string_value(svc.disk_type, alloc), alloc);
-    sv.AddMember("ip", string_value(svc.ip, alloc), alloc);
-    sv.AddMember("monitored", svc.monitored, alloc);
-    sv.AddMember("zpoolSize", svc.zpool_size, alloc);
-    sv.AddMember("zpoolCapacity", svc.zpool_capacity, alloc);
-    sv.AddMember("iam_id", string_value(svc.iam_id, alloc), alloc);
-    rapidjson::Value parts(rapidjson::kArrayType);
-    for (const auto& [pname, p] : svc.partitions) {
-      rapidjson::Value pv(rapidjson::kObjectType);
-      pv.AddMember("partitionName", string_value(p.name, alloc), alloc);
-      pv.AddMember("partitionDescription", string_value(p.description, alloc), alloc);
-      pv.AddMember("protocol", string_value(p.protocol, alloc), alloc);
-      pv.AddMember("size", p.size_gb, alloc);
-      pv.AddMember("used_gb", p.used_gb, alloc);
-      pv.AddMember("usedbysnapshots_gb", p.usedbysnapshots_gb, alloc);
-      rapidjson::Value sched(rapidjson::kArrayType);
-      for (const std::string& t : p.schedules) sched.PushBack(string_value(t, alloc), alloc);
-      pv.AddMember("schedules", sched, alloc);
-      rapidjson::Value custom(rapidjson::kArrayType);
-      for (const auto& [cname, c] : p.custom) {
-        rapidjson::Value cv(rapidjson::kObjectType);
-        cv.AddMember("name", string_value(c.name, alloc), alloc);
-        if (c.expiration_us) {
-          cv.AddMember("expiration", string_value(nas_date(*c.expiration_us), alloc), alloc);
-        } else {
-          cv.AddMember("expiration", rapidjson::Value(rapidjson::kNullType), alloc);
-        }
-        custom.PushBack(cv, alloc);
-      }
-      pv.AddMember("custom_snapshots", custom, alloc);
-      parts.PushBack(pv, alloc);
-    }
-    sv.AddMember("partitions", parts, alloc);
-    rapidjson::Value tasks(rapidjson::kArrayType);
-    for (const auto& [id, t] : svc.tasks) {
-      rapidjson::Value tv(rapidjson::kObjectType);
-      tv.AddMember("taskId", t.id, alloc);
-      tv.AddMember("operation", string_value(t.operation, alloc), alloc);
-      tv.AddMember("details", string_value(t.details, alloc), alloc);
-      tv.AddMember("partitionName", string_value(t.partition, alloc), alloc);
-      tv.AddMember("todoDate_us", t.todo_us, alloc);
-      tv.AddMember("due_us", t.due_us, alloc);
-      tv.AddMember("applied", t.applied, alloc);
-      tv.AddMember("final_status", string_value(t.final_status, alloc), alloc);
-      tv.AddMember("effect", rapidjson::StringRef(effect_name(t.effect)), alloc);
-      tv.AddMember("target", string_value(t.target, alloc), alloc);
-      if (t.expiration_us) tv.AddMember("expiration_us", *t.expiration_us, alloc);
-      tasks.PushBack(tv, alloc);
-    }
-    sv.AddMember("tasks", tasks, alloc);
-    nasha.PushBack(sv, alloc);
-  }
+  for (const auto& [name, svc] : nasha_) nasha.PushBack(service_to_state(svc, alloc), alloc);
   return nasha;
 }
 

@@ -135,6 +135,9 @@ class Netapp : private ApiPart {
   static std::optional<std::vector<int>> int_list(const rapidjson::Value& schedule,
                                                   const char* name, int lo, int hi, bool* bad);
   void advance_efs(std::int64_t now);
+  EfsService service_from_state(const rapidjson::Value& sv) const;
+  EfsShare share_from_state(const rapidjson::Value& shv) const;
+  EfsSnapshot snapshot_from_state(const rapidjson::Value& snv, const EfsShare& share) const;
   std::string snapshot_path(const EfsShare& share, const std::string& id) const;
   static void write_efs_service(JsonWriter& w, const EfsService& s);
   static void write_share(JsonWriter& w, const EfsShare& s, bool detail);

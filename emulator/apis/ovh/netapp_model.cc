@@ -358,158 +358,187 @@ void Netapp::seed_synthetic(const SyntheticSpec& spec, std::int64_t base, std::i
 }
 
 // ---- state files ------------------------------------------------------------------------------
+// One reader and one writer per object; the state file keeps the answers' member names where
+// they exist, and adds the internal fields (deadlines, microsecond dates).
+
+namespace {
+
+EfsRule rule_from_state(const rapidjson::Value& rv) {
+  EfsRule rule;
+  rule.copies = num(rv, "copies", 1);
+  rule.prefix = str(rv, "prefix");
+  auto sched = rv.FindMember("schedule");
+  if (sched != rv.MemberEnd() && sched->value.IsObject()) {
+    rule.minutes = ints(sched->value, "minutes").value_or(std::vector<int>{0});
+    rule.hours = ints(sched->value, "hours");
+    rule.days = ints(sched->value, "days");
+    rule.months = ints(sched->value, "months");
+    rule.weekdays = ints(sched->value, "weekdays");
+  }
+  return rule;
+}
+
+rapidjson::Value rule_to_state(const EfsRule& rule, Alloc& alloc) {
+  rapidjson::Value rv(rapidjson::kObjectType);
+  rv.AddMember("copies", rule.copies, alloc);
+  rv.AddMember("prefix", string_value(rule.prefix, alloc), alloc);
+  rapidjson::Value sched(rapidjson::kObjectType);
+  sched.AddMember("minutes", int_list_value(rule.minutes, alloc), alloc);
+  sched.AddMember("hours", int_list_value(rule.hours, alloc), alloc);
+  sched.AddMember("days", int_list_value(rule.days, alloc), alloc);
+  sched.AddMember("months", int_list_value(rule.months, alloc), alloc);
+  sched.AddMember("weekdays", int_list_value(rule.weekdays, alloc), alloc);
+  rv.AddMember("schedule", sched, alloc);
+  return rv;
+}
+
+EfsPolicy policy_from_state(const rapidjson::Value& pv) {
+  EfsPolicy p;
+  p.id = str(pv, "id");
+  p.name = opt_str(pv, "name");
+  p.description = opt_str(pv, "description");
+  p.created_us = date_us(pv, "createdAt").value_or(0);
+  p.is_default = flag(pv, "isDefault", false);
+  p.status = str(pv, "status", "available");
+  if (const auto* rules = arr(pv, "rules")) {
+    for (const auto& rv : rules->GetArray()) p.rules.push_back(rule_from_state(rv));
+  }
+  return p;
+}
+
+rapidjson::Value policy_to_state(const EfsPolicy& p, Alloc& alloc) {
+  rapidjson::Value pv(rapidjson::kObjectType);
+  pv.AddMember("id", string_value(p.id, alloc), alloc);
+  pv.AddMember("name", opt_value(p.name, alloc), alloc);
+  pv.AddMember("description", opt_value(p.description, alloc), alloc);
+  pv.AddMember("createdAt_us", p.created_us, alloc);
+  pv.AddMember("isDefault", p.is_default, alloc);
+  pv.AddMember("status", string_value(p.status, alloc), alloc);
+  rapidjson::Value rules(rapidjson::kArrayType);
+  for (const EfsRule& rule : p.rules) rules.PushBack(rule_to_state(rule, alloc), alloc);
+  pv.AddMember("rules", rules, alloc);
+  return pv;
+}
+
+rapidjson::Value snapshot_to_state(const EfsSnapshot& s, Alloc& alloc) {
+  rapidjson::Value snv(rapidjson::kObjectType);
+  snv.AddMember("id", string_value(s.id, alloc), alloc);
+  snv.AddMember("name", opt_value(s.name, alloc), alloc);
+  snv.AddMember("description", opt_value(s.description, alloc), alloc);
+  snv.AddMember("createdAt_us", s.created_us, alloc);
+  snv.AddMember("status", string_value(s.status, alloc), alloc);
+  snv.AddMember("type", string_value(s.type, alloc), alloc);
+  snv.AddMember("path", string_value(s.path, alloc), alloc);
+  snv.AddMember("until_us", s.until_us, alloc);
+  return snv;
+}
+
+rapidjson::Value share_to_state(const EfsShare& share, Alloc& alloc) {
+  rapidjson::Value shv(rapidjson::kObjectType);
+  shv.AddMember("id", string_value(share.id, alloc), alloc);
+  shv.AddMember("name", opt_value(share.name, alloc), alloc);
+  shv.AddMember("description", opt_value(share.description, alloc), alloc);
+  shv.AddMember("protocol", string_value(share.protocol, alloc), alloc);
+  shv.AddMember("size", share.size_gb, alloc);
+  shv.AddMember("status", string_value(share.status, alloc), alloc);
+  shv.AddMember("createdAt_us", share.created_us, alloc);
+  shv.AddMember("mountPointName", string_value(share.mount_point, alloc), alloc);
+  shv.AddMember("snapshotID", opt_value(share.source_snapshot, alloc), alloc);
+  shv.AddMember("snapshotPolicyID", string_value(share.policy_id, alloc), alloc);
+  shv.AddMember("policy_until_us", share.policy_until_us, alloc);
+  shv.AddMember("snapshotReserve", share.reserve_percent, alloc);
+  shv.AddMember("until_us", share.until_us, alloc);
+  rapidjson::Value snaps(rapidjson::kArrayType);
+  snaps.Reserve(static_cast<rapidjson::SizeType>(share.snapshots.size()), alloc);
+  for (const EfsSnapshot& s : share.snapshots) snaps.PushBack(snapshot_to_state(s, alloc), alloc);
+  shv.AddMember("snapshots", snaps, alloc);
+  return shv;
+}
+
+rapidjson::Value service_to_state(const EfsService& svc, Alloc& alloc) {
+  rapidjson::Value sv(rapidjson::kObjectType);
+  sv.AddMember("id", string_value(svc.id, alloc), alloc);
+  sv.AddMember("name", string_value(svc.name, alloc), alloc);
+  sv.AddMember("createdAt", string_value(efs_date(svc.created_us), alloc), alloc);
+  sv.AddMember("region", string_value(svc.region, alloc), alloc);
+  sv.AddMember("status", string_value(svc.status, alloc), alloc);
+  sv.AddMember("quota", svc.quota, alloc);
+  rapidjson::Value policies(rapidjson::kArrayType);
+  for (const EfsPolicy& p : svc.policies) policies.PushBack(policy_to_state(p, alloc), alloc);
+  sv.AddMember("policies", policies, alloc);
+  rapidjson::Value shares(rapidjson::kArrayType);
+  for (const EfsShare& share : svc.shares) shares.PushBack(share_to_state(share, alloc), alloc);
+  sv.AddMember("shares", shares, alloc);
+  return sv;
+}
+
+}  // namespace
+
+// A snapshot's default path derives from its share, so its reader is a member.
+EfsSnapshot Netapp::snapshot_from_state(const rapidjson::Value& snv, const EfsShare& share) const {
+  EfsSnapshot s;
+  s.id = str(snv, "id");
+  s.name = opt_str(snv, "name");
+  s.description = opt_str(snv, "description");
+  s.created_us = date_us(snv, "createdAt").value_or(0);
+  s.status = str(snv, "status", "available");
+  s.type = str(snv, "type", "manual");
+  s.path = str(snv, "path", snapshot_path(share, s.id));
+  s.until_us = num(snv, "until_us");
+  return s;
+}
+
+EfsShare Netapp::share_from_state(const rapidjson::Value& shv) const {
+  EfsShare share;
+  share.id = str(shv, "id");
+  share.name = opt_str(shv, "name");
+  share.description = opt_str(shv, "description");
+  share.protocol = str(shv, "protocol", "NFS");
+  share.size_gb = num(shv, "size", 100);
+  share.status = str(shv, "status", "available");
+  share.created_us = date_us(shv, "createdAt").value_or(0);
+  share.mount_point = str(shv, "mountPointName", "share_" + share.id.substr(0, 8));
+  share.source_snapshot = opt_str(shv, "snapshotID");
+  share.policy_id = str(shv, "snapshotPolicyID");
+  share.policy_until_us = num(shv, "policy_until_us");
+  share.reserve_percent = num(shv, "snapshotReserve", 5);
+  share.until_us = num(shv, "until_us");
+  if (const auto* snaps = arr(shv, "snapshots")) {
+    share.snapshots.reserve(snaps->Size());
+    for (const auto& snv : snaps->GetArray()) {
+      share.snapshots.push_back(snapshot_from_state(snv, share));
+    }
+  }
+  return share;
+}
+
+EfsService Netapp::service_from_state(const rapidjson::Value& sv) const {
+  EfsService svc;
+  svc.id = str(sv, "id");
+  svc.name = str(sv, "name");
+  svc.created_us = date_us(sv, "createdAt").value_or(0);
+  svc.region = str(sv, "region", svc.region);
+  svc.status = str(sv, "status", svc.status);
+  svc.quota = num(sv, "quota", svc.quota);
+  if (const auto* policies = arr(sv, "policies")) {
+    for (const auto& pv : policies->GetArray()) svc.policies.push_back(policy_from_state(pv));
+  }
+  if (const auto* shares = arr(sv, "shares")) {
+    for (const auto& shv : shares->GetArray()) svc.shares.push_back(share_from_state(shv));
+  }
+  return svc;
+}
 
 void Netapp::load(const rapidjson::Value& section) {
   if (const auto* list = arr(section, "netapp")) {
-    for (const auto& sv : list->GetArray()) {
-      EfsService svc;
-      svc.id = str(sv, "id");
-      svc.name = str(sv, "name");
-      svc.created_us = date_us(sv, "createdAt").value_or(0);
-      svc.region = str(sv, "region", svc.region);
-      svc.status = str(sv, "status", svc.status);
-      svc.quota = num(sv, "quota", svc.quota);
-      if (const auto* policies = arr(sv, "policies")) {
-        for (const auto& pv : policies->GetArray()) {
-          EfsPolicy p;
-          p.id = str(pv, "id");
-          p.name = opt_str(pv, "name");
-          p.description = opt_str(pv, "description");
-          p.created_us = date_us(pv, "createdAt").value_or(0);
-          p.is_default = flag(pv, "isDefault", false);
-          p.status = str(pv, "status", "available");
-          if (const auto* rules = arr(pv, "rules")) {
-            for (const auto& rv : rules->GetArray()) {
-              EfsRule rule;
-              rule.copies = num(rv, "copies", 1);
-              rule.prefix = str(rv, "prefix");
-              auto sched = rv.FindMember("schedule");
-              if (sched != rv.MemberEnd() && sched->value.IsObject()) {
-                rule.minutes = ints(sched->value, "minutes").value_or(std::vector<int>{0});
-                rule.hours = ints(sched->value, "hours");
-                rule.days = ints(sched->value, "days");
-                rule.months = ints(sched->value, "months");
-                rule.weekdays = ints(sched->value, "weekdays");
-              }
-              p.rules.push_back(rule);
-            }
-          }
-          svc.policies.push_back(p);
-        }
-      }
-      if (const auto* shares = arr(sv, "shares")) {
-        for (const auto& shv : shares->GetArray()) {
-          EfsShare share;
-          share.id = str(shv, "id");
-          share.name = opt_str(shv, "name");
-          share.description = opt_str(shv, "description");
-          share.protocol = str(shv, "protocol", "NFS");
-          share.size_gb = num(shv, "size", 100);
-          share.status = str(shv, "status", "available");
-          share.created_us = date_us(shv, "createdAt").value_or(0);
-          share.mount_point = str(shv, "mountPointName", "share_" + share.id.substr(0, 8));
-          share.source_snapshot = opt_str(shv, "snapshotID");
-          share.policy_id = str(shv, "snapshotPolicyID");
-          share.policy_until_us = num(shv, "policy_until_us");
-          share.reserve_percent = num(shv, "snapshotReserve", 5);
-          share.until_us = num(shv, "until_us");
-          if (const auto* snaps = arr(shv, "snapshots")) {
-            share.snapshots.reserve(snaps->Size());
-            for (const auto& snv : snaps->GetArray()) {
-              EfsSnapshot s;
-              s.id = str(snv, "id");
-              s.name = opt_str(snv, "name");
-              s.description = opt_str(snv, "description");
-              s.created_us = date_us(snv, "createdAt").value_or(0);
-              s.status = str(snv, "status", "available");
-              s.type = str(snv, "type", "manual");
-              s.path = str(snv, "path", snapshot_path(share, s.id));
-              s.until_us = num(snv, "until_us");
-              share.snapshots.push_back(std::move(s));
-            }
-          }
-          svc.shares.push_back(std::move(share));
-        }
-      }
-      efs_.push_back(std::move(svc));
-    }
+    for (const auto& sv : list->GetArray()) efs_.push_back(service_from_state(sv));
   }
   efs_busy_ = true;  // re-derived on the next request
 }
 
 rapidjson::Value Netapp::dump(Alloc& alloc) const {
   rapidjson::Value netapp(rapidjson::kArrayType);
-  for (const EfsService& svc : efs_) {
-    rapidjson::Value sv(rapidjson::kObjectType);
-    sv.AddMember("id", string_value(svc.id, alloc), alloc);
-    sv.AddMember("name", string_value(svc.name, alloc), alloc);
-    sv.AddMember("createdAt", string_value(efs_date(svc.created_us), alloc), alloc);
-    sv.AddMember("region", string_value(svc.region, alloc), alloc);
-    sv.AddMember("status", string_value(svc.status, alloc), alloc);
-    sv.AddMember("quota", svc.quota, alloc);
-    rapidjson::Value policies(rapidjson::kArrayType);
-    for (const EfsPolicy& p : svc.policies) {
-      rapidjson::Value pv(rapidjson::kObjectType);
-      pv.AddMember("id", string_value(p.id, alloc), alloc);
-      pv.AddMember("name", opt_value(p.name, alloc), alloc);
-      pv.AddMember("description", opt_value(p.description, alloc), alloc);
-      pv.AddMember("createdAt_us", p.created_us, alloc);
-      pv.AddMember("isDefault", p.is_default, alloc);
-      pv.AddMember("status", string_value(p.status, alloc), alloc);
-      rapidjson::Value rules(rapidjson::kArrayType);
-      for (const EfsRule& rule : p.rules) {
-        rapidjson::Value rv(rapidjson::kObjectType);
-        rv.AddMember("copies", rule.copies, alloc);
-        rv.AddMember("prefix", string_value(rule.prefix, alloc), alloc);
-        rapidjson::Value sched(rapidjson::kObjectType);
-        sched.AddMember("minutes", int_list_value(rule.minutes, alloc), alloc);
-        sched.AddMember("hours", int_list_value(rule.hours, alloc), alloc);
-        sched.AddMember("days", int_list_value(rule.days, alloc), alloc);
-        sched.AddMember("months", int_list_value(rule.months, alloc), alloc);
-        sched.AddMember("weekdays", int_list_value(rule.weekdays, alloc), alloc);
-        rv.AddMember("schedule", sched, alloc);
-        rules.PushBack(rv, alloc);
-      }
-      pv.AddMember("rules", rules, alloc);
-      policies.PushBack(pv, alloc);
-    }
-    sv.AddMember("policies", policies, alloc);
-    rapidjson::Value shares(rapidjson::kArrayType);
-    for (const EfsShare& share : svc.shares) {
-      rapidjson::Value shv(rapidjson::kObjectType);
-      shv.AddMember("id", string_value(share.id, alloc), alloc);
-      shv.AddMember("name", opt_value(share.name, alloc), alloc);
-      shv.AddMember("description", opt_value(share.description, alloc), alloc);
-      shv.AddMember("protocol", string_value(share.protocol, alloc), alloc);
-      shv.AddMember("size", share.size_gb, alloc);
-      shv.AddMember("status", string_value(share.status, alloc), alloc);
-      shv.AddMember("createdAt_us", share.created_us, alloc);
-      shv.AddMember("mountPointName", string_value(share.mount_point, alloc), alloc);
-      shv.AddMember("snapshotID", opt_value(share.source_snapshot, alloc), alloc);
-      shv.AddMember("snapshotPolicyID", string_value(share.policy_id, alloc), alloc);
-      shv.AddMember("policy_until_us", share.policy_until_us, alloc);
-      shv.AddMember("snapshotReserve", share.reserve_percent, alloc);
-      shv.AddMember("until_us", share.until_us, alloc);
-      rapidjson::Value snaps(rapidjson::kArrayType);
-      snaps.Reserve(static_cast<rapidjson::SizeType>(share.snapshots.size()), alloc);
-      for (const EfsSnapshot& s : share.snapshots) {
-        rapidjson::Value snv(rapidjson::kObjectType);
-        snv.AddMember("id", string_value(s.id, alloc), alloc);
-        snv.AddMember("name", opt_value(s.name, alloc), alloc);
-        snv.AddMember("description", opt_value(s.description, alloc), alloc);
-        snv.AddMember("createdAt_us", s.created_us, alloc);
-        snv.AddMember("status", string_value(s.status, alloc), alloc);
-        snv.AddMember("type", string_value(s.type, alloc), alloc);
-        snv.AddMember("path", string_value(s.path, alloc), alloc);
-        snv.AddMember("until_us", s.until_us, alloc);
-        snaps.PushBack(snv, alloc);
-      }
-      shv.AddMember("snapshots", snaps, alloc);
-      shares.PushBack(shv, alloc);
-    }
-    sv.AddMember("shares", shares, alloc);
-    netapp.PushBack(sv, alloc);
-  }
+  for (const EfsService& svc : efs_) netapp.PushBack(service_to_state(svc, alloc), alloc);
   return netapp;
 }
 
