@@ -351,28 +351,7 @@ std::string link_filters(const std::string& raw_query);
 std::string instance_link(const std::string& resource, int page, int per_page, std::int64_t total,
                           const std::string& filters);
 
-// ---------------------------------------------------------------------------------------------
-// State files: the same objects with their internal fields (pending transitions, secrets).
-
-void set_str(JsonValue& o, const char* key, const std::string& value, Alloc& a);
-void set_int(JsonValue& o, const char* key, std::int64_t value, Alloc& a);
-void set_tags(JsonValue& o, const char* key, const std::vector<std::string>& tags, Alloc& a);
-// The state an object shows at `now_us`, with what is still pending.
-void set_state(JsonValue& o, const char* key, const std::string& state, const Pending& pending,
-               std::int64_t now_us, Alloc& a);
-void set_references(JsonValue& o, const std::vector<BlockReference>& refs, Alloc& a);
-
-std::string get_str(const JsonValue& o, const char* key, const std::string& def = "");
-std::int64_t get_int(const JsonValue& o, const char* key, std::int64_t def = 0);
-bool get_bool(const JsonValue& o, const char* key, bool def = false);
-std::int64_t get_time(const JsonValue& o, const char* key, std::int64_t def);
-std::vector<std::string> get_tags(const JsonValue& o, const char* key);
-Pending get_pending(const JsonValue& o);
-// {"id", "name"} objects such as "server" and "base_volume"; null or absent gives empty strings.
-void get_ref(const JsonValue& o, const char* key, std::string* id, std::string* name);
-std::vector<BlockReference> get_references(const JsonValue& o, std::int64_t def_time);
-const JsonValue* get_array(const JsonValue& o, const char* key);
-
+// A date of the seeds.
 std::int64_t at(const char* rfc3339);
 
 // ---------------------------------------------------------------------------------------------

@@ -19,9 +19,109 @@
 namespace snapfs::emu::scaleway {
 
 // ---------------------------------------------------------------------------------------------
-// State files
+// State files: the same objects with their internal fields (pending transitions, secrets).
 
 namespace {
+
+void set_str(JsonValue& o, const char* key, const std::string& value, Alloc& a) {
+  o.AddMember(rapidjson::StringRef(key),
+              JsonValue(value.c_str(), static_cast<rapidjson::SizeType>(value.size()), a), a);
+}
+void set_int(JsonValue& o, const char* key, std::int64_t value, Alloc& a) {
+  o.AddMember(rapidjson::StringRef(key), JsonValue(static_cast<int64_t>(value)), a);
+}
+void set_tags(JsonValue& o, const char* key, const std::vector<std::string>& tags, Alloc& a) {
+  JsonValue arr(rapidjson::kArrayType);
+  for (const std::string& t : tags) {
+    arr.PushBack(JsonValue(t.c_str(), static_cast<rapidjson::SizeType>(t.size()), a), a);
+  }
+  o.AddMember(rapidjson::StringRef(key), arr, a);
+}
+// The state an object shows at `now_us`, with what is still pending.
+void set_state(JsonValue& o, const char* key, const std::string& state, const Pending& pending,
+               std::int64_t now_us, Alloc& a) {
+  bool done = pending.at_us != 0 && pending.at_us <= now_us;
+  set_str(o, key, done ? pending.to : state, a);
+  if (pending.at_us != 0 && !done) {
+    set_int(o, "ready_at_us", pending.at_us, a);
+    set_str(o, "next_state", pending.to, a);
+  }
+}
+void set_references(JsonValue& o, const std::vector<BlockReference>& refs, Alloc& a) {
+  JsonValue arr(rapidjson::kArrayType);
+  for (const BlockReference& r : refs) {
+    JsonValue ref(rapidjson::kObjectType);
+    set_str(ref, "id", r.id, a);
+    set_str(ref, "product_resource_type", r.product_resource_type, a);
+    set_str(ref, "product_resource_id", r.product_resource_id, a);
+    set_str(ref, "created_at", block_time(r.created_us), a);
+    set_str(ref, "type", r.type, a);
+    set_str(ref, "status", r.status, a);
+    arr.PushBack(ref, a);
+  }
+  o.AddMember("references", arr, a);
+}
+
+std::string get_str(const JsonValue& o, const char* key, const std::string& def = "") {
+  auto it = o.FindMember(key);
+  if (it == o.MemberEnd() || !it->value.IsString()) return def;
+  return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+std::int64_t get_int(const JsonValue& o, const char* key, std::int64_t def = 0) {
+  auto it = o.FindMember(key);
+  return it != o.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : def;
+}
+bool get_bool(const JsonValue& o, const char* key, bool def = false) {
+  auto it = o.FindMember(key);
+  return it != o.MemberEnd() && it->value.IsBool() ? it->value.GetBool() : def;
+}
+std::int64_t get_time(const JsonValue& o, const char* key, std::int64_t def) {
+  auto parsed = parse_utc_us(get_str(o, key));
+  return parsed ? *parsed : def;
+}
+std::vector<std::string> get_tags(const JsonValue& o, const char* key) {
+  std::vector<std::string> tags;
+  auto it = o.FindMember(key);
+  if (it == o.MemberEnd() || !it->value.IsArray()) return tags;
+  for (const auto& t : it->value.GetArray()) {
+    if (t.IsString()) tags.emplace_back(t.GetString(), t.GetStringLength());
+  }
+  return tags;
+}
+Pending get_pending(const JsonValue& o) {
+  Pending p;
+  p.at_us = get_int(o, "ready_at_us");
+  p.to = get_str(o, "next_state", "available");
+  return p;
+}
+// {"id", "name"} objects such as "server" and "base_volume"; null or absent gives empty strings.
+void get_ref(const JsonValue& o, const char* key, std::string* id, std::string* name) {
+  auto it = o.FindMember(key);
+  if (it == o.MemberEnd() || !it->value.IsObject()) return;
+  *id = get_str(it->value, "id");
+  *name = get_str(it->value, "name");
+}
+std::vector<BlockReference> get_references(const JsonValue& o, std::int64_t def_time) {
+  std::vector<BlockReference> refs;
+  auto it = o.FindMember("references");
+  if (it == o.MemberEnd() || !it->value.IsArray()) return refs;
+  for (const auto& r : it->value.GetArray()) {
+    if (!r.IsObject()) continue;
+    BlockReference ref;
+    ref.id = get_str(r, "id");
+    ref.product_resource_type = get_str(r, "product_resource_type");
+    ref.product_resource_id = get_str(r, "product_resource_id");
+    ref.created_us = get_time(r, "created_at", def_time);
+    ref.type = get_str(r, "type", "link");
+    ref.status = get_str(r, "status", "attached");
+    refs.push_back(std::move(ref));
+  }
+  return refs;
+}
+const JsonValue* get_array(const JsonValue& o, const char* key) {
+  auto it = o.FindMember(key);
+  return it != o.MemberEnd() && it->value.IsArray() ? &it->value : nullptr;
+}
 
 // The fields every Instance object starts with in the state file.
 template <typename T>
