@@ -74,55 +74,19 @@ class OvhModule : public ApiModule {
 
   void register_routes(
       const std::function<void(const std::string&, const std::string&, Handler)>& add) override {
-    using N = Nasha;
-    using E = Netapp;
+    // Every API request first brings the state up to now, then is authenticated; every answer
+    // carries a query id.
+    const AddRoute checked = [&](const char* method, const std::string& path, Handler handler) {
+      add(method, path, [this, handler](const EmuRequest& r) {
+        advance();
+        if (auto refusal = authenticate(r)) return finish(std::move(*refusal));
+        return finish(handler(r));
+      });
+    };
     for (const std::string prefix : {"/1.0", "/v1"}) {
       add("GET", prefix + "/auth/time", [this](const EmuRequest&) { return auth_time(); });
-      const std::string nas = prefix + "/dedicated/nasha";
-      const std::string part = nas + "/{serviceName}/partition/{partitionName}";
-      route(add, "GET", nas, &N::nas_list_services, &nasha_);
-      route(add, "GET", nas + "/{serviceName}", &N::nas_get_service, &nasha_);
-      route(add, "GET", nas + "/{serviceName}/use", &N::nas_service_use, &nasha_);
-      route(add, "GET", nas + "/{serviceName}/partition", &N::nas_list_partitions, &nasha_);
-      route(add, "GET", part, &N::nas_get_partition, &nasha_);
-      route(add, "GET", part + "/use", &N::nas_partition_use, &nasha_);
-      route(add, "GET", part + "/snapshot", &N::nas_list_schedules, &nasha_);
-      route(add, "POST", part + "/snapshot", &N::nas_add_schedule, &nasha_);
-      route(add, "GET", part + "/snapshot/{snapshotType}", &N::nas_get_schedule, &nasha_);
-      route(add, "DELETE", part + "/snapshot/{snapshotType}", &N::nas_remove_schedule, &nasha_);
-      route(add, "GET", part + "/customSnapshot", &N::nas_list_custom, &nasha_);
-      route(add, "POST", part + "/customSnapshot", &N::nas_create_custom, &nasha_);
-      route(add, "GET", part + "/customSnapshot/{name}", &N::nas_get_custom, &nasha_);
-      route(add, "DELETE", part + "/customSnapshot/{name}", &N::nas_delete_custom, &nasha_);
-      route(add, "GET", nas + "/{serviceName}/task", &N::nas_list_tasks, &nasha_);
-      route(add, "GET", nas + "/{serviceName}/task/{taskId}", &N::nas_get_task, &nasha_);
-
-      const std::string efs = prefix + "/storage/netapp";
-      const std::string share = efs + "/{serviceName}/share/{shareId}";
-      const std::string snap = share + "/snapshot/{snapshotId}";
-      route(add, "GET", efs, &E::efs_list_services, &netapp_);
-      route(add, "GET", efs + "/{serviceName}", &E::efs_get_service, &netapp_);
-      route(add, "GET", efs + "/{serviceName}/share", &E::efs_list_shares, &netapp_);
-      route(add, "GET", share, &E::efs_get_share, &netapp_);
-      route(add, "GET", share + "/snapshot", &E::efs_list_snapshots, &netapp_);
-      route(add, "POST", share + "/snapshot", &E::efs_create_snapshot, &netapp_);
-      route(add, "GET", snap, &E::efs_get_snapshot, &netapp_);
-      route(add, "PUT", snap, &E::efs_update_snapshot, &netapp_);
-      route(add, "DELETE", snap, &E::efs_delete_snapshot, &netapp_);
-      route(add, "POST", snap + "/hold", &E::efs_hold_snapshot, &netapp_);
-      route(add, "POST", share + "/revert", &E::efs_revert, &netapp_);
-      route(add, "GET", share + "/snapshotPolicy", &E::efs_get_share_policy, &netapp_);
-      route(add, "PUT", share + "/snapshotPolicy", &E::efs_put_share_policy, &netapp_);
-      route(add, "GET", share + "/snapshotReserve", &E::efs_get_reserve, &netapp_);
-      route(add, "PUT", share + "/snapshotReserve", &E::efs_put_reserve, &netapp_);
-      route(add, "GET", efs + "/{serviceName}/snapshotPolicy", &E::efs_list_policies, &netapp_);
-      route(add, "POST", efs + "/{serviceName}/snapshotPolicy", &E::efs_create_policy, &netapp_);
-      route(add, "GET", efs + "/{serviceName}/snapshotPolicy/{snapshotPolicyId}",
-            &E::efs_get_policy, &netapp_);
-      route(add, "PUT", efs + "/{serviceName}/snapshotPolicy/{snapshotPolicyId}",
-            &E::efs_update_policy, &netapp_);
-      route(add, "DELETE", efs + "/{serviceName}/snapshotPolicy/{snapshotPolicyId}",
-            &E::efs_delete_policy, &netapp_);
+      nasha_.register_routes(checked, prefix);
+      netapp_.register_routes(checked, prefix);
     }
   }
 
@@ -137,19 +101,6 @@ class OvhModule : public ApiModule {
   }
 
  private:
-  // Every request first brings the state up to now, then is authenticated; every answer carries
-  // a query id.
-  template <class Api>
-  void route(const std::function<void(const std::string&, const std::string&, Handler)>& add,
-             const char* method, const std::string& path, EmuResponse (Api::*fn)(const EmuRequest&),
-             Api* api) {
-    add(method, path, [this, fn, api](const EmuRequest& r) {
-      advance();
-      if (auto refusal = authenticate(r)) return finish(std::move(*refusal));
-      return finish((api->*fn)(r));
-    });
-  }
-
   EmuResponse finish(EmuResponse response) {
     char id[64];
     std::snprintf(id, sizeof id, "EU.ext-emu.%08llx.%llu",

@@ -148,6 +148,9 @@ EmuResponse expandable_list(const EmuRequest& r, const std::vector<const T*>& it
 
 // ---- HA-NAS -----------------------------------------------------------------------------------
 
+// Adds one route of the API: its method, path template and handler.
+using AddRoute = std::function<void(const char* method, const std::string& path, Handler)>;
+
 // ---- the two APIs' common ground ------------------------------------------------------------
 
 // What HA-NAS and Enterprise File Storage each build on: the emulator's clock and async delay, and

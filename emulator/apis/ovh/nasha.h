@@ -67,21 +67,14 @@ struct NasService {
 };
 
 class Nasha : private ApiPart {
-  // The objects a request names, or its error answer.
-  struct NasLookup {
-    NasService* service = nullptr;
-    Partition* partition = nullptr;
-    std::optional<EmuResponse> error;
-  };
-  // advance(now) below steps this half alone; advance() brings the whole API up to now.
-  using ApiPart::advance;
-
  public:
   // `advance_all` brings the whole API's state (HA-NAS and EFS) up to now, as every request does
   // first; a handler that waits on a task calls it again.
   Nasha(EmuContext& ctx, std::function<void()> advance_all)
       : ApiPart(ctx, std::move(advance_all)) {}
 
+  // Adds the /dedicated/nasha routes under `prefix` (nasha_routes.cc).
+  void register_routes(const AddRoute& add, const std::string& prefix);
   // Applies the tasks and expirations whose time has come.
   void advance(std::int64_t now);
   void clear();
@@ -93,52 +86,59 @@ class Nasha : private ApiPart {
   bool expand_custom() const { return expand_custom_; }
   std::int64_t next_task_id() const { return next_task_id_; }
 
-  // Route handlers (nasha_routes.cc).
-  // services
+ private:
+  // The objects a request names, or its error answer.
+  struct NasLookup {
+    NasService* service = nullptr;
+    Partition* partition = nullptr;
+    std::optional<EmuResponse> error;
+  };
+
+  // advance(now) above steps this half alone; advance() brings the whole API up to now.
+  using ApiPart::advance;
+  NasLookup nas_lookup(const EmuRequest& r, bool want_partition);
+
+  // Route handlers (nasha_routes.cc), by resource.
   EmuResponse nas_list_services(const EmuRequest& r);
   EmuResponse nas_get_service(const EmuRequest& r);
   EmuResponse nas_service_use(const EmuRequest& r);
+  static EmuResponse use_answer(const EmuRequest& r, double size, double used, double by_snaps);
 
-  // partitions
   EmuResponse nas_list_partitions(const EmuRequest& r);
   EmuResponse nas_get_partition(const EmuRequest& r);
   EmuResponse nas_partition_use(const EmuRequest& r);
+  static void write_partition(JsonWriter& w, const Partition& p);
 
-  // automatic snapshot schedules
   EmuResponse nas_list_schedules(const EmuRequest& r);
   EmuResponse nas_get_schedule(const EmuRequest& r);
   EmuResponse nas_add_schedule(const EmuRequest& r);
   EmuResponse nas_remove_schedule(const EmuRequest& r);
+  // Pending (not yet applied) tasks of one partition with this effect.
+  std::vector<const NasTask*> pending_tasks(const NasService& svc, const std::string& partition,
+                                            NasEffect effect) const;
 
-  // custom snapshots
   EmuResponse nas_list_custom(const EmuRequest& r);
   EmuResponse nas_get_custom(const EmuRequest& r);
   EmuResponse nas_create_custom(const EmuRequest& r);
   EmuResponse nas_delete_custom(const EmuRequest& r);
+  static void write_custom(JsonWriter& w, const CustomSnap& c);
 
-  // tasks
   EmuResponse nas_list_tasks(const EmuRequest& r);
   EmuResponse nas_get_task(const EmuRequest& r);
+  NasTask& new_task(NasService& svc, const std::string& operation, const std::string& partition,
+                    NasEffect effect, const std::string& target);
+  EmuResponse answer_task(NasService& svc, NasTask& task);
 
- private:
-  static EmuResponse use_answer(const EmuRequest& r, double size, double used, double by_snaps);
+  // The model (nasha_model.cc).
   void apply_task(NasService& svc, NasTask& task);
   void add_done_task(NasService& svc, const std::string& operation, const std::string& partition,
                      const std::string& details, std::int64_t done_us);
   void index_expiries();
   NasService service_from_state(const rapidjson::Value& sv);
   void write_nas_service(JsonWriter& w, const NasService& s) const;
-  static void write_partition(JsonWriter& w, const Partition& p);
-  static void write_custom(JsonWriter& w, const CustomSnap& c);
   std::string task_status(const NasTask& t) const;
   void write_task(JsonWriter& w, const NasService& s, const NasTask& t) const;
   std::string task_json(const NasService& s, const NasTask& t) const;
-  NasLookup nas_lookup(const EmuRequest& r, bool want_partition);
-  NasTask& new_task(NasService& svc, const std::string& operation, const std::string& partition,
-                    NasEffect effect, const std::string& target);
-  std::vector<const NasTask*> pending_tasks(const NasService& svc, const std::string& partition,
-                                            NasEffect effect) const;
-  EmuResponse answer_task(NasService& svc, NasTask& task);
 
   bool expand_custom_ = true;
   std::int64_t next_task_id_ = 10000000;

@@ -13,6 +13,35 @@
 
 namespace snapfs::emu::ovh {
 
+void Nasha::register_routes(const AddRoute& add, const std::string& prefix) {
+  auto on = [&](const char* method, const std::string& path,
+                EmuResponse (Nasha::*fn)(const EmuRequest&)) {
+    add(method, path, [this, fn](const EmuRequest& r) { return (this->*fn)(r); });
+  };
+  const std::string nas = prefix + "/dedicated/nasha";
+  on("GET", nas, &Nasha::nas_list_services);
+  const std::string service = nas + "/{serviceName}";
+  on("GET", service, &Nasha::nas_get_service);
+  on("GET", service + "/use", &Nasha::nas_service_use);
+  on("GET", service + "/partition", &Nasha::nas_list_partitions);
+  const std::string part = service + "/partition/{partitionName}";
+  on("GET", part, &Nasha::nas_get_partition);
+  on("GET", part + "/use", &Nasha::nas_partition_use);
+  const std::string schedules = part + "/snapshot";
+  on("GET", schedules, &Nasha::nas_list_schedules);
+  on("POST", schedules, &Nasha::nas_add_schedule);
+  on("GET", schedules + "/{snapshotType}", &Nasha::nas_get_schedule);
+  on("DELETE", schedules + "/{snapshotType}", &Nasha::nas_remove_schedule);
+  const std::string custom = part + "/customSnapshot";
+  on("GET", custom, &Nasha::nas_list_custom);
+  on("POST", custom, &Nasha::nas_create_custom);
+  on("GET", custom + "/{name}", &Nasha::nas_get_custom);
+  on("DELETE", custom + "/{name}", &Nasha::nas_delete_custom);
+  const std::string tasks = service + "/task";
+  on("GET", tasks, &Nasha::nas_list_tasks);
+  on("GET", tasks + "/{taskId}", &Nasha::nas_get_task);
+}
+
 EmuResponse Nasha::nas_list_services(const EmuRequest& r) {
   std::vector<const NasService*> items;
   for (const auto& [name, svc] : nasha_) items.push_back(&svc);

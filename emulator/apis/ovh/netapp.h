@@ -75,22 +75,14 @@ struct EfsService {
 };
 
 class Netapp : private ApiPart {
-  // The objects a request names, or its error answer.
-  struct EfsLookup {
-    EfsService* service = nullptr;
-    EfsShare* share = nullptr;
-    EfsSnapshot* snapshot = nullptr;
-    std::optional<EmuResponse> error;
-  };
-  // advance(now) below steps this half alone; advance() brings the whole API up to now.
-  using ApiPart::advance;
-
  public:
   // `advance_all` brings the whole API's state (HA-NAS and EFS) up to now, as every request does
   // first; a handler whose change is due at once (--async-ms 0) calls it again.
   Netapp(EmuContext& ctx, std::function<void()> advance_all)
       : ApiPart(ctx, std::move(advance_all)) {}
 
+  // Adds the /storage/netapp routes under `prefix` (netapp_routes.cc).
+  void register_routes(const AddRoute& add, const std::string& prefix);
   // Ends the transitions (creating, deleting, reverting, policy updates) whose time has come.
   void advance(std::int64_t now) {
     if (efs_busy_) advance_efs(now);
@@ -102,49 +94,58 @@ class Netapp : private ApiPart {
   void load(const rapidjson::Value& section);
   rapidjson::Value dump(Alloc& alloc) const;
 
-  // Route handlers (netapp_routes.cc).
-  // services and shares
+ private:
+  // The objects a request names, or its error answer.
+  struct EfsLookup {
+    EfsService* service = nullptr;
+    EfsShare* share = nullptr;
+    EfsSnapshot* snapshot = nullptr;
+    std::optional<EmuResponse> error;
+  };
+
+  // advance(now) above steps this half alone; advance() brings the whole API up to now.
+  using ApiPart::advance;
+  EfsLookup efs_lookup(const EmuRequest& r, bool want_share, bool want_snapshot);
+
+  // Route handlers (netapp_routes.cc), by resource.
   EmuResponse efs_list_services(const EmuRequest&);
   EmuResponse efs_get_service(const EmuRequest& r);
+  static void write_efs_service(JsonWriter& w, const EfsService& s);
   EmuResponse efs_list_shares(const EmuRequest& r);
   EmuResponse efs_get_share(const EmuRequest& r);
+  static void write_share(JsonWriter& w, const EfsShare& s, bool detail);
 
-  // snapshots
   EmuResponse efs_list_snapshots(const EmuRequest& r);
   EmuResponse efs_get_snapshot(const EmuRequest& r);
   EmuResponse efs_create_snapshot(const EmuRequest& r);
+  std::string snapshot_path(const EfsShare& share, const std::string& id) const;
   EmuResponse efs_update_snapshot(const EmuRequest& r);
   EmuResponse efs_delete_snapshot(const EmuRequest& r);
   EmuResponse efs_hold_snapshot(const EmuRequest& r);
+  static void write_efs_snapshot(JsonWriter& w, const EfsSnapshot& s, bool detail);
 
-  // a share's revert, policy and reserve
+  // A share's revert, policy and reserve.
   EmuResponse efs_revert(const EmuRequest& r);
   EmuResponse efs_get_share_policy(const EmuRequest& r);
   EmuResponse efs_put_share_policy(const EmuRequest& r);
+  EfsPolicy* find_policy(EfsService& svc, const std::string& id);
   EmuResponse efs_get_reserve(const EmuRequest& r);
   EmuResponse efs_put_reserve(const EmuRequest& r);
 
-  // snapshot policies
   EmuResponse efs_list_policies(const EmuRequest& r);
   EmuResponse efs_get_policy(const EmuRequest& r);
+  static void write_policy(JsonWriter& w, const EfsPolicy& p);
   EmuResponse efs_create_policy(const EmuRequest& r);
+  static std::optional<std::vector<int>> int_list(const rapidjson::Value& schedule,
+                                                  const char* name, int lo, int hi, bool* bad);
   EmuResponse efs_update_policy(const EmuRequest& r);
   EmuResponse efs_delete_policy(const EmuRequest& r);
 
- private:
-  static std::optional<std::vector<int>> int_list(const rapidjson::Value& schedule,
-                                                  const char* name, int lo, int hi, bool* bad);
+  // The model (netapp_model.cc).
   void advance_efs(std::int64_t now);
   EfsService service_from_state(const rapidjson::Value& sv) const;
   EfsShare share_from_state(const rapidjson::Value& shv) const;
   EfsSnapshot snapshot_from_state(const rapidjson::Value& snv, const EfsShare& share) const;
-  std::string snapshot_path(const EfsShare& share, const std::string& id) const;
-  static void write_efs_service(JsonWriter& w, const EfsService& s);
-  static void write_share(JsonWriter& w, const EfsShare& s, bool detail);
-  static void write_efs_snapshot(JsonWriter& w, const EfsSnapshot& s, bool detail);
-  static void write_policy(JsonWriter& w, const EfsPolicy& p);
-  EfsLookup efs_lookup(const EmuRequest& r, bool want_share, bool want_snapshot);
-  EfsPolicy* find_policy(EfsService& svc, const std::string& id);
   static EfsRule make_rule(std::int64_t copies, const std::string& prefix, std::vector<int> minutes,
                            std::optional<std::vector<int>> hours = std::nullopt,
                            std::optional<std::vector<int>> weekdays = std::nullopt);

@@ -13,6 +13,39 @@
 
 namespace snapfs::emu::ovh {
 
+void Netapp::register_routes(const AddRoute& add, const std::string& prefix) {
+  auto on = [&](const char* method, const std::string& path,
+                EmuResponse (Netapp::*fn)(const EmuRequest&)) {
+    add(method, path, [this, fn](const EmuRequest& r) { return (this->*fn)(r); });
+  };
+  const std::string efs = prefix + "/storage/netapp";
+  on("GET", efs, &Netapp::efs_list_services);
+  const std::string service = efs + "/{serviceName}";
+  on("GET", service, &Netapp::efs_get_service);
+  on("GET", service + "/share", &Netapp::efs_list_shares);
+  const std::string share = service + "/share/{shareId}";
+  on("GET", share, &Netapp::efs_get_share);
+  on("GET", share + "/snapshot", &Netapp::efs_list_snapshots);
+  on("POST", share + "/snapshot", &Netapp::efs_create_snapshot);
+  const std::string snap = share + "/snapshot/{snapshotId}";
+  on("GET", snap, &Netapp::efs_get_snapshot);
+  on("PUT", snap, &Netapp::efs_update_snapshot);
+  on("DELETE", snap, &Netapp::efs_delete_snapshot);
+  on("POST", snap + "/hold", &Netapp::efs_hold_snapshot);
+  on("POST", share + "/revert", &Netapp::efs_revert);
+  on("GET", share + "/snapshotPolicy", &Netapp::efs_get_share_policy);
+  on("PUT", share + "/snapshotPolicy", &Netapp::efs_put_share_policy);
+  on("GET", share + "/snapshotReserve", &Netapp::efs_get_reserve);
+  on("PUT", share + "/snapshotReserve", &Netapp::efs_put_reserve);
+  const std::string policies = service + "/snapshotPolicy";
+  on("GET", policies, &Netapp::efs_list_policies);
+  on("POST", policies, &Netapp::efs_create_policy);
+  const std::string policy = policies + "/{snapshotPolicyId}";
+  on("GET", policy, &Netapp::efs_get_policy);
+  on("PUT", policy, &Netapp::efs_update_policy);
+  on("DELETE", policy, &Netapp::efs_delete_policy);
+}
+
 EmuResponse Netapp::efs_list_services(const EmuRequest&) {
   return object_answer(200, [&](JsonWriter& w) {
     w.StartArray();
