@@ -149,6 +149,71 @@ void set_ref(JsonValue& o, const char* key, const std::string& id, const std::st
   o.AddMember(rapidjson::StringRef(key), ref, a);
 }
 
+JsonValue instance_volume_to_state(const InstanceVolume& v, std::int64_t now, Alloc& a) {
+  JsonValue o = instance_fields(v, a);
+  set_ref(o, "server", v.server_id, v.server_name, a);
+  set_int(o, "size", v.size, a);
+  set_state(o, "state", v.state, v.pending, now, a);
+  set_str(o, "creation_date", instance_time(v.created_us), a);
+  set_str(o, "modification_date", instance_time(v.modified_us), a);
+  set_tags(o, "tags", v.tags, a);
+  return o;
+}
+
+JsonValue instance_snapshot_to_state(const InstanceSnapshot& s, std::int64_t now, Alloc& a) {
+  JsonValue o = instance_fields(s, a);
+  set_int(o, "size", s.size, a);
+  set_state(o, "state", s.state, s.pending, now, a);
+  set_ref(o, "base_volume", s.base_volume_id, s.base_volume_name, a);
+  set_str(o, "creation_date", instance_time(s.created_us), a);
+  set_str(o, "modification_date", instance_time(s.modified_us), a);
+  set_tags(o, "tags", s.tags, a);
+  return o;
+}
+
+JsonValue block_volume_to_state(const BlockVolume& v, std::int64_t now, Alloc& a) {
+  JsonValue o(rapidjson::kObjectType);
+  set_str(o, "id", v.id, a);
+  set_str(o, "name", v.name, a);
+  set_str(o, "zone", v.zone, a);
+  set_str(o, "type", v.type, a);
+  set_int(o, "perf_iops", v.perf_iops, a);
+  set_str(o, "project_id", v.project_id, a);
+  set_int(o, "size", v.size, a);
+  set_str(o, "status", v.status, a);
+  set_str(o, "parent_snapshot_id", v.parent_snapshot_id, a);
+  set_str(o, "created_at", block_time(v.created_us), a);
+  set_str(o, "updated_at", block_time(v.updated_us), a);
+  set_tags(o, "tags", v.tags, a);
+  set_references(o, v.references, a);
+  return o;
+}
+
+JsonValue block_snapshot_to_state(const BlockSnapshot& s, std::int64_t now, Alloc& a) {
+  JsonValue o(rapidjson::kObjectType);
+  set_str(o, "id", s.id, a);
+  set_str(o, "name", s.name, a);
+  set_str(o, "zone", s.zone, a);
+  set_str(o, "project_id", s.project_id, a);
+  set_int(o, "size", s.size, a);
+  set_state(o, "status", s.status, s.pending, now, a);
+  if (s.parent_volume_id.empty()) {
+    o.AddMember("parent_volume", JsonValue(), a);
+  } else {
+    JsonValue parent(rapidjson::kObjectType);
+    set_str(parent, "id", s.parent_volume_id, a);
+    set_str(parent, "name", s.parent_volume_name, a);
+    set_str(parent, "type", s.parent_volume_type, a);
+    o.AddMember("parent_volume", parent, a);
+  }
+  set_str(o, "created_at", block_time(s.created_us), a);
+  set_str(o, "updated_at", block_time(s.updated_us), a);
+  set_tags(o, "tags", s.tags, a);
+  o.AddMember("public", s.is_public, a);
+  set_references(o, s.references, a);
+  return o;
+}
+
 }  // namespace
 
 void ScalewayModule::dump(rapidjson::Value& out, Alloc& a) const {
@@ -166,67 +231,14 @@ void ScalewayModule::dump(rapidjson::Value& out, Alloc& a) const {
   JsonValue ivols(rapidjson::kArrayType), isnaps(rapidjson::kArrayType);
   JsonValue bvols(rapidjson::kArrayType), bsnaps(rapidjson::kArrayType);
   for (const auto& [zone, data] : zones_) {
-    for (const InstanceVolume* v : data.instance_volumes.in_order()) {
-      JsonValue o = instance_fields(*v, a);
-      set_ref(o, "server", v->server_id, v->server_name, a);
-      set_int(o, "size", v->size, a);
-      set_state(o, "state", v->state, v->pending, now, a);
-      set_str(o, "creation_date", instance_time(v->created_us), a);
-      set_str(o, "modification_date", instance_time(v->modified_us), a);
-      set_tags(o, "tags", v->tags, a);
-      ivols.PushBack(o, a);
-    }
-    for (const InstanceSnapshot* s : data.instance_snapshots.in_order()) {
-      JsonValue o = instance_fields(*s, a);
-      set_int(o, "size", s->size, a);
-      set_state(o, "state", s->state, s->pending, now, a);
-      set_ref(o, "base_volume", s->base_volume_id, s->base_volume_name, a);
-      set_str(o, "creation_date", instance_time(s->created_us), a);
-      set_str(o, "modification_date", instance_time(s->modified_us), a);
-      set_tags(o, "tags", s->tags, a);
-      isnaps.PushBack(o, a);
-    }
-    for (const BlockVolume* v : data.block_volumes.in_order()) {
-      JsonValue o(rapidjson::kObjectType);
-      set_str(o, "id", v->id, a);
-      set_str(o, "name", v->name, a);
-      set_str(o, "zone", v->zone, a);
-      set_str(o, "type", v->type, a);
-      set_int(o, "perf_iops", v->perf_iops, a);
-      set_str(o, "project_id", v->project_id, a);
-      set_int(o, "size", v->size, a);
-      set_str(o, "status", v->status, a);
-      set_str(o, "parent_snapshot_id", v->parent_snapshot_id, a);
-      set_str(o, "created_at", block_time(v->created_us), a);
-      set_str(o, "updated_at", block_time(v->updated_us), a);
-      set_tags(o, "tags", v->tags, a);
-      set_references(o, v->references, a);
-      bvols.PushBack(o, a);
-    }
-    for (const BlockSnapshot* s : data.block_snapshots.in_order()) {
-      JsonValue o(rapidjson::kObjectType);
-      set_str(o, "id", s->id, a);
-      set_str(o, "name", s->name, a);
-      set_str(o, "zone", s->zone, a);
-      set_str(o, "project_id", s->project_id, a);
-      set_int(o, "size", s->size, a);
-      set_state(o, "status", s->status, s->pending, now, a);
-      if (s->parent_volume_id.empty()) {
-        o.AddMember("parent_volume", JsonValue(), a);
-      } else {
-        JsonValue parent(rapidjson::kObjectType);
-        set_str(parent, "id", s->parent_volume_id, a);
-        set_str(parent, "name", s->parent_volume_name, a);
-        set_str(parent, "type", s->parent_volume_type, a);
-        o.AddMember("parent_volume", parent, a);
-      }
-      set_str(o, "created_at", block_time(s->created_us), a);
-      set_str(o, "updated_at", block_time(s->updated_us), a);
-      set_tags(o, "tags", s->tags, a);
-      o.AddMember("public", s->is_public, a);
-      set_references(o, s->references, a);
-      bsnaps.PushBack(o, a);
-    }
+    for (const InstanceVolume* v : data.instance_volumes.in_order())
+      ivols.PushBack(instance_volume_to_state(*v, now, a), a);
+    for (const InstanceSnapshot* s : data.instance_snapshots.in_order())
+      isnaps.PushBack(instance_snapshot_to_state(*s, now, a), a);
+    for (const BlockVolume* v : data.block_volumes.in_order())
+      bvols.PushBack(block_volume_to_state(*v, now, a), a);
+    for (const BlockSnapshot* s : data.block_snapshots.in_order())
+      bsnaps.PushBack(block_snapshot_to_state(*s, now, a), a);
   }
   out.AddMember("instance_volumes", ivols, a);
   out.AddMember("instance_snapshots", isnaps, a);
