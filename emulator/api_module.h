@@ -1,7 +1,7 @@
 // snapfs-emulator: one server speaking every provider API. Each API is one ApiModule (its front
-// in emulator/apis/NAME.cc, its model and routes beside it in emulator/apis/NAME/ where it has
-// them); the core (emulator/server.cc) owns the listener, TLS, routing, the /_emulator control
-// routes, latency, fault injection, request counters and state persistence.
+// in emulator/apis/NAME.cc, its model and routes beside it in emulator/apis/NAME/); the core
+// (emulator/server.cc) owns the listener, TLS, routing, the /_emulator control routes, latency,
+// fault injection, request counters and state persistence.
 #pragma once
 
 #include <rapidjson/document.h>

@@ -38,8 +38,9 @@
 //   no policy answers 404 on GET .../snapshotPolicy; attaching one reports `updating` for
 //   --async-ms. Deleting a policy attached to a share: 409. Snapshots are not taken by policies.
 //
-// The module (this file) holds the credentials, authentication, the query ids and the routes;
-// HA-NAS (ovh/nasha*.cc) and Enterprise File Storage (ovh/netapp*.cc) each own their state.
+// The module (this file) holds the credentials, authentication, the query ids and the route
+// prefixes; HA-NAS (ovh/nasha*.cc) and Enterprise File Storage (ovh/netapp*.cc) each own their
+// state and their routes.
 #include <algorithm>
 #include <cstdio>
 #include <functional>

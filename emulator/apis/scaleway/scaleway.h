@@ -1,8 +1,7 @@
 // The Scaleway emulator's model and its shared pieces: the objects (Instance and Block volumes and
-// snapshots) per zone, their JSON answers, the errors, the request readers and the state-file
-// fields, and the module class. The module's core (routing, tokens, asynchronous states) is in
-// emulator/apis/scaleway.cc; the Instance routes, the Block routes, the seeds and the state file
-// are in the files beside this one.
+// snapshots) per zone, their JSON answers, the errors, the request readers, and the module class.
+// The module's core (routing, tokens, asynchronous states) is in emulator/apis/scaleway.cc; the
+// Instance routes, the Block routes, the seeds and the state file are in the files beside this one.
 #pragma once
 
 #include <rapidjson/document.h>

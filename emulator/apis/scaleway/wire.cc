@@ -1,4 +1,4 @@
-// Scaleway: zones, the JSON answers, the errors, the request readers and the state-file fields.
+// Scaleway: zones, the JSON answers, the errors and the request readers.
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
