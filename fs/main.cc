@@ -358,13 +358,17 @@ int run(int argc, char* argv[]) {
       fuse_daemonize(cmd.foreground);
       notifier.start(session);
       // FUSE over io_uring needs a thread per CPU, so not with -s.
-      FuseUring uring(session, use_io_uring && !cmd.singlethread);
-      if (!uring.install()) {
+      const bool rings_wanted = use_io_uring && !cmd.singlethread;
+      FuseUring uring(session, rings_wanted);
+      // Declined, the session keeps libfuse's own /dev/fuse reads and writes: no hook stands
+      // between libfuse and the device.
+      if (!rings_wanted) log_info("FUSE requests over /dev/fuse only: io_uring not used");
+      if (rings_wanted && !uring.install()) {
         log_error("cannot install the FUSE I/O hooks");
       } else {
         // Calls still waiting on the API end now, with ENOTCONN, rather than at their deadline.
         loop_options.on_exit = [&adapter] { adapter.requests.cancel_all(); };
-        rc = run_session_loop(session, loop_options, &uring);
+        rc = run_session_loop(session, loop_options, rings_wanted ? &uring : nullptr);
       }
       notifier.stop();
       fuse_session_unmount(session);

@@ -132,6 +132,21 @@ TEST_F(FuseUringTest, EveryOperationWorksOverTheRingsAsOverTheDevice) {
   EXPECT_GT(answered_over_rings(rings.log()), 20) << rings.log();
 }
 
+// With -o io_uring=0 the kernel's offer is declined before any hook goes in: libfuse reads and
+// answers /dev/fuse itself, and no ring ever carries a request.
+TEST_F(FuseUringTest, DeclinedRingsLeaveTheDeviceToLibfuse) {
+  SnapfsMount mount(Config(), {"io_uring=0"});
+  ASSERT_TRUE(mount.ok()) << mount.log();
+  CommandResult listed = crawl(mount);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find(" MOUNT-TIME r\n"), std::string::npos) << listed.out;
+  EXPECT_NE(mount.log().find("FUSE requests over /dev/fuse only"), std::string::npos)
+      << mount.log();
+  ASSERT_TRUE(mount.unmount()) << mount.log();
+  EXPECT_EQ(mount.log().find("FUSE requests over io_uring"), std::string::npos) << mount.log();
+  EXPECT_EQ(answered_over_rings(mount.log()), -1) << mount.log();
+}
+
 // A request that waits on the API holds its ring entry, not the ring: another request on the
 // same rings is answered meanwhile, and Ctrl-C (an INTERRUPT, which comes over /dev/fuse) ends
 // the waiting one long before its deadline.
