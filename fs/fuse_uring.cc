@@ -100,21 +100,37 @@ thread_local std::vector<char> t_request;
 // The ring whose request this thread took from its completion queue and is answering.
 thread_local FuseUring::Queue* t_serving = nullptr;
 
-// Makes the submission queue's new entries visible to the kernel (as io_uring_submit() does
-// before its system call) and tells how many it has not consumed yet. Under the queue's
-// submit_mu.
+// Makes the submission queue's new entries visible to the kernel without entering it, and tells
+// how many it has not consumed yet. Under the queue's submit_mu. This is the one place snapfs
+// writes liburing's own fields (sq.sqe_head, *sq.ktail), the same two stores liburing 2.3's
+// io_uring_submit() makes before its system call, because no public call of liburing 2.3 (nor
+// any later one) publishes entries without also entering the kernel, and libfuse 3.14, which
+// predates FUSE over io_uring, has no ring of its own to hand this to. A ring's reader must
+// submit its queued answer and wait for the next request in one system call, without holding
+// submit_mu while it waits: io_uring_submit_and_wait() under the mutex would keep the answers of
+// requests that waited on the API (made on other threads) from being submitted, and only those
+// answers give the kernel back the entries the next request needs, so the wait could never end;
+// io_uring_submit() then io_uring_wait_cqe() would cost a second system call per request, the
+// one queuing the answer exists to save; and calling liburing outside the mutex would race with
+// a thread filling an entry it took with io_uring_get_sqe(). Every other submission goes through
+// io_uring_submit(). IORING_SETUP_SQPOLL, which would change these stores, is never set.
 unsigned publish_submissions(io_uring* ring) {
   io_uring_sq* sq = &ring->sq;
   if (sq->sqe_head != sq->sqe_tail) {
     sq->sqe_head = sq->sqe_tail;
     io_uring_smp_store_release(sq->ktail, sq->sqe_tail);
   }
-  return sq->sqe_tail - io_uring_smp_load_acquire(sq->khead);
+  return io_uring_sq_ready(ring);
 }
 
 int enter_result(int rc) {
   // liburing's wrapper gives -errno; the raw system call, -1 and errno.
   return rc == -1 ? -errno : rc;
+}
+
+// Submits what the queue holds, under its submit_mu; -errno on failure.
+int submit(io_uring* ring) {
+  return enter_result(io_uring_submit(ring));
 }
 
 }  // namespace
@@ -273,8 +289,7 @@ bool FuseUring::register_entries(Queue* queue) {
   if (sqe == nullptr) return false;
   io_uring_prep_poll_add(sqe, stop_fd_, POLLIN);
   sqe->user_data = kStopTag;
-  const int rc = enter_result(
-      io_uring_enter(queue->ring.ring_fd, publish_submissions(&queue->ring), 0, 0, nullptr));
+  const int rc = submit(&queue->ring);
   queue->registered = true;
   return rc >= 0;
 }
@@ -390,25 +405,22 @@ ssize_t FuseUring::commit(Entry* entry, const struct iovec* iov, int count) {
   std::memcpy(entry->header->in_out, &out, sizeof out);
   entry->header->entry.payload_sz = static_cast<std::uint32_t>(len);
   Queue* queue = entry->queue;
-  unsigned submissions = 0;
-  {
-    std::lock_guard<std::mutex> lock(queue->submit_mu);
-    io_uring_sqe* sqe = io_uring_get_sqe(&queue->ring);
-    if (sqe == nullptr) {
-      errno = EIO;
-      return -1;
-    }
-    prepare_command(sqe, device_, kCmdCommitAndFetch, entry, queue->qid, entry->commit_id);
-    // The ring's reader, still its reader (no wait handed the ring over), goes straight back to
-    // waiting for the next request: the answer is submitted by that same system call.
-    if (t_serving == queue && WaitNotice::armed()) {
-      queue->answer_queued = true;
-      return static_cast<ssize_t>(total);
-    }
-    submissions = publish_submissions(&queue->ring);
+  std::lock_guard<std::mutex> lock(queue->submit_mu);
+  io_uring_sqe* sqe = io_uring_get_sqe(&queue->ring);
+  if (sqe == nullptr) {
+    errno = EIO;
+    return -1;
   }
-  if (int rc = enter_result(io_uring_enter(queue->ring.ring_fd, submissions, 0, 0, nullptr));
-      rc < 0) {
+  prepare_command(sqe, device_, kCmdCommitAndFetch, entry, queue->qid, entry->commit_id);
+  // The ring's reader, still its reader (no wait handed the ring over), goes straight back to
+  // waiting for the next request: the answer is submitted by that same system call.
+  if (t_serving == queue && WaitNotice::armed()) {
+    queue->answer_queued = true;
+    return static_cast<ssize_t>(total);
+  }
+  // Under the mutex: io_uring_submit() does not wait, and only it may publish what
+  // io_uring_get_sqe() handed out.
+  if (int rc = submit(&queue->ring); rc < 0) {
     errno = -rc;
     return -1;
   }
