@@ -308,13 +308,9 @@ Result<SnapshotInfo> NaverNasProvider::create_snapshot(const ObjectRef& volume,
   std::vector<NasSnapshotItem> after;
   if (body.ok()) {
     after = naver_snapshot_items(body.value());
-  } else if (body.error().may_have_applied()) {
-    // No answer, or one that cannot be read: the snapshot may exist. Look instead of sending
-    // the create again.
-    auto listed = snapshot_items(volume, ctx);
-    if (!listed.ok() || new_snapshots(before.value(), listed.value()).empty()) return body.error();
-    after = std::move(listed.value());
   } else {
+    // Also an unclear outcome (no answer, one that cannot be read, a 5xx): the filesystem
+    // decides it in a fresh listing, never by sending the create again.
     return body.error();  // the filesystem logs it, with the API's message
   }
 

@@ -151,6 +151,48 @@ Result<std::vector<SnapshotInfo>> OvhNashaProvider::list_snapshots(const ObjectR
   std::vector<std::string> names;
   names.reserve(out.size());
   for (const SnapshotInfo& info : out) names.push_back(info.name);
+
+  // A create with an unclear outcome whose snapshot is not listed yet may still have its task
+  // pending: the task history tells, and the snapshot is shown `creating` until it is listed
+  // (in every listing meanwhile, not just the one that decides the create: a prefetch may come
+  // first). Once listed, or with no such task, it is forgotten.
+  std::vector<std::string> unclear;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ServiceMemo& memo = memo_[scope.service_id];
+    const std::string prefix = scope.volume_id + "\n";
+    for (auto it = memo.unclear_creates.lower_bound(prefix);
+         it != memo.unclear_creates.end() && it->rfind(prefix, 0) == 0;) {
+      std::string name = it->substr(prefix.size());
+      if (std::find(names.begin(), names.end(), name) != names.end()) {
+        it = memo.unclear_creates.erase(it);
+      } else {
+        unclear.push_back(std::move(name));
+        ++it;
+      }
+    }
+  }
+  for (const std::string& name : unclear) {
+    std::optional<NashaTask> pending = pending_task(scope, kCreateOperation, name, ctx);
+    if (!pending) {
+      std::lock_guard<std::mutex> lock(mu_);
+      memo_[scope.service_id].unclear_creates.erase(key(scope.volume_id, name));
+      continue;
+    }
+    SnapshotInfo info;
+    info.id = name;
+    info.name = name;
+    info.volume_id = scope.volume_id;
+    info.type = "manual";
+    info.state = "creating";
+    info.created_us = server_now_us();
+    info.json = custom_snapshot_json(name, "");
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      memo_[scope.service_id].own_creates[pending->id] = key(scope.volume_id, name);
+    }
+    out.push_back(std::move(info));
+  }
   learn_creation_times(scope.service_id, scope.volume_id, names, ctx);
 
   const std::int64_t now = now_unix_us();
@@ -315,18 +357,20 @@ Result<SnapshotInfo> OvhNashaProvider::create_snapshot(const ObjectRef& volume,
   Status sent = client_.call_json("POST", partition_path(volume) + "/customSnapshot",
                                   buf.GetString(), ctx, &doc, refine_create_error);
   if (!sent.ok()) {
-    if (sent.error().may_have_applied())
-      return verify_create(volume, request.name, sent.error(), ctx);
+    // 501 and 505 refuse before any work; any other 5xx, like a lost answer, may follow it.
+    const int status = sent.error().http_status;
+    if (sent.error().may_have_applied() || (status >= 500 && status != 501 && status != 505))
+      note_unclear_create(volume, request.name);
     return sent.error();
   }
   auto task = parse_nasha_task(doc);
   if (!task) {
-    // The API took the request but its answer says nothing usable: look, as for a lost answer.
-    return verify_create(volume, request.name,
-                         Error(ErrorKind::BadResponse,
-                               "remote '" + client_.remote_name() +
-                                   "': the answer to a custom snapshot create is not a task"),
-                         ctx);
+    // The API took the request but its answer says nothing usable: the create may have been
+    // applied, which the filesystem checks in a fresh listing.
+    note_unclear_create(volume, request.name);
+    return Error(ErrorKind::BadResponse,
+                 "remote '" + client_.remote_name() +
+                     "': the answer to a custom snapshot create is not a task");
   }
   SnapshotInfo info;
   info.id = request.name;
@@ -355,31 +399,9 @@ Result<SnapshotInfo> OvhNashaProvider::create_snapshot(const ObjectRef& volume,
   return info;
 }
 
-Result<SnapshotInfo> OvhNashaProvider::verify_create(const ObjectRef& volume,
-                                                     const std::string& name, const Error& original,
-                                                     const OpContext& ctx) {
-  SnapshotInfo info;
-  info.id = name;
-  info.name = name;
-  info.volume_id = volume.volume_id;
-  info.type = "manual";
-  info.created_us = server_now_us();
-  rapidjson::Document doc;
-  Status found = client_.call_json(
-      "GET", partition_path(volume) + "/customSnapshot/" + url_encode(name), "", ctx, &doc);
-  if (found.ok()) {
-    SnapshotInfo listed = parse_nasha_custom_snapshot(doc, volume.volume_id);
-    listed.created_us = info.created_us;
-    return listed;
-  }
-  if (found.error().kind != ErrorKind::NotFound) return original;
-  std::optional<NashaTask> pending = pending_task(volume, kCreateOperation, name, ctx);
-  if (!pending) return original;
-  info.state = "creating";
-  info.json = custom_snapshot_json(name, "");
+void OvhNashaProvider::note_unclear_create(const ObjectRef& volume, const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
-  memo_[volume.service_id].own_creates[pending->id] = key(volume.volume_id, name);
-  return info;
+  memo_[volume.service_id].unclear_creates.insert(key(volume.volume_id, name));
 }
 
 std::optional<NashaTask> OvhNashaProvider::pending_task(const ObjectRef& partition,

@@ -63,6 +63,8 @@ class OvhNashaProvider : public Provider {
     std::vector<NashaTask> history;                   // last fetched create-task history
     std::chrono::steady_clock::time_point history_at{};
     bool have_history = false;
+    // "partition\nname" of creates sent whose answer was unclear, until a listing decides them.
+    std::set<std::string> unclear_creates;
   };
   // A schedule change sent but maybe not applied yet (its task may still be todo/doing).
   struct ScheduleChange {
@@ -79,8 +81,10 @@ class OvhNashaProvider : public Provider {
   std::int64_t server_now_us() const;
   void learn_creation_times(const std::string& service, const std::string& partition,
                             const std::vector<std::string>& names, const OpContext& ctx);
-  Result<SnapshotInfo> verify_create(const ObjectRef& volume, const std::string& name,
-                                     const Error& original, const OpContext& ctx);
+  // A create whose outcome is unclear: the filesystem decides it by a fresh listing, and that
+  // listing must show the snapshot while its create task is still pending (it is not in the
+  // customSnapshot list until the task is done).
+  void note_unclear_create(const ObjectRef& volume, const std::string& name);
   // The unfinished task of `operation` on the custom snapshot `name` of this partition, if the
   // service's task history has one: how a create or delete with a lost answer is recognised.
   std::optional<NashaTask> pending_task(const ObjectRef& partition, const char* operation,

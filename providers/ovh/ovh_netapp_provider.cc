@@ -203,17 +203,12 @@ Result<SnapshotInfo> OvhNetappProvider::create_snapshot(const ObjectRef& volume,
           : json_fields({{"name", request.name}});
   rapidjson::Document doc;
   Status sent = client_.call_json("POST", share_path(volume) + "/snapshot", body, ctx, &doc);
-  if (!sent.ok()) {
-    if (sent.error().may_have_applied()) return verify_create(volume, request, sent.error(), ctx);
-    return sent.error();
-  }
+  // An unclear outcome (no answer, a 5xx) is decided by the filesystem in a fresh listing.
+  if (!sent.ok()) return sent.error();
   if (!doc.IsObject()) {
-    // The API took the request but its answer says nothing usable: look, as for a lost answer.
-    return verify_create(
-        volume, request,
-        Error(ErrorKind::BadResponse, "remote '" + client_.remote_name() +
-                                          "': the answer to a snapshot create is not an object"),
-        ctx);
+    // The API took the request but its answer says nothing usable: the snapshot may exist.
+    return Error(ErrorKind::BadResponse, "remote '" + client_.remote_name() +
+                                             "': the answer to a snapshot create is not an object");
   }
   SnapshotInfo info = parse_netapp_snapshot(doc, volume.volume_id);
   if (info.state.empty()) info.state = "creating";
@@ -221,21 +216,6 @@ Result<SnapshotInfo> OvhNetappProvider::create_snapshot(const ObjectRef& volume,
   log_debug("remote '" + client_.remote_name() + "': snapshot " + info.id + " (" + info.name +
             ") of share " + volume.volume_id + " " + info.state);
   return info;
-}
-
-Result<SnapshotInfo> OvhNetappProvider::verify_create(const ObjectRef& volume,
-                                                      const CreateRequest& request,
-                                                      const Error& original, const OpContext& ctx) {
-  auto list = list_snapshots(volume, ctx);
-  if (!list.ok()) return original;
-  const std::int64_t recent = server_now_us() - 5LL * 60 * 1000000;
-  for (const SnapshotInfo& s : *list) {
-    if (s.name == request.name && s.type == "manual" &&
-        (s.state == "creating" || s.created_us >= recent)) {
-      return s;
-    }
-  }
-  return original;
 }
 
 Status OvhNetappProvider::delete_snapshot(const ObjectRef& snapshot, const OpContext& ctx) {

@@ -55,8 +55,6 @@ class OvhNetappProvider : public Provider {
   // Sends an update of one snapshot (PUT), following a re-key once.
   Result<SnapshotInfo> update_snapshot(const ObjectRef& ref, const std::string& body,
                                        const OpContext& ctx);
-  Result<SnapshotInfo> verify_create(const ObjectRef& volume, const CreateRequest& request,
-                                     const Error& original, const OpContext& ctx);
   Result<std::string> read_policy(const ObjectRef& ref, const OpContext& ctx);
   Result<AttrUpdate> attach_policy(const ObjectRef& ref, const std::string& value,
                                    const OpContext& ctx);

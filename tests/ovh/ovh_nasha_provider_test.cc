@@ -386,17 +386,25 @@ TEST_F(NashaProviderTest, VolumeUsageIsFetchedOnDemandInBytes) {
             std::to_string(static_cast<std::uint64_t>(3.25 * (1ULL << 30))));
 }
 
-TEST_F(NashaProviderTest, DroppedCreateIsVerifiedBeforeAnythingIsResent) {
+TEST_F(NashaProviderTest, DroppedCreateIsLeftToTheListingAndNeverResent) {
   ASSERT_EQ(
       emu_.post("/_emulator/faults", "[\"reset,count=1,method=POST,route=*/customSnapshot\"]"),
       200);
+  const long long tasks = route_count(emu_, "GET", kTaskListRoute);
   CreateRequest req;
   req.name = "snap-dropped";
   auto r = provider_->create_snapshot(volume_ref("partition1"), req, test_ctx());
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->name, "snap-dropped");
-  EXPECT_TRUE(r->state == "creating" || r->state == "available") << r->state;
+  // The filesystem decides an unclear create, in one fresh listing: the provider only says so.
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.error().may_have_applied()) << r.error().message;
   EXPECT_EQ(route_count(emu_, "POST", kCustomPost), 1);
+  EXPECT_EQ(route_count(emu_, "GET", kTaskListRoute), tasks) << "no lookup of its own";
+  // That listing shows the snapshot, `creating` while its task is pending.
+  auto first = list("partition1");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  const SnapshotInfo* shown = find(*first, "snap-dropped");
+  ASSERT_NE(shown, nullptr);
+  EXPECT_TRUE(shown->state == "creating" || shown->state == "available") << shown->state;
   ASSERT_TRUE(test::eventually([&] {
     auto l = list("partition1");
     return l.ok() && find(*l, "snap-dropped") != nullptr;

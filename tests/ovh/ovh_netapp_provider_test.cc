@@ -171,6 +171,24 @@ TEST_F(NetappProviderTest, CreateRenameDescribeAndDelete) {
   EXPECT_TRUE(provider_->delete_snapshot(ref(Level::Snapshot, kShareA, id), test_ctx()).ok());
 }
 
+TEST_F(NetappProviderTest, DroppedCreateIsLeftToTheListingAndNeverResent) {
+  ASSERT_EQ(emu_.post("/_emulator/faults", "[\"reset,count=1,method=POST,route=*/snapshot\"]"),
+            200);
+  const char* list_route = "/1.0/storage/netapp/{serviceName}/share/{shareId}/snapshot";
+  const long long lists = route_count(emu_, "GET", list_route);
+  CreateRequest req;
+  req.name = "dropped";
+  auto created = provider_->create_snapshot(ref(Level::Volume), req, test_ctx());
+  // The filesystem decides an unclear create in a fresh listing: the provider only says so.
+  ASSERT_FALSE(created.ok());
+  EXPECT_TRUE(created.error().may_have_applied()) << created.error().message;
+  EXPECT_EQ(route_count(emu_, "POST", list_route), 1);
+  EXPECT_EQ(route_count(emu_, "GET", list_route), lists) << "no listing of its own";
+  auto l = list();
+  ASSERT_TRUE(l.ok()) << l.error().message;
+  EXPECT_EQ(by_name(*l, "dropped").size(), 1u);
+}
+
 TEST_F(NetappProviderTest, ProtectedSnapshotsAreRefusedAsTheApiSays) {
   auto automatic =
       provider_->delete_snapshot(ref(Level::Snapshot, kShareA, kAutomatic), test_ctx());

@@ -55,6 +55,25 @@ TEST_F(UnclearCreateTest, A5xxAfterTheWorkIsFoundInAFreshListing) {
   EXPECT_EQ(fake_->create_calls, 1) << "the create is never sent again";
 }
 
+TEST_F(UnclearCreateTest, ALostOrUnreadableAnswerIsFoundInAFreshListing) {
+  // What every provider reports when the create's answer is lost or cannot be read: the
+  // namespace, not the provider, finds the snapshot.
+  Error lost(ErrorKind::Timeout, "no answer");
+  lost.outcome_unknown = true;
+  const Error unreadable(ErrorKind::BadResponse, "the answer is not a task");
+  const char* names[] = {"lost", "unreadable"};
+  int i = 0;
+  for (const Error& error : {lost, unreadable}) {
+    fake_->fail_create = error;
+    fake_->create_applies_before_failing = true;
+    const int creates = fake_->create_calls;
+    EntryReply made;
+    EXPECT_EQ(ns_->mkdir(dir_, names[i++], Ctx(), &made), 0) << error.message;
+    EXPECT_NE(made.ino, 0u);
+    EXPECT_EQ(fake_->create_calls, creates + 1) << "the create is never sent again";
+  }
+}
+
 TEST_F(UnclearCreateTest, A5xxBeforeAnyWorkIsReportedAfterLooking) {
   fake_->fail_create = Error(ErrorKind::Unavailable, "HTTP 503", 503);
   const int lists = fake_->list_snapshots_calls;
