@@ -156,25 +156,47 @@ Result<std::vector<SnapshotInfo>> OvhNashaProvider::list_snapshots(const ObjectR
   // pending: the task history tells, and the snapshot is shown `creating` until it is listed
   // (in every listing meanwhile, not just the one that decides the create: a prefetch may come
   // first). Once listed, or with no such task, it is forgotten.
-  std::vector<std::string> unclear;
+  std::vector<std::pair<std::string, std::int64_t>> unclear;  // name, when the create was sent
   {
     std::lock_guard<std::mutex> lock(mu_);
     ServiceMemo& memo = memo_[scope.service_id];
     const std::string prefix = scope.volume_id + "\n";
     for (auto it = memo.unclear_creates.lower_bound(prefix);
-         it != memo.unclear_creates.end() && it->rfind(prefix, 0) == 0;) {
-      std::string name = it->substr(prefix.size());
+         it != memo.unclear_creates.end() && it->first.rfind(prefix, 0) == 0;) {
+      std::string name = it->first.substr(prefix.size());
       if (std::find(names.begin(), names.end(), name) != names.end()) {
         it = memo.unclear_creates.erase(it);
       } else {
-        unclear.push_back(std::move(name));
+        unclear.emplace_back(std::move(name), it->second);
         ++it;
       }
     }
   }
-  for (const std::string& name : unclear) {
-    std::optional<NashaTask> pending = pending_task(scope, kCreateOperation, name, ctx);
-    if (!pending) {
+  // One read of the task history for all of them. The snapshot list was read before it, so a
+  // task that ended in between made a snapshot this listing does not hold: such a name is still
+  // shown (`creating`) and kept until a listing holds it. Only a history that was read and shows
+  // no successful create of the name forgets it. A history that cannot be read tells nothing,
+  // and a listing without the answer could show a made snapshot gone or an unmade one present:
+  // the listing fails instead (the caller's check of an unclear create then fails too).
+  std::optional<Result<OvhObjectList>> creates;
+  if (!unclear.empty()) {
+    creates = client_.list_objects(task_path(scope.service_id),
+                                   std::string("operation=") + kCreateOperation, ctx, {});
+    if (!creates->ok()) return creates->error();
+  }
+  // A task of an earlier create of the same name (made, then deleted) is not this one's.
+  constexpr std::int64_t kClockSlackUs = 60LL * 1000 * 1000;
+  for (const auto& [name, sent_us] : unclear) {
+    std::optional<NashaTask> pending;
+    bool made = false;
+    for_each_object((*creates)->objects, "the task history", [&](const rapidjson::Value& o) {
+      auto t = parse_nasha_task(o);
+      if (!t || t->partition != scope.volume_id || !nasha_task_names(t->details, name)) return;
+      if (t->todo_us && *t->todo_us + kClockSlackUs < sent_us) return;
+      if (!t->finished()) pending = t;
+      made = made || t->status == "done";
+    });
+    if (!pending && !made) {
       std::lock_guard<std::mutex> lock(mu_);
       memo_[scope.service_id].unclear_creates.erase(key(scope.volume_id, name));
       continue;
@@ -187,7 +209,7 @@ Result<std::vector<SnapshotInfo>> OvhNashaProvider::list_snapshots(const ObjectR
     info.state = "creating";
     info.created_us = server_now_us();
     info.json = custom_snapshot_json(name, "");
-    {
+    if (pending) {
       std::lock_guard<std::mutex> lock(mu_);
       memo_[scope.service_id].own_creates[pending->id] = key(scope.volume_id, name);
     }
@@ -401,7 +423,7 @@ Result<SnapshotInfo> OvhNashaProvider::create_snapshot(const ObjectRef& volume,
 
 void OvhNashaProvider::note_unclear_create(const ObjectRef& volume, const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
-  memo_[volume.service_id].unclear_creates.insert(key(volume.volume_id, name));
+  memo_[volume.service_id].unclear_creates[key(volume.volume_id, name)] = server_now_us();
 }
 
 std::optional<NashaTask> OvhNashaProvider::pending_task(const ObjectRef& partition,

@@ -64,7 +64,8 @@ class OvhNashaProvider : public Provider {
     std::chrono::steady_clock::time_point history_at{};
     bool have_history = false;
     // "partition\nname" of creates sent whose answer was unclear, until a listing decides them.
-    std::set<std::string> unclear_creates;
+    // key(partition, name) -> when the create was sent (API clock, microseconds)
+    std::map<std::string, std::int64_t> unclear_creates;
   };
   // A schedule change sent but maybe not applied yet (its task may still be todo/doing).
   struct ScheduleChange {
