@@ -186,7 +186,11 @@ Result<std::vector<SnapshotInfo>> OvhNashaProvider::list_snapshots(const ObjectR
   }
   // A task of an earlier create of the same name (made, then deleted) is not this one's.
   constexpr std::int64_t kClockSlackUs = 60LL * 1000 * 1000;
-  for (const auto& [name, sent_us] : unclear) {
+  for (const auto& entry : unclear) {
+    // Named copies, not structured bindings: a lambda below uses them (clang 14 cannot capture a
+    // binding).
+    const std::string& name = entry.first;
+    const std::int64_t sent_us = entry.second;
     std::optional<NashaTask> pending;
     bool made = false;
     for_each_object((*creates)->objects, "the task history", [&](const rapidjson::Value& o) {
