@@ -56,6 +56,9 @@ struct VolumeInfo {
   AttrList attrs;
   std::string provider_data;
   std::string json;
+  // The volume's NFS export as users mount it ("10.16.101.42:/zpool-123456/partition1"), from
+  // the API; empty when the volume has no file access (block volumes) or the API does not say.
+  std::string nfs_export;
 };
 
 struct SnapshotInfo {
@@ -73,6 +76,9 @@ struct SnapshotInfo {
   std::optional<std::vector<std::string>> tags;
   AttrList attrs;
   std::string json;
+  // Where the snapshot's files are, relative to the root of its volume's NFS export
+  // (".zfs/snapshot/daily", ".snapshot/daily"); empty when the provider gives no file access.
+  std::string content_dir;
 };
 
 struct CreateRequest {
