@@ -432,7 +432,7 @@ Result<HttpResponse> HttpClient::send(HttpRequest request, const OpContext& ctx,
   bool unreachable = false;
   Result<HttpResponse> result = send_attempts(request, ctx, sign, &unreachable);
   if (result.ok()) {
-    impl_->gate->answered();
+    impl_->gate->answered(safe_url(request.url).text());
   } else if (unreachable && result.error().kind != ErrorKind::Cancelled) {
     // The probe waits as long as this request could, within reason.
     impl_->gate->failed(result.error(), safe_url(request.url).text(),

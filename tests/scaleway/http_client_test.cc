@@ -316,6 +316,43 @@ TEST_F(HttpClientTest, AProbeNoticesTheApiIsBack) {
   EXPECT_EQ(r->status, 200);
 }
 
+// Two remotes of one API (Scaleway Instance and Block, say) share its outage: the second is not
+// made to wait on the dead API once more, and learns of its return from the first one's probe.
+TEST_F(HttpClientTest, RemotesOfOneApiShareItsOutage) {
+  RequestStats first_stats;
+  RequestStats second_stats;
+  HttpOptions o = fast_retries();
+  o.outage.initial_backoff = 50ms;
+  o.outage.max_backoff = 100ms;
+  HttpClient first(o, &first_stats);
+  HttpOptions slow_probes = fast_retries();
+  slow_probes.outage.initial_backoff = 60s;  // this one never probes within the test
+  HttpClient second(slow_probes, &second_stats);
+  emu_->set_faults({"delay-ms=30000"});
+  ASSERT_FALSE(first.send(volumes_request(), test::op(1s), &sign).ok());
+  ASSERT_TRUE(first.unreachable());
+
+  auto refused = second.send(volumes_request(), test::op(10s), &sign);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::Timeout) << "the same errno as the outage";
+  EXPECT_NE(refused.error().message.find("not sent"), std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(second_stats.snapshot().requests, 0u) << "nothing waited on the dead API again";
+  EXPECT_EQ(second_stats.snapshot().not_sent, 1u);
+  EXPECT_TRUE(second.unreachable());
+
+  emu_->clear_faults();
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (first.unreachable() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_FALSE(first.unreachable());
+  auto back = second.send(volumes_request(), test::op(), &sign);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->status, 200);
+  EXPECT_EQ(second_stats.snapshot().probes, 0u) << "the first client's probe was enough";
+}
+
 // A slow answer on its way, or a deadline nearly spent, says nothing about the API.
 TEST_F(HttpClientTest, ADeadlineTooShortToAnswerIsNoOutage) {
   HttpClient client(fast_retries());
