@@ -56,19 +56,30 @@ std::string scaleway_zone(int index) {
   return kScalewayZones[index];
 }
 
-std::string bench_config(const std::string& url, const DataShape& shape) {
+std::string bench_config(const std::string& url, const DataShape& shape,
+                         const std::vector<std::string>& only, const std::string& ca_file) {
   const int s = std::clamp(shape.services, 1, kMaxServices);
+  const std::string trust = ca_file.empty() ? "" : "ca_file = " + ca_file + "\n";
   const std::string scaleway = "zones = " + join_first(kScalewayZones, s) + "\napi_url = " + url +
-                               "\nsecret_key = 00000000-0000-4000-8000-000000000001\n";
+                               "\nsecret_key = 00000000-0000-4000-8000-000000000001\n" + trust;
   const std::string ovh = "endpoint = " + url +
                           "/1.0\napplication_key = demo-ak\napplication_secret = demo-as\n"
-                          "consumer_key = demo-ck\n";
-  return "# snapfs-bench: one remote per remote type, all served by snapfs-emulator.\n"
-         "[scw]\ntype = scaleway-instance\n" +
-         scaleway + "\n[scw-block]\ntype = scaleway-block\n" + scaleway +
-         "\n[ovh-nas]\ntype = ovh-nasha\n" + ovh + "\n[ovh-efs]\ntype = ovh-netapp\n" + ovh +
-         "\n[naver]\ntype = naver-nas\nplatform = vpc\nregions = " + join_first(kNaverRegions, s) +
-         "\napi_url = " + url + "\naccess_key = demo-access-key\nsecret_key = demo-secret-key\n";
+                          "consumer_key = demo-ck\n" +
+                          trust;
+  const std::map<std::string, std::string> sections = {
+      {"scw", "type = scaleway-instance\n" + scaleway},
+      {"scw-block", "type = scaleway-block\n" + scaleway},
+      {"ovh-nas", "type = ovh-nasha\n" + ovh},
+      {"ovh-efs", "type = ovh-netapp\n" + ovh},
+      {"naver", "type = naver-nas\nplatform = vpc\nregions = " + join_first(kNaverRegions, s) +
+                    "\napi_url = " + url +
+                    "\naccess_key = demo-access-key\nsecret_key = demo-secret-key\n" + trust}};
+  std::string config = "# snapfs-bench: remotes served by snapfs-emulator.\n";
+  for (const BenchRemote& r : bench_remotes()) {
+    if (!only.empty() && std::find(only.begin(), only.end(), r.name) == only.end()) continue;
+    config += "\n[" + r.name + "]\n" + sections.at(r.name);
+  }
+  return config;
 }
 
 long long scaleway_zone_snapshot_pages(const DataShape& shape, int zone_index, int added) {

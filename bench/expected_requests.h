@@ -30,8 +30,12 @@ struct BenchRemote {
 const std::vector<BenchRemote>& bench_remotes();
 constexpr int kMaxServices = 5;  // NAVER has five regions
 
-// A configuration file with one remote per remote type, all served by the emulator at `url`.
-std::string bench_config(const std::string& url, const DataShape& shape);
+// A configuration file with one remote per remote type, all served by the emulator at `url`; with
+// `only` not empty, just the remotes it names. `ca_file` (when not empty) is trusted by every
+// remote: the emulator's certificate when it speaks TLS.
+std::string bench_config(const std::string& url, const DataShape& shape,
+                         const std::vector<std::string>& only = {},
+                         const std::string& ca_file = "");
 
 // Zone and region names of the services, as the emulator generates them.
 std::string scaleway_zone(int index);
