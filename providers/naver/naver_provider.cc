@@ -170,6 +170,7 @@ VolumeInfo NaverNasProvider::volume_info(const NasVolumeItem& item) const {
   v.attrs.push_back({"snapshot-ratio", ratio_text(item.ratio)});
   if (!item.protocol.empty()) v.attrs.push_back({"protocol", item.protocol});
   if (!item.mount.empty()) v.attrs.push_back({"mount", item.mount});
+  v.nfs_export = item.mount;
   if (!item.zone_code.empty()) v.attrs.push_back({"zone", item.zone_code});
   v.provider_data = encode_config(item);
   v.json = item.json;
@@ -186,6 +187,7 @@ SnapshotInfo NaverNasProvider::snapshot_info(const NasSnapshotItem& item,
   s.size = item.size;
   s.state = item.busy ? "busy" : "available";
   if (is_server_snapshot_name(item.name)) s.type = "manual";  // on-demand names are now.*
+  if (!item.name.empty()) s.content_dir = client_.settings().snapshot_dir + "/" + item.name;
   s.json = item.json;
   return s;
 }

@@ -67,9 +67,9 @@ NcloudProfile parse_ncloud_configure(const std::string& text, const std::string&
 }
 
 const std::vector<std::string>& naver_config_keys() {
-  static const std::vector<std::string> kKeys = {"access_key", "secret_key", "profile", "api_url",
-                                                 "platform",   "format",     "regions", "ca_file",
-                                                 "insecure",   "max_rps"};
+  static const std::vector<std::string> kKeys = {
+      "access_key", "secret_key", "profile",  "api_url", "platform",    "format",
+      "regions",    "ca_file",    "insecure", "max_rps", "snapshot_dir"};
   return kKeys;
 }
 
@@ -181,6 +181,17 @@ Result<NaverSettings> resolve_naver_settings(const RemoteConfig& remote, const P
   }
   if (!parse_rate(remote.get("max_rps"), &s.max_rps)) {
     return config_error(remote, "max_rps must be a positive number of requests per second");
+  }
+  if (remote.keys.count("snapshot_dir")) {
+    std::string dir = trim(remote.get("snapshot_dir"));
+    while (!dir.empty() && dir.back() == '/') dir.pop_back();
+    const bool dotdot = ("/" + dir + "/").find("/../") != std::string::npos;
+    if (dir.empty() || dir.front() == '/' || dotdot) {
+      return config_error(remote,
+                          "snapshot_dir must be a directory relative to the export root, "
+                          "without '..' (default .snapshot)");
+    }
+    s.snapshot_dir = dir;
   }
   return s;
 }

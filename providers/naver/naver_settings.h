@@ -24,6 +24,9 @@ struct NaverSettings {
   std::string ca_file;
   bool insecure = false;
   double max_rps = 0;  // requests per second, 0: no cap
+  // Where a volume's snapshots are under its export root (snapshot_dir = ..., relative, no
+  // "..": not documented by NAVER, so a key).
+  std::string snapshot_dir = ".snapshot";
 };
 
 inline constexpr const char* kNaverDefaultApiUrl = "https://ncloud.apigw.ntruss.com";

@@ -116,7 +116,35 @@ Result<std::vector<ServiceInfo>> OvhNashaProvider::list_services(const OpContext
         if (!info.id.empty()) out.push_back(std::move(info));
       });
   if (!s.ok()) return s.error();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const ServiceInfo& info : out) {
+    for (const Attr& a : info.attrs) {
+      if (a.key == "ip") memo_[info.id].ip = a.value;
+    }
+  }
   return out;
+}
+
+std::string OvhNashaProvider::service_ip(const std::string& service, const OpContext& ctx) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = memo_.find(service);
+    if (it != memo_.end() && !it->second.ip.empty()) return it->second.ip;
+  }
+  // Partitions listed without a service listing first (its objects carry the ip): one GET of the
+  // service, for all its partitions. Without an answer the exports stay unknown (empty); the
+  // listing itself does not fail for it.
+  rapidjson::Document doc;
+  Status got = client_.call_json("GET", ovh_path({"dedicated", "nasha", service}), "", ctx, &doc);
+  if (!got.ok()) {
+    log_debug("remote '" + client_.remote_name() + "': ip of " + service +
+              " unavailable: " + got.error().message);
+    return "";
+  }
+  std::string ip = json_string_or(doc, "ip");
+  std::lock_guard<std::mutex> lock(mu_);
+  memo_[service].ip = ip;
+  return ip;
 }
 
 Result<std::vector<VolumeInfo>> OvhNashaProvider::list_volumes(const ObjectRef& service,
@@ -131,6 +159,13 @@ Result<std::vector<VolumeInfo>> OvhNashaProvider::list_volumes(const ObjectRef& 
                                if (!info.id.empty()) out.push_back(std::move(info));
                              });
   if (!s.ok()) return s.error();
+  if (out.empty()) return out;
+  const std::string ip = service_ip(service.service_id, ctx);
+  if (!ip.empty()) {
+    for (VolumeInfo& info : out) {
+      info.nfs_export = nasha_export(ip, service.service_id, info.id);
+    }
+  }
   return out;
 }
 
@@ -213,6 +248,7 @@ Result<std::vector<SnapshotInfo>> OvhNashaProvider::list_snapshots(const ObjectR
     info.state = "creating";
     info.created_us = server_now_us();
     info.json = custom_snapshot_json(name, "");
+    info.content_dir = nasha_snapshot_dir(name);
     if (pending) {
       std::lock_guard<std::mutex> lock(mu_);
       memo_[scope.service_id].own_creates[pending->id] = key(scope.volume_id, name);
@@ -407,6 +443,7 @@ Result<SnapshotInfo> OvhNashaProvider::create_snapshot(const ObjectRef& volume,
   info.expiration = expiration;
   info.created_us = task->done_us.value_or(task->todo_us.value_or(server_now_us()));
   info.json = custom_snapshot_json(request.name, expiration);
+  info.content_dir = nasha_snapshot_dir(request.name);
   {
     std::lock_guard<std::mutex> lock(mu_);
     ServiceMemo& memo = memo_[volume.service_id];

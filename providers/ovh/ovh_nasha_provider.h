@@ -66,6 +66,9 @@ class OvhNashaProvider : public Provider {
     // "partition\nname" of creates sent whose answer was unclear, until a listing decides them.
     // key(partition, name) -> when the create was sent (API clock, microseconds)
     std::map<std::string, std::int64_t> unclear_creates;
+    // The service's `ip` (its partitions' NFS exports are "<ip>:/<service>/<partition>"), from
+    // the last service listing or GET of the service.
+    std::string ip;
   };
   // A schedule change sent but maybe not applied yet (its task may still be todo/doing).
   struct ScheduleChange {
@@ -80,6 +83,8 @@ class OvhNashaProvider : public Provider {
   }
   static std::uint64_t digest(const std::string& text) { return std::hash<std::string>()(text); }
   std::int64_t server_now_us() const;
+  // The service's ip: remembered from the service listing, else one GET of the service.
+  std::string service_ip(const std::string& service, const OpContext& ctx);
   void learn_creation_times(const std::string& service, const std::string& partition,
                             const std::vector<std::string>& names, const OpContext& ctx);
   // A create whose outcome is unclear: the filesystem decides it by a fresh listing, and that

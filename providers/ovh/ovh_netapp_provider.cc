@@ -146,7 +146,48 @@ Result<std::vector<VolumeInfo>> OvhNetappProvider::list_volumes(const ObjectRef&
     VolumeInfo v = parse_netapp_share(o);
     if (!v.id.empty()) out.push_back(std::move(v));
   }
+  fill_exports(service.service_id, out, ctx);
   return out;
+}
+
+void OvhNetappProvider::fill_exports(const std::string& service, std::vector<VolumeInfo>& shares,
+                                     const OpContext& ctx) {
+  // The share objects do not say where they are mounted from; their accessPath lists do. The
+  // lists are kept, so a cold crawl makes one request per share and later listings none.
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::size_t> missing;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (std::size_t i = 0; i < shares.size(); ++i) {
+      auto it = exports_.find(shares[i].id);
+      if (it != exports_.end() && now - it->second.fetched <= kExportMaxAge) {
+        shares[i].nfs_export = it->second.path;
+      } else {
+        missing.push_back(i);
+      }
+    }
+  }
+  std::vector<std::string> found(missing.size());
+  ovh_parallel_for(missing.size(), OvhClient::kParallelGets, [&](std::size_t k) {
+    ObjectRef ref;
+    ref.service_id = service;
+    ref.volume_id = shares[missing[k]].id;
+    rapidjson::Document doc;
+    Status got = client_.call_json("GET", share_path(ref) + "/accessPath", "", ctx, &doc);
+    if (got.ok()) {
+      found[k] = netapp_preferred_access_path(doc);
+    } else {
+      // The export stays unknown (no file access shown); the share listing does not fail.
+      log_debug("remote '" + client_.remote_name() + "': access path of share " + ref.volume_id +
+                " unavailable: " + got.error().message);
+    }
+  });
+  std::lock_guard<std::mutex> lock(mu_);
+  for (std::size_t k = 0; k < missing.size(); ++k) {
+    shares[missing[k]].nfs_export = found[k];
+    // A share still being created may have no access path yet: asked again next listing.
+    if (!found[k].empty()) exports_[shares[missing[k]].id] = {found[k], now};
+  }
 }
 
 void OvhNetappProvider::track_identities(const std::string& share,

@@ -7,6 +7,7 @@
 // are sent to the new one; a 404 on an id-addressed call re-lists the share once to find out.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <string>
@@ -58,6 +59,13 @@ class OvhNetappProvider : public Provider {
   Result<std::string> read_policy(const ObjectRef& ref, const OpContext& ctx);
   Result<AttrUpdate> attach_policy(const ObjectRef& ref, const std::string& value,
                                    const OpContext& ctx);
+  // Fills each share's nfs_export from its accessPath list: one GET per share not known yet (or
+  // known for longer than kExportMaxAge), in parallel, none for the others.
+  void fill_exports(const std::string& service, std::vector<VolumeInfo>& shares,
+                    const OpContext& ctx);
+
+  // Access paths change only when the share is moved; a listing within this age reuses them.
+  static constexpr std::chrono::seconds kExportMaxAge = std::chrono::hours(1);
 
   Capabilities capabilities_;
   RequestStats stats_;
@@ -70,6 +78,11 @@ class OvhNetappProvider : public Provider {
   // report one snapshot as re-keyed.
   std::map<std::string, std::unordered_map<std::uint64_t, std::string>> identities_;
   std::map<std::string, std::string> rekeys_;  // old id -> new id
+  struct KnownExport {
+    std::string path;
+    std::chrono::steady_clock::time_point fetched;
+  };
+  std::map<std::string, KnownExport> exports_;  // share id -> its preferred access path
 };
 
 }  // namespace snapfs

@@ -72,8 +72,18 @@ SnapshotInfo parse_nasha_custom_snapshot(const rapidjson::Value& object,
   s.type = "manual";
   s.state = "available";
   s.expiration = rfc3339(json_string(object, "expiration")).value_or("");
+  s.content_dir = nasha_snapshot_dir(s.name);
   s.json = json_compact(object);
   return s;
+}
+
+std::string nasha_export(const std::string& ip, const std::string& service,
+                         const std::string& partition) {
+  return ip + ":/" + service + "/" + partition;
+}
+
+std::string nasha_snapshot_dir(const std::string& name) {
+  return name.empty() ? "" : ".zfs/snapshot/" + name;
 }
 
 std::optional<NashaTask> parse_nasha_task(const rapidjson::Value& object) {
@@ -240,8 +250,31 @@ SnapshotInfo parse_netapp_snapshot(const rapidjson::Value& object, const std::st
   s.type = json_string_or(object, "type");
   s.description = json_string_or(object, "description");
   add_attr(s.attrs, "path", json_string(object, "path"));
+  s.content_dir = netapp_snapshot_dir(json_string_or(object, "path"));
   s.json = json_compact(object);
   return s;
+}
+
+std::string netapp_snapshot_dir(const std::string& path) {
+  std::string p = path;
+  while (!p.empty() && p.back() == '/') p.pop_back();
+  const std::string last = p.substr(p.rfind('/') == std::string::npos ? 0 : p.rfind('/') + 1);
+  if (last.empty() || last == "." || last == "..") return "";
+  return ".snapshot/" + last;
+}
+
+std::string netapp_preferred_access_path(const rapidjson::Value& list) {
+  if (!list.IsArray()) return "";
+  std::string first;
+  for (const auto& entry : list.GetArray()) {
+    if (!entry.IsObject()) continue;
+    std::string path = json_string_or(entry, "path");
+    if (path.empty()) continue;
+    const rapidjson::Value* preferred = json_member(entry, "preferred");
+    if (preferred != nullptr && preferred->IsBool() && preferred->GetBool()) return path;
+    if (first.empty()) first = path;
+  }
+  return first;
 }
 
 std::string format_netapp_policy(const rapidjson::Value& policy) {

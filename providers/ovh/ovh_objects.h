@@ -22,6 +22,11 @@ VolumeInfo parse_nasha_partition(const rapidjson::Value& object);
 // A customSnap ({name, expiration}); created_us and state are left to the caller.
 SnapshotInfo parse_nasha_custom_snapshot(const rapidjson::Value& object,
                                          const std::string& partition);
+// A partition's NFS export as users mount it: "<service ip>:/<serviceName>/<partitionName>".
+std::string nasha_export(const std::string& ip, const std::string& service,
+                         const std::string& partition);
+// Where a snapshot's files are under the export root: ".zfs/snapshot/<name>" (ZFS).
+std::string nasha_snapshot_dir(const std::string& name);
 
 struct NashaTask {
   std::int64_t id = 0;
@@ -66,6 +71,12 @@ std::string nasha_usage_text(const rapidjson::Value& object);
 ServiceInfo parse_netapp_service(const rapidjson::Value& object);
 VolumeInfo parse_netapp_share(const rapidjson::Value& object);
 SnapshotInfo parse_netapp_snapshot(const rapidjson::Value& object, const std::string& share_id);
+// Where a snapshot's files are under its share's export root: ".snapshot/" + the last component of
+// the snapshot's own `path` (read, never built: its format is not documented); empty without one.
+std::string netapp_snapshot_dir(const std::string& path);
+// The export to mount from an accessPath list ([{id, path, preferred}]): the preferred entry's
+// path, else the first one's; empty when the list has none.
+std::string netapp_preferred_access_path(const rapidjson::Value& list);
 // SEMANTICS state words for a NetAppSnapshotStatusEnum value.
 std::string map_netapp_snapshot_status(const std::string& status);
 

@@ -157,6 +157,8 @@ TEST_F(RequestCountsTest, ColdCrawlMakesExactlyTheListPagesWarmCrawlAndProbesMak
       {"GET /1.0/dedicated/nasha/{serviceName}/task", ovh_services},
       {"GET /1.0/storage/netapp", 1},
       {"GET /1.0/storage/netapp/{serviceName}/share", efs_services},
+      // Each share's NFS export (its accessPath list), once: the share objects do not hold it.
+      {"GET /1.0/storage/netapp/{serviceName}/share/{shareId}/accessPath", shares},
       {"GET /1.0/storage/netapp/{serviceName}/share/{shareId}/snapshot", shares},
       // NAVER: each region's volumes once, each volume's snapshots once.
       {"GET /vnas/v2/getNasVolumeInstanceList", kServices},

@@ -228,6 +228,27 @@ TEST_P(NaverProviderTest, VolumesCarryCapacityAttributes) {
   EXPECT_EQ(*attr(scratch.attrs, "snapshot-ratio"), "0");
 }
 
+TEST_P(NaverProviderTest, VolumesAndSnapshotsSayWhereTheirFilesAre) {
+  // The export is the volume's mountInformation; a snapshot is snapshot_dir/<name> under it.
+  VolumeInfo data = volume("n1234567_data");
+  EXPECT_EQ(data.nfs_export, "10.250.53.74:/n1234567_data");
+  ASSERT_NE(attr(data.attrs, "mount"), nullptr);
+  EXPECT_EQ(data.nfs_export, *attr(data.attrs, "mount"));
+  auto list = snapshots(data);
+  ASSERT_FALSE(list.empty());
+  for (const SnapshotInfo& s : list) EXPECT_EQ(s.content_dir, ".snapshot/" + s.name);
+  auto made = provider_->create_snapshot(volume_ref(data), named("mine"), ctx());
+  ASSERT_TRUE(made.ok()) << describe(made.error());
+  EXPECT_EQ(made->content_dir, ".snapshot/" + made->name);
+
+  auto other = make({{"snapshot_dir", ".zfs/snapshot"}});
+  ASSERT_NE(other, nullptr);
+  auto listed = other->list_snapshots(volume_ref(data), ctx());
+  ASSERT_TRUE(listed.ok()) << describe(listed.error());
+  ASSERT_FALSE(listed->empty());
+  for (const SnapshotInfo& s : *listed) EXPECT_EQ(s.content_dir, ".zfs/snapshot/" + s.name);
+}
+
 TEST_P(NaverProviderTest, SnapshotsListWithBusyState) {
   VolumeInfo data = volume("n1234567_data");
   auto list = snapshots(data);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <map>
 
 #include "tests/support/process.h"
@@ -187,6 +188,26 @@ TEST_F(NaverSettingsTest, RegionsTlsAndInvalidValues) {
   EXPECT_FALSE(resolve_naver_settings(
                    remote({{"access_key", "A"}, {"secret_key", "S"}, {"insecure", "maybe"}}), env())
                    .ok());
+}
+
+TEST_F(NaverSettingsTest, SnapshotDirIsRelativeWithoutDotDot) {
+  auto with = [&](const std::string& dir) {
+    return resolve_naver_settings(
+        remote({{"access_key", "A"}, {"secret_key", "S"}, {"snapshot_dir", dir}}), env());
+  };
+  auto plain = resolve_naver_settings(remote({{"access_key", "A"}, {"secret_key", "S"}}), env());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->snapshot_dir, ".snapshot");
+  auto zfs = with(" .zfs/snapshot/ ");
+  ASSERT_TRUE(zfs.ok()) << zfs.error().message;
+  EXPECT_EQ(zfs->snapshot_dir, ".zfs/snapshot");
+  for (const char* bad : {"", "/", "/abs/.snapshot", "..", "a/../b", "../x"}) {
+    auto refused = with(bad);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.error().message.find("snapshot_dir"), std::string::npos);
+  }
+  const auto& keys = naver_config_keys();
+  EXPECT_NE(std::find(keys.begin(), keys.end(), "snapshot_dir"), keys.end());
 }
 
 }  // namespace

@@ -139,6 +139,44 @@ TEST_F(NashaProviderTest, ListsServicesAndPartitions) {
       0);
 }
 
+TEST_F(NashaProviderTest, PartitionsCarryTheirExportFromTheServiceListing) {
+  // The service objects carry `ip`: exports need no request of their own.
+  ASSERT_TRUE(provider_->list_services(test_ctx()).ok());
+  auto volumes = provider_->list_volumes(volume_ref(""), test_ctx());
+  ASSERT_TRUE(volumes.ok()) << volumes.error().message;
+  ASSERT_EQ(volumes->size(), 2u);
+  EXPECT_EQ((*volumes)[0].nfs_export, "10.16.101.42:/zpool-123456/partition1");
+  EXPECT_EQ((*volumes)[1].nfs_export, "10.16.101.42:/zpool-123456/partition2");
+  auto other = provider_->list_volumes(volume_ref("", "zpool-654321"), test_ctx());
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  ASSERT_FALSE(other->empty());
+  EXPECT_EQ((*other)[0].nfs_export, "10.16.102.7:/zpool-654321/data");
+  EXPECT_EQ(route_count(emu_, "GET", "/1.0/dedicated/nasha/{serviceName}"), 0);
+}
+
+TEST_F(NashaProviderTest, PartitionsListedFirstGetTheIpInOneRequestPerService) {
+  auto volumes = provider_->list_volumes(volume_ref(""), test_ctx());
+  ASSERT_TRUE(volumes.ok()) << volumes.error().message;
+  ASSERT_EQ(volumes->size(), 2u);
+  EXPECT_EQ((*volumes)[0].nfs_export, "10.16.101.42:/zpool-123456/partition1");
+  EXPECT_EQ((*volumes)[1].nfs_export, "10.16.101.42:/zpool-123456/partition2");
+  ASSERT_TRUE(provider_->list_volumes(volume_ref(""), test_ctx()).ok());
+  EXPECT_EQ(route_count(emu_, "GET", "/1.0/dedicated/nasha/{serviceName}"), 1);
+}
+
+TEST_F(NashaProviderTest, SnapshotsAreUnderZfsSnapshotByName) {
+  auto listed = list("partition1");
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  ASSERT_NE(find(*listed, "snap-daily-backup"), nullptr);
+  for (const SnapshotInfo& s : *listed) EXPECT_EQ(s.content_dir, ".zfs/snapshot/" + s.name);
+  EXPECT_EQ(find(*listed, "snap-daily-backup")->content_dir, ".zfs/snapshot/snap-daily-backup");
+  CreateRequest request;
+  request.name = "snap-new";
+  auto made = provider_->create_snapshot(volume_ref("partition1"), request, test_ctx());
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  EXPECT_EQ(made->content_dir, ".zfs/snapshot/snap-new");
+}
+
 TEST_F(NashaProviderTest, CreationTimesComeFromTaskHistoryElseFirstListing) {
   const std::int64_t before = now_unix_us();
   auto snaps = list("partition1");

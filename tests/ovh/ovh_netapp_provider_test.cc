@@ -123,6 +123,44 @@ TEST_F(NetappProviderTest, ListsTheServiceItsSharesAndTheirSnapshots) {
   EXPECT_EQ(by_id(*snaps, kGolden)->description, "source of share-b");
 }
 
+TEST_F(NetappProviderTest, SharesCarryTheirPreferredAccessPathOncePerShare) {
+  constexpr const char* kAccessPath =
+      "/1.0/storage/netapp/{serviceName}/share/{shareId}/accessPath";
+  auto shares = provider_->list_volumes(ref(Level::Service), test_ctx());
+  ASSERT_TRUE(shares.ok()) << shares.error().message;
+  ASSERT_EQ(shares->size(), 2u);
+  // The emulator lists a non-preferred path first: the preferred one is taken.
+  EXPECT_EQ((*shares)[0].nfs_export, "10.17.4.20:/share_a1b2c3d4");
+  EXPECT_EQ((*shares)[1].nfs_export, "10.17.4.20:/share_b2c3d4e5");
+  EXPECT_EQ(route_count(emu_, "GET", kAccessPath), 2);
+  // Kept with the provider: the next listing asks only for the shares.
+  auto again = provider_->list_volumes(ref(Level::Service), test_ctx());
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ((*again)[0].nfs_export, "10.17.4.20:/share_a1b2c3d4");
+  EXPECT_EQ(route_count(emu_, "GET", kAccessPath), 2);
+}
+
+TEST_F(NetappProviderTest, SnapshotsAreUnderDotSnapshotByTheirPathsLastComponent) {
+  auto snaps = list();
+  ASSERT_TRUE(snaps.ok()) << snaps.error().message;
+  const SnapshotInfo* golden = by_id(*snaps, kGolden);
+  ASSERT_NE(golden, nullptr);
+  EXPECT_EQ(attr(golden->attrs, "path"),
+            "/share_a1b2c3d4/.snapshot/snapshot_6f1d2c3b4a594e688b7a0c1d2e3f4a5b");
+  EXPECT_EQ(golden->content_dir, ".snapshot/snapshot_6f1d2c3b4a594e688b7a0c1d2e3f4a5b");
+  for (const SnapshotInfo& s : *snaps) {
+    const std::string path = attr(s.attrs, "path");
+    EXPECT_EQ(s.content_dir, ".snapshot/" + path.substr(path.rfind('/') + 1)) << s.id;
+  }
+  CreateRequest request;
+  request.name = "with-files";
+  auto made = provider_->create_snapshot(ref(Level::Volume), request, test_ctx());
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  const std::string path = attr(made->attrs, "path");
+  ASSERT_NE(path, "<absent>");
+  EXPECT_EQ(made->content_dir, ".snapshot/" + path.substr(path.rfind('/') + 1));
+}
+
 TEST_F(NetappProviderTest, CreateRenameDescribeAndDelete) {
   CreateRequest req;
   req.name = "release 1.2 / final";
@@ -356,7 +394,8 @@ TEST(NetappProviderSynthetic, ListsABigShare) {
   auto snaps = provider.list_snapshots(big, test_ctx());
   ASSERT_TRUE(snaps.ok()) << snaps.error().message;
   EXPECT_EQ(snaps->size(), 20000u);
-  EXPECT_EQ(emu.total_requests(), 4);
+  // The clock, the services, the shares with one accessPath list each, one snapshot list.
+  EXPECT_EQ(emu.total_requests(), 4 + 3);
 }
 
 }  // namespace

@@ -133,6 +133,38 @@ TEST(OvhNetappObjects, SnapshotFieldsAndStatesMap) {
   EXPECT_EQ(n.description, "");
 }
 
+TEST(OvhNetappObjects, SnapshotDirectoryIsTheLastComponentOfItsPathUnderDotSnapshot) {
+  EXPECT_EQ(
+      parse_netapp_snapshot(parse(R"({"id":"x","path":"/share_x/.snapshot/s1"})"), "s").content_dir,
+      ".snapshot/s1");
+  EXPECT_EQ(netapp_snapshot_dir("s1"), ".snapshot/s1");
+  EXPECT_EQ(netapp_snapshot_dir("/a/b/daily.2024-07-17_0010/"), ".snapshot/daily.2024-07-17_0010");
+  EXPECT_EQ(netapp_snapshot_dir(""), "");
+  EXPECT_EQ(netapp_snapshot_dir("/"), "");
+  EXPECT_EQ(netapp_snapshot_dir("/a/.."), "");
+  EXPECT_EQ(parse_netapp_snapshot(parse(R"({"id":"x","path":null})"), "s").content_dir, "");
+}
+
+TEST(OvhNetappObjects, AccessPathIsThePreferredEntryElseTheFirst) {
+  EXPECT_EQ(netapp_preferred_access_path(parse(
+                R"([{"id":"1","path":"10.0.0.2:/sh","preferred":false},
+                    {"id":"2","path":"10.0.0.1:/sh","preferred":true}])")),
+            "10.0.0.1:/sh");
+  EXPECT_EQ(netapp_preferred_access_path(
+                parse(R"([{"id":"1","path":"10.0.0.2:/sh"},{"id":"2","path":"10.0.0.1:/sh"}])")),
+            "10.0.0.2:/sh");
+  EXPECT_EQ(netapp_preferred_access_path(parse(R"([])")), "");
+  EXPECT_EQ(netapp_preferred_access_path(parse(R"({"path":"x:/y"})")), "");
+}
+
+TEST(OvhNashaObjects, ExportIsIpServiceAndPartitionAndSnapshotsAreUnderZfs) {
+  EXPECT_EQ(nasha_export("10.16.101.42", "zpool-123456", "partition1"),
+            "10.16.101.42:/zpool-123456/partition1");
+  EXPECT_EQ(
+      parse_nasha_custom_snapshot(parse(R"({"name":"snap-a","expiration":null})"), "p").content_dir,
+      ".zfs/snapshot/snap-a");
+}
+
 TEST(OvhNetappObjects, PolicyFormatsAsNameThenRules) {
   auto doc = parse(R"({"id":"p1","name":"daily-7","rules":[
       {"copies":7,"prefix":"daily","schedule":{"minutes":[0],"hours":[3],"days":null,

@@ -29,6 +29,13 @@ struct EfsSnapshot {
   std::int64_t until_us = 0;  // end of creating/deleting/restoring; 0 = no deadline
 };
 
+// One entry of a share's accessPath list: where its NFS export is mounted from.
+struct EfsAccessPath {
+  std::string id;
+  std::string path;  // "host:/mountPointName", what users pass to mount -t nfs
+  bool preferred = false;
+};
+
 struct EfsRule {
   std::int64_t copies = 1;
   std::string prefix;
@@ -70,6 +77,9 @@ struct EfsService {
   std::string region = "eu-west-gra";
   std::string status = "running";
   std::int64_t quota = 1024;
+  // The address its shares' NFS exports are served at (accessPath); empty: one derived from the
+  // id, so generated services differ without storing it.
+  std::string nfs_ip;
   std::vector<EfsShare> shares;
   std::vector<EfsPolicy> policies;
 };
@@ -93,6 +103,9 @@ class Netapp : private ApiPart {
   // The state file's `netapp` member.
   void load(const rapidjson::Value& section);
   rapidjson::Value dump(Alloc& alloc) const;
+  // A share's access paths: two, the second preferred (a client must choose by `preferred`, not
+  // take the first), at the service's nfs_ip (the other one beside it), path "/<mount point>".
+  static std::vector<EfsAccessPath> access_paths(const EfsService& service, const EfsShare& share);
 
  private:
   // The objects a request names, or its error answer.
@@ -114,6 +127,8 @@ class Netapp : private ApiPart {
   EmuResponse efs_list_shares(const EmuRequest& r);
   EmuResponse efs_get_share(const EmuRequest& r);
   static void write_share(JsonWriter& w, const EfsShare& s, bool detail);
+  EmuResponse efs_list_access_paths(const EmuRequest& r);
+  EmuResponse efs_get_access_path(const EmuRequest& r);
 
   EmuResponse efs_list_snapshots(const EmuRequest& r);
   EmuResponse efs_get_snapshot(const EmuRequest& r);

@@ -243,6 +243,7 @@ void Netapp::seed_demo(std::int64_t base, std::int64_t day) {
   EfsService efs;
   efs.id = "5f7a0ec8-1d3e-4b5e-9d55-3c0c9b1e2a10";
   efs.name = "efs-prod";
+  efs.nfs_ip = "10.17.4.20";
   efs.created_us = base - 60 * day;
   efs.region = "eu-west-gra";
   efs.quota = 2048;
@@ -463,6 +464,7 @@ rapidjson::Value service_to_state(const EfsService& svc, Alloc& alloc) {
   sv.AddMember("region", string_value(svc.region, alloc), alloc);
   sv.AddMember("status", string_value(svc.status, alloc), alloc);
   sv.AddMember("quota", svc.quota, alloc);
+  if (!svc.nfs_ip.empty()) sv.AddMember("nfsIp", string_value(svc.nfs_ip, alloc), alloc);
   rapidjson::Value policies(rapidjson::kArrayType);
   for (const EfsPolicy& p : svc.policies) policies.PushBack(policy_to_state(p, alloc), alloc);
   sv.AddMember("policies", policies, alloc);
@@ -520,6 +522,7 @@ EfsService Netapp::service_from_state(const rapidjson::Value& sv) const {
   svc.region = str(sv, "region", svc.region);
   svc.status = str(sv, "status", svc.status);
   svc.quota = num(sv, "quota", svc.quota);
+  svc.nfs_ip = str(sv, "nfsIp");
   if (const auto* policies = arr(sv, "policies")) {
     for (const auto& pv : policies->GetArray()) svc.policies.push_back(policy_from_state(pv));
   }

@@ -5,6 +5,8 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,8 @@ void Netapp::register_routes(const AddRoute& add, const std::string& prefix) {
   on("GET", service + "/share", &Netapp::efs_list_shares);
   const std::string share = service + "/share/{shareId}";
   on("GET", share, &Netapp::efs_get_share);
+  on("GET", share + "/accessPath", &Netapp::efs_list_access_paths);
+  on("GET", share + "/accessPath/{accessPathId}", &Netapp::efs_get_access_path);
   on("GET", share + "/snapshot", &Netapp::efs_list_snapshots);
   on("POST", share + "/snapshot", &Netapp::efs_create_snapshot);
   const std::string snap = share + "/snapshot/{snapshotId}";
@@ -78,6 +82,82 @@ EmuResponse Netapp::efs_get_share(const EmuRequest& r) {
   EfsLookup l = efs_lookup(r, true, false);
   if (l.error) return *l.error;
   return object_answer(200, [&](JsonWriter& w) { write_share(w, *l.share, true); });
+}
+
+namespace {
+
+std::uint64_t fnv1a(const std::string& text) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+// A UUID-shaped id that is a function of `seed`.
+std::string derived_uuid(const std::string& seed) {
+  const std::uint64_t a = fnv1a(seed);
+  const std::uint64_t b = fnv1a(seed + "#");
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-8%03x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
+                static_cast<unsigned>((b >> 48) & 0xfff),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return buf;
+}
+
+void write_access_path(JsonWriter& w, const EfsAccessPath& a) {
+  w.StartObject();
+  w.Key("id");
+  w.String(a.id);
+  w.Key("path");
+  w.String(a.path);
+  w.Key("preferred");
+  w.Bool(a.preferred);
+  w.EndObject();
+}
+
+}  // namespace
+
+std::vector<EfsAccessPath> Netapp::access_paths(const EfsService& service, const EfsShare& share) {
+  std::string ip = service.nfs_ip;
+  if (ip.empty()) {
+    const std::uint64_t h = fnv1a(service.id);
+    ip = "10.17." + std::to_string(h % 250 + 1) + "." + std::to_string((h >> 8) % 200 + 10);
+  }
+  // The other address: the last octet plus one (a state file's odd value gets a fixed one).
+  const std::size_t dot = ip.rfind('.');
+  const std::string last = dot == std::string::npos ? "" : ip.substr(dot + 1);
+  const bool octet =
+      !last.empty() && last.size() <= 3 &&
+      std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const std::string other = octet
+                                ? ip.substr(0, dot + 1) + std::to_string(std::stoi(last) % 254 + 1)
+                                : std::string("10.17.0.1");
+  const std::string path = ":/" + share.mount_point;
+  return {{derived_uuid(share.id + "/1"), other + path, false},
+          {derived_uuid(share.id + "/0"), ip + path, true}};
+}
+
+EmuResponse Netapp::efs_list_access_paths(const EmuRequest& r) {
+  EfsLookup l = efs_lookup(r, true, false);
+  if (l.error) return *l.error;
+  return object_answer(200, [&](JsonWriter& w) {
+    w.StartArray();
+    for (const EfsAccessPath& a : access_paths(*l.service, *l.share)) write_access_path(w, a);
+    w.EndArray();
+  });
+}
+
+EmuResponse Netapp::efs_get_access_path(const EmuRequest& r) {
+  EfsLookup l = efs_lookup(r, true, false);
+  if (l.error) return *l.error;
+  const std::string id = path_param(r, "accessPathId");
+  for (const EfsAccessPath& a : access_paths(*l.service, *l.share)) {
+    if (a.id == id) return object_answer(200, [&](JsonWriter& w) { write_access_path(w, a); });
+  }
+  return resource_not_found();
 }
 
 EmuResponse Netapp::efs_list_snapshots(const EmuRequest& r) {
