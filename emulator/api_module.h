@@ -45,12 +45,26 @@ struct EmuResponse {
 
 using Handler = std::function<EmuResponse(const EmuRequest&)>;
 
-// Generated data sets (`--seed synthetic:services=S,volumes=V,snapshots=N[,big=M]`).
+// Generated data sets
+// (`--seed synthetic:services=S,volumes=V,snapshots=N[,big=M][,files=F]`).
 struct SyntheticSpec {
   int services = 1;
   int volumes = 1;
   int snapshots = 1;
-  int big = 0;  // extra volume "big" with this many snapshots; 0 = none
+  int big = 0;    // extra volume "big" with this many snapshots; 0 = none
+  int files = 0;  // files in each NAS volume's tree (with --content-root), over folders of 100
+};
+
+// One NAS volume's files as a module's state has them (emulator/content.h keeps the trees).
+struct ContentVolume {
+  std::string nfs_export;  // "host:/path", as the API answers it
+  // One per snapshot the API lists or is making, relative to the export root
+  // (".zfs/snapshot/<name>").
+  std::vector<std::string> snapshot_dirs;
+  // Top-level names a snapshot copy leaves out: the snapshot directories themselves (".zfs").
+  std::vector<std::string> hidden;
+  // Snapshot directories made once with a new volume's tree that the API does not list.
+  std::vector<std::string> automatic;
 };
 
 // Shared facilities a module may use.
@@ -82,6 +96,9 @@ class ApiModule {
   virtual void seed_synthetic(const SyntheticSpec& spec) = 0;
   virtual void load(const rapidjson::Value& section) = 0;
   virtual void dump(rapidjson::Value& out, rapidjson::Document::AllocatorType& alloc) const = 0;
+  // Appends the module's NAS volumes and their snapshot directories (none by default); called
+  // under the state lock after every request when the emulator keeps a content root.
+  virtual void content_volumes(std::vector<ContentVolume>& out) const { (void)out; }
   // Body returned by a `garbage` fault on this module's routes (malformed JSON or XML).
   virtual std::string garbage_body() const { return "{\"truncated\": [1, 2,"; }
   // Answer of a `status=N` fault on this module's routes (the request is not applied). The

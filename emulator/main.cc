@@ -26,8 +26,12 @@ constexpr char kUsage[] =
     "                          'listening on http://ADDR:PORT' once it accepts connections\n"
     "  --tls-cert FILE         serve HTTPS with this PEM certificate (needs --tls-key)\n"
     "  --tls-key FILE          PEM private key of --tls-cert\n"
-    "  --seed demo|FILE.json|synthetic:services=S,volumes=V,snapshots=N[,big=M]\n"
+    "  --seed demo|FILE.json|synthetic:services=S,volumes=V,snapshots=N[,big=M][,files=F]\n"
     "                          initial data set (default: empty)\n"
+    "  --content-root DIR      keep each NAS volume's files in DIR/<host>/<export path>/,\n"
+    "                          seeded (demo: a few files; synthetic: files=F each), with a\n"
+    "                          copy per snapshot in its snapshot directory (.zfs/snapshot/NAME,\n"
+    "                          .snapshot/NAME); also a seed or state file's \"content_root\"\n"
     "  --state FILE.json       load FILE at start when it exists (instead of the seed) and\n"
     "                          rewrite it after every change\n"
     "  --latency-ms N          delay every API answer by N ms (not the /_emulator routes)\n"
@@ -43,7 +47,7 @@ constexpr char kUsage[] =
     "\n"
     "Control routes: GET /_emulator/stats, POST /_emulator/reset-stats,\n"
     "GET|POST|DELETE /_emulator/faults (POST body: JSON array of SPEC strings),\n"
-    "GET /_emulator/state.\n";
+    "GET /_emulator/state, GET /_emulator/content (root, pending copies).\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::fprintf(stderr, "snapfs-emulator: %s\n(see --help)\n", message.c_str());
@@ -110,6 +114,9 @@ snapfs::emu::ServerOptions parse_args(int argc, char** argv) {
       options.tls_key = value;
     } else if (name == "--seed") {
       options.seed = value;
+    } else if (name == "--content-root") {
+      if (value.empty()) usage_error("--content-root needs a directory");
+      options.content_root = value;
     } else if (name == "--state") {
       options.state_path = value;
     } else if (name == "--latency-ms") {

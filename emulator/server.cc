@@ -7,6 +7,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -122,6 +123,8 @@ std::optional<SyntheticSpec> parse_synthetic_spec(const std::string& text, std::
       spec.snapshots = value;
     } else if (key == "big") {
       spec.big = value;
+    } else if (key == "files") {
+      spec.files = value;
     } else {
       *error = "unknown synthetic item '" + key + "'";
       return std::nullopt;
@@ -181,7 +184,8 @@ bool EmulatorServer::init(std::string* error) {
   }
   std::lock_guard<std::mutex> lock(state_mu_);
   if (!options_.state_path.empty() && file_exists(options_.state_path)) {
-    return load_document_locked(options_.state_path, error);
+    if (!load_document_locked(options_.state_path, error)) return false;
+    return start_content_locked(error);
   }
   const std::string& seed = options_.seed;
   if (seed == "demo") {
@@ -190,11 +194,40 @@ bool EmulatorServer::init(std::string* error) {
     auto spec = parse_synthetic_spec(seed.substr(10), error);
     if (!spec) return false;
     for (auto& m : modules_) m->seed_synthetic(*spec);
+    content_files_ = spec->files;
   } else if (!seed.empty() && !load_document_locked(seed, error)) {
     return false;
   }
-  if (!options_.state_path.empty()) return save_state_locked(error);
+  if (!options_.state_path.empty() && !save_state_locked(error)) return false;
+  return start_content_locked(error);
+}
+
+bool EmulatorServer::start_content_locked(std::string* error) {
+  if (options_.content_root.empty()) return true;
+  std::string root = options_.content_root;
+  if (root.front() != '/') {
+    char cwd[4096];
+    if (getcwd(cwd, sizeof cwd) == nullptr) {
+      *error = std::string("cannot resolve --content-root: ") + std::strerror(errno);
+      return false;
+    }
+    root = std::string(cwd) + "/" + root;
+  }
+  if (::mkdir(root.c_str(), 0755) != 0 && errno != EEXIST) {
+    *error = "cannot create the content root " + root + ": " + std::strerror(errno);
+    return false;
+  }
+  options_.content_root = root;
+  content_ = std::make_unique<ContentStore>(root, content_files_);
+  reconcile_content_locked();
   return true;
+}
+
+void EmulatorServer::reconcile_content_locked() {
+  if (!content_) return;
+  std::vector<ContentVolume> volumes;
+  for (const auto& m : modules_) m->content_volumes(volumes);
+  content_->reconcile(volumes);
 }
 
 bool EmulatorServer::load_document_locked(const std::string& path, std::string* error) {
@@ -216,6 +249,10 @@ bool EmulatorServer::load_document_locked(const std::string& path, std::string* 
     auto it = doc.FindMember(m->name().c_str());
     if (it != doc.MemberEnd() && it->value.IsObject()) m->load(it->value);
   }
+  auto root = doc.FindMember("content_root");
+  if (root != doc.MemberEnd() && root->value.IsString() && options_.content_root.empty()) {
+    options_.content_root = root->value.GetString();
+  }
   return true;
 }
 
@@ -227,6 +264,9 @@ std::string EmulatorServer::dump_state_locked() const {
     rapidjson::Value section(rapidjson::kObjectType);
     m->dump(section, alloc);
     doc.AddMember(rapidjson::Value(m->name().c_str(), alloc), section, alloc);
+  }
+  if (!options_.content_root.empty()) {
+    doc.AddMember("content_root", rapidjson::Value(options_.content_root.c_str(), alloc), alloc);
   }
   return to_json(doc);
 }
@@ -291,6 +331,7 @@ EmuResponse EmulatorServer::call_module(const RouteMatch& match, const EmuReques
                  match.route->c_str(), e.what());
     out = EmuResponse::json(500, json_message("internal error"));
   }
+  reconcile_content_locked();
   if (is_mutating(request.method) && out.status < 400 && !options_.state_path.empty()) {
     std::string error;
     if (!save_state_locked(&error)) std::fprintf(stderr, "snapfs-emulator: %s\n", error.c_str());
@@ -346,6 +387,17 @@ void EmulatorServer::serve_control(const httplib::Request& req, httplib::Respons
   } else if (path == "/_emulator/state" && method == "GET") {
     std::lock_guard<std::mutex> lock(state_mu_);
     answer_json(res, 200, dump_state_locked());
+  } else if (path == "/_emulator/content" && method == "GET") {
+    // Where the volumes' files are, and how many copies and removals are still to be done.
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("root");
+    w.String(content_ ? content_->root() : "");
+    w.Key("pending");
+    w.Uint64(content_ ? content_->pending() : 0);
+    w.EndObject();
+    answer_json(res, 200, buf.GetString());
   } else if (path == "/_emulator/faults" && method == "DELETE") {
     faults_.clear();
     answer_json(res, 200, "{\"faults\":[]}");

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "emulator/api_module.h"
+#include "emulator/content.h"
 #include "emulator/faults.h"
 #include "emulator/router.h"
 #include "emulator/stats.h"
@@ -36,9 +37,12 @@ struct ServerOptions {
   int async_ms = 1000;
   std::int64_t clock_offset_s = 0;
   std::vector<FaultSpec> faults;
+  // Where the NAS volumes' files are kept (emulator/content.h); empty: nowhere. A seed or state
+  // file's top-level "content_root" sets it when the command line does not.
+  std::string content_root;
 };
 
-// "services=S,volumes=V,snapshots=N[,big=M]" (without the "synthetic:" prefix).
+// "services=S,volumes=V,snapshots=N[,big=M][,files=F]" (without the "synthetic:" prefix).
 std::optional<SyntheticSpec> parse_synthetic_spec(const std::string& text, std::string* error);
 
 class EmulatorServer : public EmuContext {
@@ -69,12 +73,18 @@ class EmulatorServer : public EmuContext {
   std::string dump_state_locked() const;
   bool load_document_locked(const std::string& path, std::string* error);
   bool save_state_locked(std::string* error) const;
+  // Starts the content store when there is a content root, and seeds its trees.
+  bool start_content_locked(std::string* error);
+  // Brings the content root's trees in line with the modules' state (no-op without one).
+  void reconcile_content_locked();
 
   ServerOptions options_;
   std::vector<std::unique_ptr<ApiModule>> modules_;
   Router router_;
   RequestCounter counter_;
   FaultTable faults_;
+  std::unique_ptr<ContentStore> content_;  // with a content root
+  int content_files_ = ContentStore::kDemoFiles;
   std::mutex state_mu_;  // every module call, load and dump
   std::mutex uuid_mu_;
   std::mt19937_64 uuid_rng_;

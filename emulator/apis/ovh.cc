@@ -95,6 +95,10 @@ class OvhModule : public ApiModule {
   void seed_synthetic(const SyntheticSpec& spec) override;
   void load(const rapidjson::Value& section) override;
   void dump(rapidjson::Value& out, Alloc& alloc) const override;
+  void content_volumes(std::vector<ContentVolume>& out) const override {
+    nasha_.content_volumes(out);
+    netapp_.content_volumes(out);
+  }
 
   EmuResponse fault_response(int status) const override {
     return api_error(status, status >= 500 ? "Server::InternalServerError" : "Client::Error",

@@ -192,6 +192,9 @@ class NaverModule : public ApiModule {
   void seed_synthetic(const SyntheticSpec& spec) override;
   void load(const rapidjson::Value& section) override;
   void dump(rapidjson::Value& out, Alloc& alloc) const override;
+  // Each volume's mountInformation, with ".snapshot/<name>" for each of its snapshots (both
+  // platforms).
+  void content_volumes(std::vector<ContentVolume>& out) const override;
 
   // A fault status answers as the API Gateway does (specs/naver-api.md 5.1).
   EmuResponse fault_response(int status) const override { return gateway_error(status, true); }

@@ -304,4 +304,16 @@ void NaverModule::dump(rapidjson::Value& out, Alloc& a) const {
   out.AddMember("platforms", platforms, a);
 }
 
+void NaverModule::content_volumes(std::vector<ContentVolume>& out) const {
+  for (const Platform* p : {&classic_, &vpc_}) {
+    for (const NasVolume& v : p->volumes) {
+      ContentVolume c;
+      c.nfs_export = v.mount_ip + ":/" + v.name;  // the volume's mountInformation
+      c.hidden = {".snapshot"};
+      for (const NasSnapshot& s : v.snapshots) c.snapshot_dirs.push_back(".snapshot/" + s.name);
+      out.push_back(std::move(c));
+    }
+  }
+}
+
 }  // namespace snapfs::emu::naver

@@ -83,6 +83,10 @@ class Nasha : private ApiPart {
   // The state file's `expand_custom_snapshots`, `next_task_id` and `nasha` members.
   void load(const rapidjson::Value& section);
   rapidjson::Value dump(Alloc& alloc) const;
+  // Each partition's export "<ip>:/<service>/<partition>", with ".zfs/snapshot/<name>" for its
+  // custom snapshots and those whose create task is pending; the demo seed's partitions also
+  // get their automatic snapshots, which the API does not list.
+  void content_volumes(std::vector<ContentVolume>& out) const;
   bool expand_custom() const { return expand_custom_; }
   std::int64_t next_task_id() const { return next_task_id_; }
 
@@ -140,6 +144,7 @@ class Nasha : private ApiPart {
   void write_task(JsonWriter& w, const NasService& s, const NasTask& t) const;
   std::string task_json(const NasService& s, const NasTask& t) const;
 
+  bool demo_ = false;  // seeded with the demo data set
   bool expand_custom_ = true;
   std::int64_t next_task_id_ = 10000000;
   std::map<std::string, NasService> nasha_;

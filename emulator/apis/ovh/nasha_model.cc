@@ -278,6 +278,32 @@ void Nasha::clear() {
   nas_pending_.clear();
   expiries_.clear();
   expand_custom_ = true;
+  demo_ = false;
+}
+
+void Nasha::content_volumes(std::vector<ContentVolume>& out) const {
+  for (const auto& [sname, svc] : nasha_) {
+    for (const auto& [pname, p] : svc.partitions) {
+      ContentVolume v;
+      v.nfs_export = svc.ip + ":/" + sname + "/" + pname;
+      v.hidden = {".zfs"};
+      for (const auto& [cname, c] : p.custom) v.snapshot_dirs.push_back(".zfs/snapshot/" + cname);
+      // A create whose task is pending: its copy is made now, so that it is there when the
+      // snapshot is listed.
+      for (const auto& [id, t] : svc.tasks) {
+        if (!t.applied && t.effect == NasEffect::CreateCustom && t.partition == pname) {
+          v.snapshot_dirs.push_back(".zfs/snapshot/" + t.target);
+        }
+      }
+      if (demo_) {
+        // ZFS keeps the automatic snapshots beside the custom ones; the API lists none of them.
+        for (std::size_t i = 0; i < p.schedules.size() && i < 2; ++i) {
+          v.automatic.push_back(".zfs/snapshot/auto-" + p.schedules[i]);
+        }
+      }
+      out.push_back(std::move(v));
+    }
+  }
 }
 
 void Nasha::add_done_task(NasService& svc, const std::string& operation,
@@ -308,6 +334,7 @@ void Nasha::index_expiries() {
 }
 
 void Nasha::seed_demo(std::int64_t base, std::int64_t day) {
+  demo_ = true;
   NasService nas;
   nas.name = "zpool-123456";
   nas.custom_name = "backup-nas";

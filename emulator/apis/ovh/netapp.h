@@ -106,6 +106,9 @@ class Netapp : private ApiPart {
   // A share's access paths: two, the second preferred (a client must choose by `preferred`, not
   // take the first), at the service's nfs_ip (the other one beside it), path "/<mount point>".
   static std::vector<EfsAccessPath> access_paths(const EfsService& service, const EfsShare& share);
+  // Each share's preferred access path, with ".snapshot/<last component of path>" for each of
+  // its snapshots.
+  void content_volumes(std::vector<ContentVolume>& out) const;
 
  private:
   // The objects a request names, or its error answer.

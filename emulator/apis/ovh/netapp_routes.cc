@@ -140,6 +140,24 @@ std::vector<EfsAccessPath> Netapp::access_paths(const EfsService& service, const
           {derived_uuid(share.id + "/0"), ip + path, true}};
 }
 
+void Netapp::content_volumes(std::vector<ContentVolume>& out) const {
+  for (const EfsService& svc : efs_) {
+    for (const EfsShare& share : svc.shares) {
+      ContentVolume v;
+      for (const EfsAccessPath& a : access_paths(svc, share)) {
+        if (a.preferred) v.nfs_export = a.path;
+      }
+      v.hidden = {".snapshot"};
+      for (const EfsSnapshot& s : share.snapshots) {
+        // The directory is named by the snapshot's own path, which a rename or a hold keeps.
+        const std::string last = s.path.substr(s.path.rfind('/') + 1);
+        if (!last.empty()) v.snapshot_dirs.push_back(".snapshot/" + last);
+      }
+      out.push_back(std::move(v));
+    }
+  }
+}
+
 EmuResponse Netapp::efs_list_access_paths(const EmuRequest& r) {
   EfsLookup l = efs_lookup(r, true, false);
   if (l.error) return *l.error;
