@@ -28,7 +28,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$bin/snapfs-emulator" --seed demo >"$work/emulator.out" 2>"$work/emulator.log" &
+# The NAS volumes' files (and their snapshots' copies) live under $work/content, where a host
+# would see them through its NFS mounts.
+"$bin/snapfs-emulator" --seed demo --content-root "$work/content" >"$work/emulator.out" \
+  2>"$work/emulator.log" &
 emu_pid=$!
 for _ in $(seq 100); do
   grep -q "listening on" "$work/emulator.out" 2>/dev/null && break
