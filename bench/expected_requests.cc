@@ -124,6 +124,8 @@ std::map<std::string, long long> expected_crawl_requests(const DataShape& shape)
   e["GET /1.0/storage/netapp"] = 1;
   e["GET /1.0/storage/netapp/{serviceName}/share"] = s;
   e["GET /1.0/storage/netapp/{serviceName}/share/{shareId}/snapshot"] = volumes;
+  // Each share's NFS export: its accessPath list, once (the share objects do not hold it).
+  e["GET /1.0/storage/netapp/{serviceName}/share/{shareId}/accessPath"] = volumes;
 
   // NAVER VPC: a paginated volume list per region; a volume's snapshot list is unpaginated.
   // totalRows may count one page only, so a full last page is followed by one more.
