@@ -89,8 +89,10 @@ class ContentRootTest : public ::testing::Test {
   ContentRootTest()
       : emu_({"--seed", "demo", "--async-ms", "300", "--content-root", root_.path() + "/files"}) {}
   void SetUp() override { ASSERT_TRUE(emu_.ok()); }
+  // DIR/<host>/<path> of an export "host:/path"; a path that exists nowhere for anything else.
   std::string files(const std::string& nfs_export) const {
     const std::size_t colon = nfs_export.find(":/");
+    if (colon == std::string::npos) return root_.path() + "/no-export";
     return root_.path() + "/files/" + nfs_export.substr(0, colon) + "/" +
            nfs_export.substr(colon + 2);
   }
