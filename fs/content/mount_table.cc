@@ -1,0 +1,187 @@
+#include "fs/content/mount_table.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+namespace snapfs::content {
+namespace {
+
+constexpr const char* kProcMountinfo = "/proc/self/mountinfo";
+
+std::vector<std::string_view> split_fields(std::string_view line) {
+  std::vector<std::string_view> fields;
+  std::size_t pos = 0;
+  while (pos < line.size()) {
+    while (pos < line.size() && line[pos] == ' ') ++pos;
+    std::size_t end = line.find(' ', pos);
+    if (end == std::string_view::npos) end = line.size();
+    if (end > pos) fields.push_back(line.substr(pos, end - pos));
+    pos = end;
+  }
+  return fields;
+}
+
+bool read_all(int fd, std::string* out) {
+  out->clear();
+  if (lseek(fd, 0, SEEK_SET) < 0) return false;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return true;
+    out->append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+std::string decode_mount_escapes(std::string_view field) {
+  std::string out;
+  out.reserve(field.size());
+  for (std::size_t i = 0; i < field.size(); ++i) {
+    auto octal = [](char c) { return c >= '0' && c <= '7'; };
+    if (field[i] == '\\' && i + 3 < field.size() && octal(field[i + 1]) && octal(field[i + 2]) &&
+        octal(field[i + 3])) {
+      out.push_back(static_cast<char>(((field[i + 1] - '0') << 6) | ((field[i + 2] - '0') << 3) |
+                                      (field[i + 3] - '0')));
+      i += 3;
+      continue;
+    }
+    out.push_back(field[i]);
+  }
+  return out;
+}
+
+std::string normalize_export(std::string_view text) {
+  std::string out(text);
+  // "host:/" keeps its one slash: the root export.
+  while (out.size() > 1 && out.back() == '/' && out[out.size() - 2] != ':') out.pop_back();
+  return out;
+}
+
+std::vector<NfsMount> parse_mountinfo(std::string_view text) {
+  struct Entry {
+    std::string mount_point;
+    std::string source;
+    bool nfs = false;
+  };
+  std::vector<Entry> entries;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    auto fields = split_fields(line);
+    // id parent major:minor root mount-point options [optional...] - type source super-options
+    std::size_t dash = 6;
+    while (dash < fields.size() && fields[dash] != "-") ++dash;
+    if (fields.size() < 5 || dash + 2 >= fields.size()) continue;
+    Entry e;
+    e.mount_point = decode_mount_escapes(fields[4]);
+    const std::string_view type = fields[dash + 1];
+    e.nfs = type == "nfs" || type == "nfs4";
+    e.source = normalize_export(decode_mount_escapes(fields[dash + 2]));
+    // Bind mounts of a subdirectory of an NFS mount carry the subdirectory as their root: the
+    // export's root is not there.
+    if (e.nfs && fields[3] != "/") e.nfs = false;
+    entries.push_back(std::move(e));
+  }
+  std::vector<NfsMount> out;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (!entries[i].nfs) continue;
+    bool hidden = false;
+    for (std::size_t j = i + 1; j < entries.size() && !hidden; ++j) {
+      hidden = entries[j].mount_point == entries[i].mount_point;
+    }
+    if (!hidden) out.push_back({entries[i].source, entries[i].mount_point});
+  }
+  return out;
+}
+
+MountTable::MountTable(std::string path, std::chrono::milliseconds recheck)
+    : path_(std::move(path)), recheck_(recheck) {
+  if (path_.empty()) {
+    const char* env = std::getenv("SNAPFS_MOUNTINFO");
+    path_ = env != nullptr && *env != '\0' ? env : kProcMountinfo;
+  }
+  is_proc_ = path_.rfind("/proc/", 0) == 0;
+}
+
+MountTable::~MountTable() {
+  if (fd_ >= 0) close(fd_);
+}
+
+std::uint64_t MountTable::reads() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return reads_;
+}
+
+bool MountTable::changed_locked() {
+  if (!loaded_) return true;
+  if (is_proc_) {
+    if (fd_ < 0) return true;
+    // The kernel flags a mount table that changed since it was last polled.
+    pollfd p{fd_, POLLPRI, 0};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLPRI | POLLERR)) != 0;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_check_ < recheck_) return false;
+  last_check_ = now;
+  struct stat st {};
+  FileStamp stamp;
+  if (stat(path_.c_str(), &st) == 0) {
+    stamp = {st.st_dev, st.st_ino, st.st_size,
+             static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+  }
+  return !(stamp == stamp_);
+}
+
+void MountTable::load_locked() {
+  loaded_ = true;
+  ++reads_;
+  std::string text;
+  if (is_proc_) {
+    if (fd_ < 0) fd_ = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ >= 0) {
+      pollfd p{fd_, POLLPRI, 0};
+      poll(&p, 1, 0);  // takes the pending change, so the next poll reports only later ones
+      read_all(fd_, &text);
+    }
+  } else {
+    last_check_ = std::chrono::steady_clock::now();
+    int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    stamp_ = {};
+    if (fd >= 0) {
+      struct stat st {};
+      if (fstat(fd, &st) == 0) {
+        stamp_ = {st.st_dev, st.st_ino, st.st_size,
+                  static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+      }
+      read_all(fd, &text);
+      close(fd);
+    }
+  }
+  by_source_.clear();
+  // Later entries are more recent mounts: they win.
+  for (NfsMount& m : parse_mountinfo(text)) by_source_[m.source] = std::move(m.mount_point);
+}
+
+void MountTable::refresh_locked() {
+  if (changed_locked()) load_locked();
+}
+
+std::string MountTable::find(std::string_view nfs_export) {
+  std::lock_guard<std::mutex> lock(mu_);
+  refresh_locked();
+  auto it = by_source_.find(normalize_export(nfs_export));
+  return it == by_source_.end() ? std::string() : it->second;
+}
+
+}  // namespace snapfs::content
