@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <set>
 
+#include "fs/content/resolver.h"
 #include "providers/common/strings.h"
 
 namespace snapfs {
@@ -155,6 +156,9 @@ Result<ConfigFile> load_config_file(const std::string& path) {
     }
     std::vector<std::string> keys = provider_config_keys(remote.type);
     keys.insert(keys.end(), snapfs_keys().begin(), snapfs_keys().end());
+    if (content::has_file_access(remote.type)) {
+      keys.insert(keys.end(), content::config_keys().begin(), content::config_keys().end());
+    }
     for (const auto& [key, value] : remote.keys) {
       if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
         return Error(ErrorKind::InvalidArgument,
@@ -167,6 +171,11 @@ Result<ConfigFile> load_config_file(const std::string& path) {
       return Error(ErrorKind::InvalidArgument, path + ": [" + remote.name +
                                                    "] read_only must be true or false, not '" +
                                                    remote.get("read_only") + "'");
+    }
+    if (content::has_file_access(remote.type)) {
+      if (auto content = content::parse_settings(remote); !content.ok()) {
+        return Error(ErrorKind::InvalidArgument, path + ": " + content.error().message);
+      }
     }
   }
   if (state.remotes.empty()) {
