@@ -2,6 +2,7 @@
 
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -165,6 +166,27 @@ FuseAdapterConfig* config_of(fuse_req_t req) {
   return static_cast<FuseAdapterConfig*>(fuse_req_userdata(req));
 }
 
+// The caller of `req`, for backing calls made for it. Its supplementary groups cost a read of
+// /proc/PID/status, so they are read only when a snapshot's file needs them.
+void set_current_caller(fuse_req_t req) {
+  const fuse_ctx* caller = fuse_req_ctx(req);
+  content::CurrentCaller& current = content::current_caller();
+  current.set = true;
+  current.uid = caller->uid;
+  current.gid = caller->gid;
+  current.groups = [req] {
+    std::vector<gid_t> groups(64);
+    int n = fuse_req_getgroups(req, static_cast<int>(groups.size()), groups.data());
+    if (n > static_cast<int>(groups.size())) {
+      groups.resize(static_cast<std::size_t>(n));
+      n = fuse_req_getgroups(req, n, groups.data());
+    }
+    // Unknown groups grant nothing: the caller is refused what only a group would allow.
+    groups.resize(n < 0 ? 0 : std::min(static_cast<std::size_t>(n), groups.size()));
+    return groups;
+  };
+}
+
 // A deadline for the request, cancelled when the kernel interrupts it (Ctrl-C on `ls`) or the
 // mount shuts down. libfuse never sees the flag itself, only the mount's RequestFlags, so an
 // INTERRUPT that arrives while or after the request is answered, when this context may be gone,
@@ -174,9 +196,13 @@ class RequestContext : public OpContext {
   explicit RequestContext(fuse_req_t req)
       : OpContext(config_of(req)->timeout), req_(req), flags_(&config_of(req)->requests) {
     flags_->add(req_, cancel_flag());
+    set_current_caller(req);  // whom a snapshot's file is read for
   }
   // Often after the reply: req_ then only names the registration, it is not used.
-  ~RequestContext() { flags_->remove(req_, cancel_flag()); }
+  ~RequestContext() {
+    content::current_caller() = {};
+    flags_->remove(req_, cancel_flag());
+  }
   RequestContext(const RequestContext&) = delete;
   RequestContext& operator=(const RequestContext&) = delete;
 
@@ -245,15 +271,18 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   if (rc != 0) {
     reply_err(req, rc);
   } else {
-    fuse_reply_attr(req, &st, ns->entry_timeout());
+    fuse_reply_attr(req, &st,
+                    content::ContentTree::is_content(ino) ? content::ContentTree::kTimeout
+                                                          : ns->entry_timeout());
   }
 }
 
-void op_setattr(fuse_req_t req, fuse_ino_t, struct stat*, int, fuse_file_info*) {
-  reply_err(req, config_of(req)->ns->refused());
+void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat*, int, fuse_file_info*) {
+  reply_err(req, config_of(req)->ns->refused_at(ino));
 }
 
 void op_readlink(fuse_req_t req, fuse_ino_t ino) {
+  RequestContext ctx(req);
   std::string target;
   int rc = config_of(req)->ns->readlink(ino, &target);
   if (rc != 0) {
@@ -263,8 +292,8 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino) {
   }
 }
 
-void op_mknod(fuse_req_t req, fuse_ino_t, const char*, mode_t, dev_t) {
-  reply_err(req, config_of(req)->ns->refused());
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char*, mode_t, dev_t) {
+  reply_err(req, config_of(req)->ns->refused_at(parent));
 }
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t) {
@@ -278,8 +307,8 @@ void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t) {
   }
 }
 
-void op_refuse_name(fuse_req_t req, fuse_ino_t, const char*) {
-  reply_err(req, config_of(req)->ns->refused());
+void op_refuse_name(fuse_req_t req, fuse_ino_t parent, const char*) {
+  reply_err(req, config_of(req)->ns->refused_at(parent));
 }
 
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -287,8 +316,8 @@ void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   reply_err(req, config_of(req)->ns->rmdir(parent, name, ctx));
 }
 
-void op_symlink(fuse_req_t req, const char*, fuse_ino_t, const char*) {
-  reply_err(req, config_of(req)->ns->refused());
+void op_symlink(fuse_req_t req, const char*, fuse_ino_t parent, const char*) {
+  reply_err(req, config_of(req)->ns->refused_at(parent));
 }
 
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
@@ -297,12 +326,45 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
   reply_err(req, config_of(req)->ns->rename(parent, name, newparent, newname, flags, ctx));
 }
 
-void op_link(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) {
-  reply_err(req, config_of(req)->ns->refused());
+void op_link(fuse_req_t req, fuse_ino_t, fuse_ino_t newparent, const char*) {
+  reply_err(req, config_of(req)->ns->refused_at(newparent));
 }
 
-void op_create(fuse_req_t req, fuse_ino_t, const char*, mode_t, fuse_file_info*) {
-  reply_err(req, config_of(req)->ns->refused());
+void op_create(fuse_req_t req, fuse_ino_t parent, const char*, mode_t, fuse_file_info*) {
+  reply_err(req, config_of(req)->ns->refused_at(parent));
+}
+
+// Files exist only inside snapshots: opened read-only, read through the descriptor, kept in
+// the kernel's page cache (they never change).
+void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  RequestContext ctx(req);
+  std::uint64_t fh = 0;
+  int rc = content::ContentTree::is_content(ino)
+               ? config_of(req)->ns->content().open(ino, fi->flags, ctx, &fh)
+               : EACCES;
+  if (rc != 0) {
+    reply_err(req, rc);
+    return;
+  }
+  fi->fh = fh;
+  fi->keep_cache = 1;
+  if (fuse_reply_open(req, fi) == -ENOENT) config_of(req)->ns->content().release(fh);
+}
+
+void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
+  RequestContext ctx(req);
+  std::string data;
+  int rc = config_of(req)->ns->content().read(fi->fh, size, offset, ctx, &data);
+  if (rc != 0) {
+    reply_err(req, rc);
+  } else {
+    fuse_reply_buf(req, data.data(), data.size());
+  }
+}
+
+void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  config_of(req)->ns->content().release(fi->fh);
+  reply_err(req, 0);
 }
 
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -383,8 +445,9 @@ void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_
       e.attr = st;
       if (!dot) {
         e.ino = st.st_ino;  // "." and ".." carry no lookup reference
-        e.attr_timeout = timeout;
-        e.entry_timeout = timeout;
+        const bool file = content::ContentTree::is_content(st.st_ino);  // a snapshot's
+        e.attr_timeout = file ? content::ContentTree::kTimeout : timeout;
+        e.entry_timeout = e.attr_timeout;
       }
       entry_size =
           fuse_add_direntry_plus(req, buf.data() + used, size - used, name.c_str(), &e, next);
@@ -416,8 +479,16 @@ void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   reply_err(req, 0);
 }
 
-void op_statfs(fuse_req_t req, fuse_ino_t) {
+void op_statfs(fuse_req_t req, fuse_ino_t ino) {
   struct statvfs st {};
+  Namespace* ns = config_of(req)->ns;
+  if (content::ContentTree::is_content(ino) || ns->content().attached(ino)) {
+    RequestContext ctx(req);  // inside a snapshot: the backing filesystem's figures
+    if (ns->content().statfs(ino, ctx, &st) == 0) {
+      fuse_reply_statfs(req, &st);
+      return;
+    }
+  }
   st.f_bsize = 4096;
   st.f_frsize = 4096;
   st.f_namemax = 255;
@@ -488,6 +559,9 @@ fuse_lowlevel_ops make_lowlevel_ops() {
   ops.rename = op_rename;
   ops.link = op_link;
   ops.create = op_create;
+  ops.open = op_open;
+  ops.read = op_read;
+  ops.release = op_release;
   ops.opendir = op_opendir;
   ops.readdir = op_readdir;
   ops.readdirplus = op_readdirplus;

@@ -227,6 +227,11 @@ Namespace::Namespace(std::vector<Remote> remotes, FsOptions options, KernelNotif
   root_listing->index();
   root_listing->serial = DirListing::kStaticSerial;
   root_listing_ = root_listing;
+  std::vector<RemoteConfig> configs;
+  for (const Remote& remote : remotes_) configs.push_back(remote.config);
+  content_resolver_ =
+      std::make_unique<content::Resolver>(configs, std::make_shared<content::MountTable>());
+  content_ = std::make_unique<content::ContentTree>(notifier_);
   pool_ = std::make_unique<PrefetchPool>(options_.prefetch);
 }
 
@@ -407,6 +412,36 @@ std::string Namespace::service_snapshots_key(std::size_t remote, const std::stri
 
 int Namespace::refused() const {
   return options_.read_only ? EROFS : EPERM;
+}
+
+int Namespace::refused_at(std::uint64_t ino) const {
+  return content::ContentTree::is_content(ino) || content_->attached(ino) ? EROFS : refused();
+}
+
+content::Location Namespace::content_location(const Node& snapshot) const {
+  const Node* dir = find_node(snapshot.parent);
+  const Node* volume = dir ? find_node(dir->parent) : nullptr;
+  const std::string nfs_export =
+      volume && volume->volume() ? volume->volume()->nfs_export : std::string();
+  const std::string content_dir =
+      snapshot.snapshot() ? snapshot.snapshot()->expand().content_dir : std::string();
+  return content_resolver_->resolve(snapshot.remote, nfs_export, content_dir);
+}
+
+bool Namespace::attach_content(std::uint64_t ino) {
+  std::string dir;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const Node* node = find_node(ino);
+    if (node == nullptr || node->kind != NodeKind::Snapshot) return false;
+    dir = content_location(*node).dir;
+  }
+  if (dir.empty()) {
+    content_->detach(ino);  // e.g. its NFS mount went away
+    return false;
+  }
+  content_->attach(ino, dir);
+  return true;
 }
 
 double Namespace::entry_timeout() const {
@@ -712,6 +747,16 @@ void Namespace::publish_changes(std::uint64_t dir_ino, const DirListing* before,
   }
   for (const auto& name : changed) notifier_->inval_entry(dir_ino, name);
   if (!changed.empty()) notifier_->inval_inode(dir_ino);
+  // A snapshot no longer listed takes its files' tree with it.
+  std::vector<std::uint64_t> gone;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Child& c : before->children) {
+      if (c.kind != NodeKind::Snapshot || after.find_key(c.key, c.name) != nullptr) continue;
+      if (const Node* node = find_child_node(dir_ino, c.key)) gone.push_back(node->ino);
+    }
+  }
+  for (std::uint64_t ino : gone) content_->detach(ino);
 }
 
 std::string Namespace::tree_path(const Node& node) const {
@@ -902,6 +947,7 @@ int Namespace::refresh_node(std::uint64_t ino, const OpContext& ctx) {
 
 int Namespace::getattr(std::uint64_t ino, const OpContext& ctx, struct stat* out) {
   getattrs_++;
+  if (content::ContentTree::is_content(ino)) return content_->getattr(ino, ctx, out);
   if (int rc = refresh_node(ino, ctx); rc != 0) return rc;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -939,6 +985,9 @@ void Namespace::revalidate_if_stale(std::uint64_t ino) {
 }
 
 int Namespace::readlink(std::uint64_t ino, std::string* target) {
+  if (content::ContentTree::is_content(ino)) {
+    return content_->readlink(ino, OpContext(options_.timeout), target);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   Node* node = find_node(ino);
   if (node == nullptr) return ENOENT;
@@ -970,6 +1019,10 @@ int Namespace::entry_for(std::uint64_t parent, const std::string& name, const Li
 
 int Namespace::lookup(std::uint64_t parent, const std::string& name, const OpContext& ctx,
                       EntryReply* out) {
+  // Inside a snapshot: its files, no request to the API.
+  if (content::ContentTree::is_content(parent) || attach_content(parent)) {
+    return content_->lookup(parent, name, ctx, out);
+  }
   auto list = listing(parent, ctx);
   if (!list.ok()) return errno_for(list.error());
   int rc = entry_for(parent, name, list.value(), out);
@@ -980,6 +1033,10 @@ int Namespace::lookup(std::uint64_t parent, const std::string& name, const OpCon
 int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirEntryReply>* out,
                        bool* unchanged) {
   readdirs_++;
+  if (content::ContentTree::is_content(ino) || attach_content(ino)) {
+    if (unchanged != nullptr) *unchanged = false;
+    return content_->readdir(ino, ctx, out);
+  }
   auto list = listing(ino, ctx);
   if (!list.ok()) return errno_for(list.error());
   // Whoever lists a directory is likely to enter its children next (ls -R, find, file
@@ -1005,16 +1062,20 @@ int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirE
 }
 
 void Namespace::add_lookup(std::uint64_t ino, std::uint64_t n) {
+  if (content::ContentTree::is_content(ino)) return content_->add_lookup(ino, n);
   std::lock_guard<std::mutex> lock(mu_);
   Node* node = find_node(ino);
   if (node != nullptr) node->nlookup += n;
 }
 
 void Namespace::forget(std::uint64_t ino, std::uint64_t n) {
+  if (content::ContentTree::is_content(ino)) return content_->forget(ino, n);
   std::lock_guard<std::mutex> lock(mu_);
   Node* node = find_node(ino);
   if (node == nullptr || ino == kRootIno) return;
   node->nlookup = node->nlookup > n ? node->nlookup - n : 0;
+  // The kernel forgot the snapshot directory, so it holds nothing below it either.
+  if (node->nlookup == 0 && node->kind == NodeKind::Snapshot) content_->detach(ino);
   // Directories above snapshots hold their listings' identity; only leaves are dropped. A leaf
   // the kernel forgot is found again by (parent, key) if it is listed later.
   if (node->nlookup == 0 && (node->kind == NodeKind::Snapshot || node->kind == NodeKind::Alias)) {
@@ -1039,6 +1100,7 @@ bool Namespace::read_only_at(const Node& node) const {
 }
 
 int Namespace::mutation_precheck(std::uint64_t parent, Node** dir) const {
+  if (content::ContentTree::is_content(parent) || content_->attached(parent)) return EROFS;
   *dir = find_node(parent);
   if (*dir == nullptr) return ENOENT;
   if (read_only_at(**dir)) return EROFS;
@@ -1216,6 +1278,7 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
   std::string remote_name;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (content::ContentTree::is_content(parent) || content_->attached(parent)) return EROFS;
     Node* dir = find_node(parent);
     if (dir == nullptr) return ENOENT;
     if (dir->kind != NodeKind::SnapshotsDir) {
@@ -1278,8 +1341,10 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
     return errno_for(deleted.error());
   }
   std::vector<std::string> dropped_aliases;
+  std::uint64_t deleted_ino = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (const Node* node = find_child_node(parent, id)) deleted_ino = node->ino;
     pending_[key].created.erase(id);
     pending_[key].deleted[id] = std::chrono::steady_clock::now() + options_.pending_ttl;
     auto a = aliases_.find(key);
@@ -1299,6 +1364,7 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
     if (c.kind == NodeKind::Snapshot && c.key != id) snapshots.push_back(c.shared_snapshot());
   }
   listings_.replace(key, build_snapshot_listing(key, std::move(snapshots), false));
+  if (deleted_ino != 0) content_->detach(deleted_ino);
   if (notifier_ != nullptr) {
     for (const auto& alias : dropped_aliases) notifier_->inval_entry(parent, alias);
     notifier_->inval_inode(parent);
@@ -1445,6 +1511,7 @@ std::vector<std::string> Namespace::attribute_names(const Node& node) const {
         if (s.expiration) keys.push_back("expiration");
         if (s.tags) keys.push_back("tags");
         if (!s.json.empty()) keys.push_back("json");
+        keys.push_back("content");
         add_attrs(s.attrs);
       }
       break;
@@ -1493,6 +1560,11 @@ Result<std::string> Namespace::attribute(const Node& node, const std::string& ke
     if (key == "expiration" && s.expiration) return *s.expiration;
     if (key == "tags" && s.tags) return join(*s.tags, ",");
     if (key == "json" && !s.json.empty()) return s.json;
+    if (key == "content") {
+      std::lock_guard<std::mutex> lock(mu_);
+      content::Location at = content_location(node);
+      return at.dir.empty() ? at.why_not : at.dir;
+    }
     if (auto v = from_list(s.attrs)) return *v;
   }
   if (node.kind == NodeKind::Volume && node.volume()) {
@@ -1545,6 +1617,7 @@ int Namespace::getxattr(std::uint64_t ino, const std::string& name, const OpCont
                         std::string* value) {
   // No security labels and no ACLs here. ENOTSUP (not ENODATA) lets `ls -l` and libselinux stop
   // asking for every entry: they remember a device that does not support them.
+  if (content::ContentTree::is_content(ino)) return content_->getxattr(ino, name, ctx, value);
   if (name.rfind("security.", 0) == 0 || name.rfind("system.posix_acl_", 0) == 0) return ENOTSUP;
   if (name.rfind(kXattrPrefix, 0) != 0) return ENODATA;
   std::string key = name.substr(std::char_traits<char>::length(kXattrPrefix));
@@ -1567,6 +1640,7 @@ int Namespace::getxattr(std::uint64_t ino, const std::string& name, const OpCont
 }
 
 int Namespace::listxattr(std::uint64_t ino, const OpContext& ctx, std::vector<std::string>* names) {
+  if (content::ContentTree::is_content(ino)) return content_->listxattr(ino, ctx, names);
   if (int rc = refresh_node(ino, ctx); rc != 0) return rc;
   std::lock_guard<std::mutex> lock(mu_);
   Node* node = find_node(ino);
@@ -1632,6 +1706,7 @@ int Namespace::apply_update(std::uint64_t ino, const AttrUpdate& update) {
 
 int Namespace::setxattr(std::uint64_t ino, const std::string& name, const std::string& value,
                         const OpContext& ctx) {
+  if (content::ContentTree::is_content(ino)) return EROFS;
   if (name.rfind(kXattrPrefix, 0) != 0) return ENOTSUP;  // user.xdg.*, security.*, ...: no call
   std::string key = name.substr(std::char_traits<char>::length(kXattrPrefix));
   Node copy;
@@ -1694,6 +1769,7 @@ int Namespace::setxattr(std::uint64_t ino, const std::string& name, const std::s
 }
 
 int Namespace::removexattr(std::uint64_t ino, const std::string& name, const OpContext& ctx) {
+  if (content::ContentTree::is_content(ino)) return EROFS;
   if (name.rfind(kXattrPrefix, 0) != 0) return ENOTSUP;
   // Removing a writable attribute clears it (no tags, no schedule, no default expiration).
   std::vector<std::string> names;

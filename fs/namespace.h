@@ -19,6 +19,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "fs/content/content_tree.h"
+#include "fs/content/resolver.h"
 #include "fs/pointer_index.h"
 #include "fs/prefetch_pool.h"
 #include "fs/stored_snapshot.h"
@@ -99,6 +101,12 @@ class Namespace {
   int removexattr(std::uint64_t ino, const std::string& name, const OpContext& ctx);
   // The answer to every operation that would create or change file data or metadata.
   int refused() const;
+  // The same for a change at or under `ino`: EROFS inside a snapshot's files.
+  int refused_at(std::uint64_t ino) const;
+  // A snapshot's files (open, read, release and statfs go straight to it).
+  content::ContentTree& content() { return *content_; }
+  // Attaches the files of snapshot directory `ino` when it has some here; whether it has.
+  bool attach_content(std::uint64_t ino);
 
   // The kernel took `n` more references (lookup, readdirplus entry) / dropped `n`.
   void add_lookup(std::uint64_t ino, std::uint64_t n = 1);
@@ -196,6 +204,8 @@ class Namespace {
                 EntryReply* out);
   Result<std::string> attribute(const Node& node, const std::string& key, const OpContext& ctx);
   std::vector<std::string> attribute_names(const Node& node) const;
+  // Where a snapshot's files are on this host, or why they are not shown.
+  content::Location content_location(const Node& snapshot) const;  // requires mu_
   const AttrSpec* find_spec(const Node& node, const std::string& key) const;
   int apply_update(std::uint64_t ino, const AttrUpdate& update);
   int mutation_precheck(std::uint64_t parent, Node** dir) const;
@@ -241,6 +251,8 @@ class Namespace {
   TtlCache<AttrList> lazy_attrs_;
   // Set at destruction: background listings still running give up at once.
   std::shared_ptr<std::atomic<bool>> shutting_down_ = std::make_shared<std::atomic<bool>>(false);
+  std::unique_ptr<content::Resolver> content_resolver_;
+  std::unique_ptr<content::ContentTree> content_;
   // Last member: its workers stop before anything they use is destroyed.
   std::unique_ptr<PrefetchPool> pool_;
 };

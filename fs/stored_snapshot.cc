@@ -13,8 +13,8 @@ namespace {
 
 // The packed buffer is a sequence of fields, each a length (LEB128: one byte below 128) then
 // its bytes: id, name (left out when it equals the id, as on HA-NAS and NAVER), description,
-// expiration, the tag count then each tag, the attribute count then each key and value, the
-// JSON (deflated or not, see the flags).
+// expiration, the content directory, the tag count then each tag, the attribute count then each key
+// and value, the JSON (deflated or not, see the flags).
 enum Flag : std::uint8_t {
   kHasSize = 1,
   kHasDescription = 2,
@@ -149,6 +149,7 @@ StoredSnapshot::StoredSnapshot(const SnapshotInfo& info,
   }
   put_field(&packed, info.description.value_or(""));
   put_field(&packed, info.expiration.value_or(""));
+  put_field(&packed, info.content_dir);
   put_u32(&packed, info.tags ? static_cast<std::uint32_t>(info.tags->size()) : 0);
   if (info.tags) {
     for (const auto& tag : *info.tags) put_field(&packed, tag);
@@ -220,6 +221,7 @@ SnapshotInfo StoredSnapshot::expand() const {
   if (flags_ & kHasDescription) info.description = std::string(description);
   std::string_view expiration = in.field();
   if (flags_ & kHasExpiration) info.expiration = std::string(expiration);
+  info.content_dir = in.field();
   std::uint32_t tags = in.u32();
   if (flags_ & kHasTags) info.tags.emplace();
   for (std::uint32_t i = 0; i < tags; ++i) info.tags->emplace_back(in.field());

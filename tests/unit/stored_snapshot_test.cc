@@ -36,6 +36,7 @@ void expect_same(const SnapshotInfo& a, const SnapshotInfo& b) {
   EXPECT_EQ(a.type, b.type);
   EXPECT_EQ(a.description, b.description);
   EXPECT_EQ(a.expiration, b.expiration);
+  EXPECT_EQ(a.content_dir, b.content_dir);
   EXPECT_EQ(a.tags, b.tags);
   ASSERT_EQ(a.attrs.size(), b.attrs.size());
   for (std::size_t i = 0; i < a.attrs.size(); ++i) {
@@ -49,6 +50,7 @@ TEST(StoredSnapshot, GivesBackEveryField) {
   SnapshotInfo s = scaleway_like(3);
   s.description = "before the upgrade";
   s.expiration = "";
+  s.content_dir = ".zfs/snapshot/daily";
   auto stored = store_snapshot(s);
   EXPECT_EQ(stored->id(), s.id);
   EXPECT_EQ(stored->name(), s.name);

@@ -1,0 +1,182 @@
+#include "fs/content/backing_pool.h"
+
+#include <sys/fsuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <thread>
+
+namespace snapfs::content {
+
+CurrentCaller& current_caller() {
+  thread_local CurrentCaller caller;
+  return caller;
+}
+
+Caller caller_of_current_request() {
+  Caller out;
+  const CurrentCaller& current = current_caller();
+  if (!current.set) return out;
+  out.known = true;
+  out.uid = current.uid;
+  out.gid = current.gid;
+  if (current.groups) out.groups = current.groups();
+  return out;
+}
+
+struct BackingPool::Job {
+  Caller caller;
+  std::function<int()> work;
+  std::function<void()> abandoned;
+  // Guarded by State::mu.
+  bool started = false;
+  bool done = false;
+  bool gone = false;  // the caller stopped waiting
+  int rc = 0;
+};
+
+struct BackingPool::State {
+  std::size_t max_threads;
+  mutable std::mutex mu;
+  std::condition_variable work_cv;  // a job was queued, or stopping
+  std::condition_variable done_cv;  // a job finished
+  std::deque<std::shared_ptr<Job>> queue;
+  std::size_t threads = 0;
+  std::size_t idle = 0;
+  bool stopping = false;
+};
+
+namespace {
+
+// The ids of a thread switched to the caller's for one call. setfsuid, setfsgid and the raw
+// setgroups system call act on the calling thread only (glibc's setgroups() would change every
+// thread of the process).
+class AsCaller {
+ public:
+  explicit AsCaller(const Caller& caller) {
+    if (!caller.known || geteuid() != 0) return;  // not root: every call is snapfs's user's own
+    switched_ = true;
+    saved_groups_.resize(static_cast<std::size_t>(std::max(0, getgroups(0, nullptr))));
+    if (!saved_groups_.empty()) {
+      getgroups(static_cast<int>(saved_groups_.size()), saved_groups_.data());
+    }
+    syscall(SYS_setgroups, caller.groups.size(), caller.groups.data());
+    setfsgid(caller.gid);
+    setfsuid(caller.uid);
+  }
+  ~AsCaller() {
+    if (!switched_) return;
+    setfsuid(0);
+    setfsgid(0);
+    syscall(SYS_setgroups, saved_groups_.size(), saved_groups_.data());
+  }
+  AsCaller(const AsCaller&) = delete;
+  AsCaller& operator=(const AsCaller&) = delete;
+
+ private:
+  bool switched_ = false;
+  std::vector<gid_t> saved_groups_;
+};
+
+}  // namespace
+
+BackingPool::BackingPool(std::size_t max_threads) : state_(std::make_shared<State>()) {
+  state_->max_threads = max_threads == 0 ? 1 : max_threads;
+}
+
+BackingPool::~BackingPool() {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->stopping = true;
+  state_->queue.clear();
+  state_->work_cv.notify_all();
+  // Threads are detached: one stuck in a system call on a dead server cannot be joined. They
+  // hold the state, not this object.
+}
+
+std::size_t BackingPool::threads() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->threads;
+}
+
+std::size_t BackingPool::busy() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->threads - state_->idle;
+}
+
+void BackingPool::worker(const std::shared_ptr<State>& state) {
+  std::unique_lock<std::mutex> lock(state->mu);
+  for (;;) {
+    ++state->idle;
+    state->work_cv.wait(lock, [&] { return state->stopping || !state->queue.empty(); });
+    --state->idle;
+    if (state->stopping) break;
+    std::shared_ptr<Job> job = std::move(state->queue.front());
+    state->queue.pop_front();
+    if (job->gone) continue;  // its caller already had its answer
+    job->started = true;
+    lock.unlock();
+    int rc = 0;
+    {
+      AsCaller as(job->caller);
+      rc = job->work();
+    }
+    lock.lock();
+    job->done = true;
+    job->rc = rc;
+    if (job->gone && job->abandoned) {
+      auto cleanup = std::move(job->abandoned);
+      lock.unlock();
+      cleanup();
+      lock.lock();
+    }
+    state->done_cv.notify_all();
+  }
+  --state->threads;
+}
+
+void BackingPool::submit(const std::shared_ptr<Job>& job) {
+  // requires state_->mu
+  state_->queue.push_back(job);
+  // A new thread when none is idle: a stuck call never holds up the next one, up to the bound.
+  if (state_->idle < state_->queue.size() && state_->threads < state_->max_threads) {
+    ++state_->threads;
+    std::thread([state = state_] { worker(state); }).detach();
+  }
+  state_->work_cv.notify_one();
+}
+
+int BackingPool::run(const Caller& caller, const OpContext& ctx, std::function<int()> work,
+                     std::function<void()> abandoned) {
+  auto job = std::make_shared<Job>();
+  job->caller = caller;
+  job->work = std::move(work);
+  job->abandoned = std::move(abandoned);
+  std::unique_lock<std::mutex> lock(state_->mu);
+  if (state_->stopping) return ENOTCONN;
+  submit(job);
+  // Woken by its own or any other job's end; a cancellation is seen within the slice.
+  while (!job->done) {
+    if (ctx.cancelled()) break;
+    const auto now = OpContext::Clock::now();
+    if (now >= ctx.deadline()) break;
+    state_->done_cv.wait_until(lock,
+                               std::min(ctx.deadline(), now + std::chrono::milliseconds(100)));
+  }
+  if (job->done) return job->rc;
+  job->gone = true;
+  return ctx.cancelled() ? EINTR : ETIMEDOUT;
+}
+
+void BackingPool::post(std::function<void()> work) {
+  auto job = std::make_shared<Job>();
+  job->work = [w = std::move(work)] {
+    w();
+    return 0;
+  };
+  std::lock_guard<std::mutex> lock(state_->mu);
+  if (state_->stopping) return;
+  submit(job);
+}
+
+}  // namespace snapfs::content

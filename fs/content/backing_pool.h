@@ -1,0 +1,69 @@
+// Threads for the system calls on a snapshot's backing files. A hard NFS mount whose server is
+// gone blocks a call for ever: the caller gets its answer at its deadline while the call stays
+// in its own thread, and the number of such threads is bounded.
+#pragma once
+
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "providers/op_context.h"
+
+namespace snapfs::content {
+
+// Whom a backing call is made for. With allow_other and snapfs running as root, the call runs
+// under the caller's filesystem ids and groups, so the backing mount grants or refuses exactly
+// what it would grant or refuse the caller directly.
+struct Caller {
+  bool known = false;  // false: calls run as snapfs itself (tests, background work)
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+};
+
+// The caller of the request the current thread serves, set by the FUSE adapter. `groups` is
+// read only when a backing call needs it (it costs a read of /proc/PID/status).
+struct CurrentCaller {
+  bool set = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::function<std::vector<gid_t>()> groups;
+};
+CurrentCaller& current_caller();  // thread-local
+Caller caller_of_current_request();
+
+class BackingPool {
+ public:
+  explicit BackingPool(std::size_t max_threads = 32);
+  ~BackingPool();
+  BackingPool(const BackingPool&) = delete;
+  BackingPool& operator=(const BackingPool&) = delete;
+
+  // Runs `work` (returns 0 or an errno value) on a pool thread as `caller` and waits for it
+  // until `ctx`'s deadline or cancellation: then ETIMEDOUT (EINTR when cancelled), and
+  // `abandoned`, when given, runs on the pool thread once `work` finishes after all, to release
+  // what it acquired. Work still queued when its caller gave up is never run.
+  int run(const Caller& caller, const OpContext& ctx, std::function<int()> work,
+          std::function<void()> abandoned = {});
+  // Runs `work` later, waiting for nothing (closing descriptors, which may block on NFS too).
+  void post(std::function<void()> work);
+
+  std::size_t threads() const;
+  std::size_t busy() const;
+
+ private:
+  struct Job;
+  struct State;
+  static void worker(const std::shared_ptr<State>& state);
+  void submit(const std::shared_ptr<Job>& job);
+
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace snapfs::content

@@ -1,0 +1,534 @@
+#include "fs/content/content_tree.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "fs/namespace.h"
+
+namespace snapfs::content {
+
+struct ContentTree::Root {
+  std::uint64_t ino = 0;
+  std::string dir;
+  std::atomic<bool> dead{false};
+};
+
+struct ContentTree::Node {
+  std::uint64_t root = 0;
+  std::uint64_t parent = 0;  // a content inode, or `root` for the root's own entries
+  std::string name;
+  mode_t type = 0;
+  std::uint64_t nlookup = 0;
+  std::uint32_t children = 0;  // nodes whose parent this is: they need its path
+  std::tuple<std::uint64_t, dev_t, ino_t> backing;
+};
+
+struct ContentTree::OpenFile {
+  std::shared_ptr<Root> root;
+  int fd = -1;
+  ~OpenFile() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+namespace {
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_;
+};
+
+// `path` below the directory `dirfd`, never leaving it and never through a symbolic link: a
+// trailing one is opened itself with O_PATH | O_NOFOLLOW, refused (ELOOP) otherwise.
+int open_beneath(int dirfd, const std::string& path, int flags) {
+  struct open_how how {};
+  how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC | O_NOFOLLOW);
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  long fd = syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how);
+  return fd < 0 ? -1 : static_cast<int>(fd);
+}
+
+// The node at `path` under the root directory `root_dir`, opened as the calling thread's
+// filesystem ids: the root is opened anew each time, so that the directories above it are
+// searched as the caller too (a user refused /mnt/nas is refused its snapshots).
+int open_in_root(const std::string& root_dir, const std::string& path, int flags) {
+  Fd root(open(root_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (root.get() < 0) return -1;
+  if (path == ".") {
+    if ((flags & O_PATH) != 0) return root.release();
+    return openat(root.get(), ".", flags | O_CLOEXEC);
+  }
+  return open_beneath(root.get(), path, flags);
+}
+
+std::string join(const std::string& dir, const std::string& name) {
+  return dir == "." ? name : dir + "/" + name;
+}
+
+int xattr_read(const std::string& proc_path, const std::string& name, std::string* value) {
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    ssize_t n = getxattr(proc_path.c_str(), name.c_str(), nullptr, 0);
+    if (n < 0) return errno;
+    value->resize(static_cast<std::size_t>(n));
+    n = getxattr(proc_path.c_str(), name.c_str(), value->data(), value->size());
+    if (n >= 0) {
+      value->resize(static_cast<std::size_t>(n));
+      return 0;
+    }
+    if (errno != ERANGE) return errno;
+  }
+  return ERANGE;
+}
+
+}  // namespace
+
+ContentTree::ContentTree(KernelNotifier* notifier, std::size_t max_threads)
+    : notifier_(notifier), pool_(max_threads) {}
+
+ContentTree::~ContentTree() = default;
+
+void ContentTree::attach(std::uint64_t root_ino, const std::string& dir) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = roots_.find(root_ino);
+    if (it != roots_.end() && it->second->dir == dir) return;
+  }
+  detach(root_ino);
+  auto root = std::make_shared<Root>();
+  root->ino = root_ino;
+  root->dir = dir;
+  std::lock_guard<std::mutex> lock(mu_);
+  roots_[root_ino] = std::move(root);
+}
+
+bool ContentTree::attached(std::uint64_t root_ino) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return roots_.count(root_ino) > 0;
+}
+
+void ContentTree::detach(std::uint64_t root_ino) {
+  std::vector<std::uint64_t> forgotten;
+  std::vector<std::shared_ptr<OpenFile>> closing;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = roots_.find(root_ino);
+    if (it == roots_.end()) return;
+    it->second->dead = true;
+    roots_.erase(it);
+    for (auto n = nodes_.begin(); n != nodes_.end();) {
+      if (n->second.root == root_ino) {
+        forgotten.push_back(n->first);
+        by_backing_.erase(n->second.backing);
+        n = nodes_.erase(n);
+      } else {
+        ++n;
+      }
+    }
+    for (auto f = open_.begin(); f != open_.end();) {
+      if (f->second->root->ino == root_ino) {
+        closing.push_back(std::move(f->second));
+        f = open_.erase(f);
+      } else {
+        ++f;
+      }
+    }
+  }
+  // The kernel drops the attributes and cached pages it holds: reads of files still open end
+  // here and fail (ESTALE), not in a page cache that outlives the snapshot.
+  if (notifier_ != nullptr) {
+    for (std::uint64_t ino : forgotten) notifier_->inval_inode(ino);
+    notifier_->inval_inode(root_ino);
+  }
+  // Closing a file of a dead NFS server may block: not in the caller's thread.
+  for (auto& file : closing) {
+    pool_.post([f = std::move(file)]() mutable { f.reset(); });
+  }
+}
+
+std::string ContentTree::path_of(const Node& node) const {
+  std::vector<const std::string*> names;
+  const Node* cur = &node;
+  for (;;) {
+    names.push_back(&cur->name);
+    if (cur->parent == cur->root) break;
+    auto it = nodes_.find(cur->parent);
+    if (it == nodes_.end()) return "";
+    cur = &it->second;
+  }
+  std::string path;
+  for (auto it = names.rbegin(); it != names.rend(); ++it) {
+    if (!path.empty()) path.push_back('/');
+    path += **it;
+  }
+  return path;
+}
+
+int ContentTree::target_of(std::uint64_t ino, Target* out) const {
+  if (!is_content(ino)) {
+    auto root = roots_.find(ino);
+    if (root == roots_.end()) return ENOENT;
+    out->root = root->second;
+    out->path = ".";
+    out->type = S_IFDIR;
+    return 0;
+  }
+  auto it = nodes_.find(ino);
+  if (it == nodes_.end()) return ESTALE;  // its snapshot went away
+  auto root = roots_.find(it->second.root);
+  if (root == roots_.end()) return ESTALE;
+  out->root = root->second;
+  out->path = path_of(it->second);
+  if (out->path.empty()) return ESTALE;
+  out->type = it->second.type;
+  return 0;
+}
+
+std::uint64_t ContentTree::node_for(std::uint64_t parent, const std::shared_ptr<Root>& root,
+                                    const std::string& name, struct stat* st) {
+  auto key = std::make_tuple(root->ino, st->st_dev, st->st_ino);
+  std::uint64_t ino = 0;
+  if (auto found = by_backing_.find(key); found != by_backing_.end()) {
+    ino = found->second;
+  } else {
+    ino = next_ino_++;
+    Node node;
+    node.root = root->ino;
+    node.parent = parent;
+    node.name = name;
+    node.type = st->st_mode & S_IFMT;
+    node.backing = key;
+    nodes_.emplace(ino, std::move(node));
+    by_backing_.emplace(key, ino);
+    if (is_content(parent)) {
+      if (auto p = nodes_.find(parent); p != nodes_.end()) ++p->second.children;
+    }
+  }
+  st->st_ino = ino;
+  return ino;
+}
+
+void ContentTree::drop_node(std::uint64_t ino) {
+  while (is_content(ino)) {
+    auto it = nodes_.find(ino);
+    if (it == nodes_.end() || it->second.nlookup > 0 || it->second.children > 0) return;
+    const std::uint64_t parent = it->second.parent;
+    by_backing_.erase(it->second.backing);
+    nodes_.erase(it);
+    auto p = nodes_.find(parent);
+    if (p == nodes_.end()) return;
+    --p->second.children;
+    ino = parent;  // a parent kept only for this child's path may go too
+  }
+}
+
+void ContentTree::add_lookup(std::uint64_t ino, std::uint64_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = nodes_.find(ino); it != nodes_.end()) it->second.nlookup += n;
+}
+
+void ContentTree::forget(std::uint64_t ino, std::uint64_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = nodes_.find(ino);
+  if (it == nodes_.end()) return;
+  it->second.nlookup = it->second.nlookup > n ? it->second.nlookup - n : 0;
+  drop_node(ino);
+}
+
+std::size_t ContentTree::node_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return nodes_.size();
+}
+
+std::size_t ContentTree::open_files() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return open_.size();
+}
+
+int ContentTree::lookup(std::uint64_t parent, const std::string& name, const OpContext& ctx,
+                        EntryReply* out) {
+  Target dir;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (int rc = target_of(parent, &dir); rc != 0) return rc;
+  }
+  if (dir.type != S_IFDIR) return ENOTDIR;
+  auto st = std::make_shared<struct stat>();
+  const std::string path = join(dir.path, name);
+  auto root_missing = std::make_shared<bool>(false);
+  int rc = pool_.run(caller_of_current_request(), ctx, [root = dir.root, path, st, root_missing] {
+    if (access(root->dir.c_str(), F_OK) != 0 && errno == ENOENT) {
+      *root_missing = true;
+      return ENOENT;
+    }
+    Fd fd(open_in_root(root->dir, path, O_PATH));
+    if (fd.get() < 0 || fstat(fd.get(), st.get()) != 0) return errno;
+    return 0;
+  });
+  out->timeout = kTimeout;
+  // A snapshot directory not (or no longer) there says nothing about the names in it: no
+  // negative entry the kernel would keep once it is back.
+  if (rc == ENOENT && *root_missing) out->timeout = 0;
+  if (rc == ENOENT) {
+    out->ino = 0;  // a negative entry: the snapshot will not grow that name
+    return ENOENT;
+  }
+  if (rc != 0) return rc;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (dir.root->dead) return ENOENT;
+  out->attr = *st;
+  out->ino = node_for(parent, dir.root, name, &out->attr);
+  nodes_[out->ino].nlookup++;
+  return 0;
+}
+
+int ContentTree::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirEntryReply>* out) {
+  Target dir;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (int rc = target_of(ino, &dir); rc != 0) return rc;
+  }
+  if (dir.type != S_IFDIR) return ENOTDIR;
+  auto entries = std::make_shared<std::vector<DirEntryReply>>();
+  int rc = pool_.run(caller_of_current_request(), ctx, [root = dir.root, path = dir.path, entries] {
+    int fd = open_in_root(root->dir, path, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return errno;
+    DIR* d = fdopendir(fd);
+    if (d == nullptr) {
+      int err = errno;
+      close(fd);
+      return err;
+    }
+    int err = 0;
+    for (;;) {
+      errno = 0;
+      dirent* e = ::readdir(d);
+      if (e == nullptr) {
+        err = errno;
+        break;
+      }
+      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+      DirEntryReply entry;
+      entry.name = e->d_name;
+      // One name, no path: nothing here can follow a link.
+      if (fstatat(dirfd(d), e->d_name, &entry.attr, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      entries->push_back(std::move(entry));
+    }
+    closedir(d);
+    return err;
+  });
+  if (rc != 0) return rc;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (dir.root->dead) return ENOENT;
+  for (DirEntryReply& entry : *entries) node_for(ino, dir.root, entry.name, &entry.attr);
+  *out = std::move(*entries);
+  return 0;
+}
+
+int ContentTree::getattr(std::uint64_t ino, const OpContext& ctx, struct stat* out) {
+  Target node;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (int rc = target_of(ino, &node); rc != 0) return rc;
+  }
+  auto st = std::make_shared<struct stat>();
+  int rc = pool_.run(caller_of_current_request(), ctx, [root = node.root, path = node.path, st] {
+    Fd fd(open_in_root(root->dir, path, O_PATH));
+    if (fd.get() < 0 || fstat(fd.get(), st.get()) != 0) return errno;
+    return 0;
+  });
+  if (rc == ENOENT) rc = ESTALE;  // known, and gone from under us: the snapshot was removed
+  if (rc != 0) return rc;
+  *out = *st;
+  out->st_ino = ino;
+  return 0;
+}
+
+int ContentTree::readlink(std::uint64_t ino, const OpContext& ctx, std::string* target) {
+  Target node;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (int rc = target_of(ino, &node); rc != 0) return rc;
+  }
+  if (node.type != S_IFLNK) return EINVAL;
+  auto text = std::make_shared<std::string>();
+  int rc = pool_.run(caller_of_current_request(), ctx, [root = node.root, path = node.path, text] {
+    Fd fd(open_in_root(root->dir, path, O_PATH));
+    if (fd.get() < 0) return errno;
+    text->resize(4096);
+    ssize_t n = readlinkat(fd.get(), "", text->data(), text->size());
+    if (n < 0) return errno;
+    text->resize(static_cast<std::size_t>(n));
+    return 0;
+  });
+  if (rc != 0) return rc;
+  *target = std::move(*text);
+  return 0;
+}
+
+int ContentTree::open(std::uint64_t ino, int flags, const OpContext& ctx, std::uint64_t* fh) {
+  if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0) return EROFS;
+  Target node;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (int rc = target_of(ino, &node); rc != 0) return rc;
+  }
+  if (node.type != S_IFREG) return node.type == S_IFDIR ? EISDIR : EACCES;
+  auto fd = std::make_shared<int>(-1);
+  int rc = pool_.run(
+      caller_of_current_request(), ctx,
+      [root = node.root, path = node.path, fd] {
+        *fd = open_in_root(root->dir, path, O_RDONLY | O_NOCTTY);
+        return *fd < 0 ? errno : 0;
+      },
+      [fd] { close(*fd); });  // opened after its caller gave up
+  if (rc != 0) return rc;
+  auto file = std::make_shared<OpenFile>();
+  file->root = node.root;
+  file->fd = *fd;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (node.root->dead) return ESTALE;
+  *fh = next_fh_++;
+  open_[*fh] = std::move(file);
+  return 0;
+}
+
+int ContentTree::read(std::uint64_t fh, std::size_t size, off_t offset, const OpContext& ctx,
+                      std::string* data) {
+  std::shared_ptr<OpenFile> file;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = open_.find(fh);
+    if (it == open_.end()) return ESTALE;  // its snapshot went away (detach)
+    file = it->second;
+  }
+  if (file->root->dead) return ESTALE;
+  auto buf = std::make_shared<std::string>(size, '\0');
+  int rc = pool_.run(caller_of_current_request(), ctx, [file, buf, offset] {
+    std::size_t got = 0;
+    while (got < buf->size()) {
+      ssize_t n =
+          pread(file->fd, buf->data() + got, buf->size() - got, offset + static_cast<off_t>(got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return errno;
+      if (n == 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    buf->resize(got);
+    return 0;
+  });
+  if (rc != 0) return rc;
+  *data = std::move(*buf);
+  return 0;
+}
+
+void ContentTree::release(std::uint64_t fh) {
+  std::shared_ptr<OpenFile> file;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = open_.find(fh);
+    if (it == open_.end()) return;
+    file = std::move(it->second);
+    open_.erase(it);
+  }
+  pool_.post([f = std::move(file)]() mutable { f.reset(); });
+}
+
+int ContentTree::statfs(std::uint64_t ino, const OpContext& ctx, struct statvfs* out) {
+  Target node;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (int rc = target_of(ino, &node); rc != 0) return rc;
+  }
+  auto st = std::make_shared<struct statvfs>();
+  int rc = pool_.run(caller_of_current_request(), ctx, [root = node.root, st] {
+    Fd fd(open_in_root(root->dir, ".", O_PATH));
+    if (fd.get() < 0 || fstatvfs(fd.get(), st.get()) != 0) return errno;
+    return 0;
+  });
+  if (rc != 0) return rc;
+  *out = *st;
+  out->f_flag |= ST_RDONLY;
+  return 0;
+}
+
+int ContentTree::getxattr(std::uint64_t ino, const std::string& name, const OpContext& ctx,
+                          std::string* value) {
+  Target node;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (int rc = target_of(ino, &node); rc != 0) return rc;
+  }
+  if (node.type == S_IFLNK) return ENODATA;
+  auto text = std::make_shared<std::string>();
+  int rc =
+      pool_.run(caller_of_current_request(), ctx, [root = node.root, path = node.path, name, text] {
+        Fd fd(open_in_root(root->dir, path, O_PATH));
+        if (fd.get() < 0) return errno;
+        // An O_PATH descriptor has no xattr calls of its own; its /proc name
+        // reaches the very file it holds.
+        return xattr_read("/proc/self/fd/" + std::to_string(fd.get()), name, text.get());
+      });
+  if (rc != 0) return rc;
+  *value = std::move(*text);
+  return 0;
+}
+
+int ContentTree::listxattr(std::uint64_t ino, const OpContext& ctx,
+                           std::vector<std::string>* names) {
+  Target node;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (int rc = target_of(ino, &node); rc != 0) return rc;
+  }
+  names->clear();
+  if (node.type == S_IFLNK) return 0;
+  auto list = std::make_shared<std::string>();
+  int rc = pool_.run(caller_of_current_request(), ctx, [root = node.root, path = node.path, list] {
+    Fd fd(open_in_root(root->dir, path, O_PATH));
+    if (fd.get() < 0) return errno;
+    const std::string proc = "/proc/self/fd/" + std::to_string(fd.get());
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      ssize_t n = ::listxattr(proc.c_str(), nullptr, 0);
+      if (n < 0) return errno;
+      list->resize(static_cast<std::size_t>(n));
+      n = ::listxattr(proc.c_str(), list->data(), list->size());
+      if (n >= 0) {
+        list->resize(static_cast<std::size_t>(n));
+        return 0;
+      }
+      if (errno != ERANGE) return errno;
+    }
+    return ERANGE;
+  });
+  if (rc != 0) return rc;
+  for (std::size_t pos = 0; pos < list->size();) {
+    std::size_t end = list->find('\0', pos);
+    if (end == std::string::npos) end = list->size();
+    if (end > pos) names->push_back(list->substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return 0;
+}
+
+}  // namespace snapfs::content

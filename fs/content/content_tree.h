@@ -1,0 +1,106 @@
+// The files of snapshots, read-only, under their snapshot directories. Each snapshot directory
+// the namespace attaches is the root of a tree served from a local directory (the snapshot's
+// directory on this host's NFS mount of its volume). Content inodes have numbers of their own
+// (from kFirstIno up) so that requests are routed by inode number; a backing file keeps its
+// inode number while known, whatever path reaches it. Backing system calls run on BackingPool
+// threads as the caller, relative to the root's directory descriptor, and never follow a
+// symbolic link.
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "fs/content/backing_pool.h"
+#include "providers/op_context.h"
+
+namespace snapfs {
+class KernelNotifier;
+struct EntryReply;
+struct DirEntryReply;
+}  // namespace snapfs
+
+namespace snapfs::content {
+
+class ContentTree {
+ public:
+  static constexpr std::uint64_t kFirstIno = std::uint64_t{1} << 56;
+  static bool is_content(std::uint64_t ino) { return ino >= kFirstIno; }
+  // Snapshots never change: the kernel may keep what it was told for this long (seconds); a
+  // snapshot that goes away is invalidated explicitly (detach).
+  static constexpr double kTimeout = 86400;
+
+  ContentTree(KernelNotifier* notifier, std::size_t max_threads = 32);
+  ~ContentTree();
+
+  // Makes the snapshot directory `root_ino` show `dir` (idempotent). A new `dir` for the same
+  // root detaches the old tree first.
+  void attach(std::uint64_t root_ino, const std::string& dir);
+  // The snapshot directory went away (deleted, no longer listed): the kernel forgets its tree,
+  // its open files fail from now on (ESTALE), and its descriptors are closed.
+  void detach(std::uint64_t root_ino);
+  bool attached(std::uint64_t root_ino) const;
+
+  // `parent`: an attached root or a content directory. Each returns 0 or an errno value.
+  int lookup(std::uint64_t parent, const std::string& name, const OpContext& ctx, EntryReply* out);
+  int readdir(std::uint64_t dir, const OpContext& ctx, std::vector<DirEntryReply>* out);
+  int getattr(std::uint64_t ino, const OpContext& ctx, struct stat* out);
+  int readlink(std::uint64_t ino, const OpContext& ctx, std::string* target);
+  // Read-only opens only (EROFS otherwise); `*fh` names the open file for read and release.
+  int open(std::uint64_t ino, int flags, const OpContext& ctx, std::uint64_t* fh);
+  int read(std::uint64_t fh, std::size_t size, off_t offset, const OpContext& ctx,
+           std::string* data);
+  void release(std::uint64_t fh);
+  int statfs(std::uint64_t ino, const OpContext& ctx, struct statvfs* out);
+  // The backing file's own extended attributes (none on symbolic links).
+  int getxattr(std::uint64_t ino, const std::string& name, const OpContext& ctx,
+               std::string* value);
+  int listxattr(std::uint64_t ino, const OpContext& ctx, std::vector<std::string>* names);
+
+  void add_lookup(std::uint64_t ino, std::uint64_t n);
+  void forget(std::uint64_t ino, std::uint64_t n);
+
+  std::size_t node_count() const;
+  std::size_t open_files() const;
+
+ private:
+  struct Root;
+  struct Node;
+  struct OpenFile;
+  // What a backing call needs, copied under mu_: the root's directory and the node's path in it.
+  struct Target {
+    std::shared_ptr<Root> root;
+    std::string path;  // relative to the root's directory; "." for the root itself
+    mode_t type = 0;   // S_IFMT bits; S_IFDIR for a root
+  };
+  int target_of(std::uint64_t ino, Target* out) const;  // requires mu_
+  std::string path_of(const Node& node) const;          // requires mu_
+  // The node for a backing entry of `parent` (a root or a content directory), made on first
+  // sight; its attributes in `st` with the content inode number.
+  std::uint64_t node_for(std::uint64_t parent, const std::shared_ptr<Root>& root,
+                         const std::string& name, struct stat* st);  // requires mu_
+  void drop_node(std::uint64_t ino);                                 // requires mu_
+  int root_fd(const std::shared_ptr<Root>& root, const OpContext& ctx);
+
+  KernelNotifier* notifier_;
+  BackingPool pool_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Root>> roots_;  // by snapshot inode
+  std::unordered_map<std::uint64_t, Node> nodes_;
+  // (root, st_dev, st_ino) -> content inode
+  std::map<std::tuple<std::uint64_t, dev_t, ino_t>, std::uint64_t> by_backing_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<OpenFile>> open_;
+  std::uint64_t next_ino_ = kFirstIno;
+  std::uint64_t next_fh_ = 1;
+};
+
+}  // namespace snapfs::content

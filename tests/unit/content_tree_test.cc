@@ -1,0 +1,236 @@
+// A snapshot's files served from a local directory: the tree, its inode numbers, read-only
+// answers, the caller's permissions, and backing calls that block.
+#include "fs/content/content_tree.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "fs/namespace.h"
+
+namespace snapfs::content {
+namespace {
+
+constexpr std::uint64_t kSnapshotIno = 100;
+
+class RecordingNotifier : public KernelNotifier {
+ public:
+  void inval_entry(std::uint64_t, const std::string&) override {}
+  void inval_inode(std::uint64_t ino) override { inodes.push_back(ino); }
+  std::vector<std::uint64_t> inodes;
+};
+
+class ContentTreeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/snapfs-tree-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    chmod(dir_.c_str(), 0755);
+    std::ofstream(dir_ + "/a.txt") << "old bytes\n";
+    chmod((dir_ + "/a.txt").c_str(), 0640);
+    mkdir((dir_ + "/sub").c_str(), 0755);
+    std::ofstream(dir_ + "/sub/b.txt") << "b";
+    ASSERT_EQ(symlink("a.txt", (dir_ + "/link").c_str()), 0);
+    ASSERT_EQ(symlink("/etc", (dir_ + "/out").c_str()), 0);
+    std::ofstream(dir_ + "/secret") << "root only";
+    chmod((dir_ + "/secret").c_str(), 0600);
+    tree_ = std::make_unique<ContentTree>(&notifier_);
+    tree_->attach(kSnapshotIno, dir_);
+  }
+  void TearDown() override {
+    current_caller() = {};
+    tree_.reset();
+    std::system(("rm -rf " + dir_).c_str());
+  }
+  OpContext Ctx(int ms = 5000) { return OpContext(std::chrono::milliseconds(ms)); }
+  EntryReply Lookup(std::uint64_t parent, const std::string& name, int* rc) {
+    EntryReply entry;
+    *rc = tree_->lookup(parent, name, Ctx(), &entry);
+    return entry;
+  }
+  std::string ReadAll(std::uint64_t ino, int* rc) {
+    std::uint64_t fh = 0;
+    *rc = tree_->open(ino, O_RDONLY, Ctx(), &fh);
+    if (*rc != 0) return "";
+    std::string data;
+    *rc = tree_->read(fh, 4096, 0, Ctx(), &data);
+    tree_->release(fh);
+    return data;
+  }
+  std::string dir_;
+  RecordingNotifier notifier_;
+  std::unique_ptr<ContentTree> tree_;
+};
+
+TEST_F(ContentTreeTest, ListsAndLooksUpWithTheBackingAttributes) {
+  std::vector<DirEntryReply> entries;
+  ASSERT_EQ(tree_->readdir(kSnapshotIno, Ctx(), &entries), 0);
+  std::map<std::string, struct stat> by_name;
+  for (const auto& e : entries) by_name[e.name] = e.attr;
+  ASSERT_EQ(by_name.size(), 5u);
+  EXPECT_TRUE(S_ISDIR(by_name["sub"].st_mode));
+  EXPECT_TRUE(S_ISLNK(by_name["link"].st_mode));
+  for (const auto& [name, st] : by_name) EXPECT_TRUE(ContentTree::is_content(st.st_ino)) << name;
+
+  int rc = 0;
+  EntryReply a = Lookup(kSnapshotIno, "a.txt", &rc);
+  ASSERT_EQ(rc, 0);
+  struct stat backing {};
+  ASSERT_EQ(lstat((dir_ + "/a.txt").c_str(), &backing), 0);
+  EXPECT_EQ(a.attr.st_mode, backing.st_mode);
+  EXPECT_EQ(a.attr.st_size, backing.st_size);
+  EXPECT_EQ(a.attr.st_uid, backing.st_uid);
+  EXPECT_EQ(a.attr.st_mtim.tv_sec, backing.st_mtim.tv_sec);
+  EXPECT_EQ(a.attr.st_mtim.tv_nsec, backing.st_mtim.tv_nsec);
+  EXPECT_EQ(a.attr.st_nlink, backing.st_nlink);
+  // The same backing file, the same inode, from the listing and from a lookup.
+  EXPECT_EQ(a.ino, by_name["a.txt"].st_ino);
+  EXPECT_EQ(a.timeout, ContentTree::kTimeout);
+
+  EntryReply sub = Lookup(kSnapshotIno, "sub", &rc);
+  ASSERT_EQ(rc, 0);
+  EntryReply b = Lookup(sub.ino, "b.txt", &rc);
+  ASSERT_EQ(rc, 0);
+  EXPECT_EQ(ReadAll(b.ino, &rc), "b");
+  EXPECT_EQ(ReadAll(a.ino, &rc), "old bytes\n");
+  EXPECT_EQ(rc, 0);
+
+  EntryReply missing = Lookup(kSnapshotIno, "none", &rc);
+  EXPECT_EQ(rc, ENOENT);
+  EXPECT_EQ(missing.ino, 0u);
+  EXPECT_GT(missing.timeout, 0);  // a negative entry the kernel may keep
+}
+
+TEST_F(ContentTreeTest, SymbolicLinksAreShownNeverFollowed) {
+  int rc = 0;
+  EntryReply link = Lookup(kSnapshotIno, "link", &rc);
+  ASSERT_EQ(rc, 0);
+  EXPECT_TRUE(S_ISLNK(link.attr.st_mode));
+  std::string target;
+  ASSERT_EQ(tree_->readlink(link.ino, Ctx(), &target), 0);
+  EXPECT_EQ(target, "a.txt");
+  std::uint64_t fh = 0;
+  EXPECT_EQ(tree_->open(link.ino, O_RDONLY, Ctx(), &fh), EACCES);
+  EntryReply out = Lookup(kSnapshotIno, "out", &rc);
+  ASSERT_EQ(rc, 0);
+  EXPECT_EQ(tree_->lookup(out.ino, "passwd", Ctx(), &link), ENOTDIR);
+}
+
+TEST_F(ContentTreeTest, EveryWriteIsRefused) {
+  int rc = 0;
+  EntryReply a = Lookup(kSnapshotIno, "a.txt", &rc);
+  std::uint64_t fh = 0;
+  EXPECT_EQ(tree_->open(a.ino, O_WRONLY, Ctx(), &fh), EROFS);
+  EXPECT_EQ(tree_->open(a.ino, O_RDWR, Ctx(), &fh), EROFS);
+  EXPECT_EQ(tree_->open(a.ino, O_RDONLY | O_TRUNC, Ctx(), &fh), EROFS);
+}
+
+TEST_F(ContentTreeTest, BackingCallsRunAsTheCaller) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to switch to another user";
+  int rc = 0;
+  EntryReply secret = Lookup(kSnapshotIno, "secret", &rc);
+  ASSERT_EQ(rc, 0);
+  EXPECT_EQ(ReadAll(secret.ino, &rc), "root only");  // snapfs itself, or root
+  current_caller() = {true, 65534, 65534, [] { return std::vector<gid_t>{}; }};
+  ReadAll(secret.ino, &rc);
+  EXPECT_EQ(rc, EACCES);
+  EXPECT_EQ(ReadAll(Lookup(kSnapshotIno, "a.txt", &rc).ino, &rc), "");
+  EXPECT_EQ(rc, EACCES);  // 0640, owner root, group root: not for nobody
+  // A supplementary group the caller has grants what it grants on the backing file.
+  current_caller() = {true, 65534, 65534, [] { return std::vector<gid_t>{0}; }};
+  EXPECT_EQ(ReadAll(Lookup(kSnapshotIno, "a.txt", &rc).ino, &rc), "old bytes\n");
+  current_caller() = {};
+  // The pool thread went back to snapfs's own ids.
+  EXPECT_EQ(ReadAll(secret.ino, &rc), "root only");
+}
+
+TEST_F(ContentTreeTest, ADetachedSnapshotsFilesFailCleanly) {
+  int rc = 0;
+  EntryReply a = Lookup(kSnapshotIno, "a.txt", &rc);
+  std::uint64_t fh = 0;
+  ASSERT_EQ(tree_->open(a.ino, O_RDONLY, Ctx(), &fh), 0);
+  EXPECT_EQ(tree_->open_files(), 1u);
+  tree_->detach(kSnapshotIno);
+  std::string data;
+  EXPECT_EQ(tree_->read(fh, 10, 0, Ctx(), &data), ESTALE);
+  struct stat st {};
+  EXPECT_EQ(tree_->getattr(a.ino, Ctx(), &st), ESTALE);
+  EXPECT_EQ(tree_->open_files(), 0u);
+  EXPECT_EQ(tree_->node_count(), 0u);
+  // The kernel was told to drop what it cached of the file.
+  EXPECT_NE(std::find(notifier_.inodes.begin(), notifier_.inodes.end(), a.ino),
+            notifier_.inodes.end());
+  tree_->release(fh);  // after the detach: nothing left to release, no crash
+}
+
+TEST_F(ContentTreeTest, ForgottenNodesGoAndComeBackWithTheirNumber) {
+  int rc = 0;
+  EntryReply sub = Lookup(kSnapshotIno, "sub", &rc);
+  EntryReply b = Lookup(sub.ino, "b.txt", &rc);
+  EXPECT_EQ(tree_->node_count(), 2u);
+  tree_->forget(sub.ino, 1);
+  EXPECT_EQ(tree_->node_count(), 2u);  // b still needs its parent's path
+  tree_->forget(b.ino, 1);
+  EXPECT_EQ(tree_->node_count(), 0u);
+}
+
+TEST_F(ContentTreeTest, AMissingSnapshotDirectoryLeavesNoNegativeEntry) {
+  tree_->attach(kSnapshotIno + 1, dir_ + "/not-there");
+  int rc = 0;
+  EntryReply e = Lookup(kSnapshotIno + 1, "a.txt", &rc);
+  EXPECT_EQ(rc, ENOENT);
+  EXPECT_EQ(e.timeout, 0);
+}
+
+TEST(BackingPoolTest, ABlockedCallAnswersAtItsDeadlineAndOthersGoOn) {
+  char tmpl[] = "/tmp/snapfs-fifo-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string fifo = std::string(tmpl) + "/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  BackingPool pool(4);
+  {
+    OpContext ctx(std::chrono::milliseconds(200));
+    // Opening a FIFO for reading waits for a writer: as a read from a dead server would.
+    int rc = pool.run({}, ctx, [fifo] {
+      int fd = open(fifo.c_str(), O_RDONLY);
+      if (fd >= 0) close(fd);
+      return 0;
+    });
+    EXPECT_EQ(rc, ETIMEDOUT);
+  }
+  {
+    OpContext ctx(std::chrono::seconds(10));
+    EXPECT_EQ(pool.run({}, ctx, [] { return 0; }), 0);  // another thread serves it
+  }
+  EXPECT_EQ(pool.threads(), 2u);
+  // Lets the stuck call end.
+  int w = open(fifo.c_str(), O_WRONLY);
+  if (w >= 0) close(w);
+  std::system(("rm -rf " + std::string(tmpl)).c_str());
+}
+
+TEST(BackingPoolTest, ThreadsAreBounded) {
+  BackingPool pool(2);
+  // Shared: the pool's threads outlive this test's frame.
+  auto release = std::make_shared<std::atomic<bool>>(false);
+  for (int i = 0; i < 3; ++i) {
+    OpContext ctx(std::chrono::milliseconds(50));
+    pool.run({}, ctx, [release] {
+      while (!release->load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      return 0;
+    });
+  }
+  EXPECT_EQ(pool.threads(), 2u);
+  *release = true;
+}
+
+}  // namespace
+}  // namespace snapfs::content
