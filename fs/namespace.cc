@@ -415,7 +415,12 @@ int Namespace::refused() const {
 }
 
 int Namespace::refused_at(std::uint64_t ino) const {
-  return content::ContentTree::is_content(ino) || content_->attached(ino) ? EROFS : refused();
+  if (content::ContentTree::is_content(ino)) return EROFS;
+  std::lock_guard<std::mutex> lock(mu_);
+  const Node* node = find_node(ino);
+  const bool files =
+      node != nullptr && node->kind == NodeKind::Snapshot && !content_location(*node).dir.empty();
+  return files ? EROFS : refused();
 }
 
 content::Location Namespace::content_location(const Node& snapshot) const {
@@ -1100,8 +1105,13 @@ bool Namespace::read_only_at(const Node& node) const {
 }
 
 int Namespace::mutation_precheck(std::uint64_t parent, Node** dir) const {
-  if (content::ContentTree::is_content(parent) || content_->attached(parent)) return EROFS;
+  if (content::ContentTree::is_content(parent)) return EROFS;
   *dir = find_node(parent);
+  // Inside a snapshot that shows its files: they are read-only.
+  if (*dir != nullptr && (*dir)->kind == NodeKind::Snapshot &&
+      !content_location(**dir).dir.empty()) {
+    return EROFS;
+  }
   if (*dir == nullptr) return ENOENT;
   if (read_only_at(**dir)) return EROFS;
   if ((*dir)->kind != NodeKind::SnapshotsDir) return EPERM;
@@ -1278,9 +1288,10 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
   std::string remote_name;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (content::ContentTree::is_content(parent) || content_->attached(parent)) return EROFS;
+    if (content::ContentTree::is_content(parent)) return EROFS;
     Node* dir = find_node(parent);
     if (dir == nullptr) return ENOENT;
+    if (dir->kind == NodeKind::Snapshot && !content_location(*dir).dir.empty()) return EROFS;
     if (dir->kind != NodeKind::SnapshotsDir) {
       // rmdir of a volume, service or .snapshots itself: never a provider operation.
       return read_only_at(*dir) ? EROFS : EPERM;
