@@ -170,6 +170,22 @@ TEST_F(ContentMountTest, ADeletedSnapshotsOpenFileAndPathsFailCleanly) {
             std::string::npos);
 }
 
+TEST_F(ContentMountTest, ABackingDirectoryThatDisappearsFailsCleanly) {
+  Mount();
+  const std::string snap = kSnap;
+  ASSERT_EQ(mount_->sh("stat " + snap + "/docs/report.txt").exit_code, 0);
+  // The NFS side loses the snapshot's directory (a server-side delete, an unmounted export).
+  ASSERT_EQ(run_command("rm -rf " + shell_quote(snapdir_)).exit_code, 0);
+  FsCallResult read = fs_stat(mount_->path() + "/" + snap + "/docs/deep", std::chrono::seconds(20));
+  EXPECT_EQ(errno_name(read.error), "ENOENT");
+  CommandResult cat = mount_->sh("cat " + snap + "/docs/report.txt 2>&1");
+  EXPECT_NE(cat.exit_code, 0);
+  EXPECT_NE(cat.out.find("No such file or directory"), std::string::npos) << cat.out;
+  // The rest of the mount answers as before.
+  EXPECT_NE(mount_->sh("ls nas/zpool-123456/partition1/.snapshots").out.find("snap-daily-backup"),
+            std::string::npos);
+}
+
 TEST_F(ContentMountTest, WithoutALocalMountTheSnapshotSaysWhy) {
   mountinfo_ = files_.write_file("mountinfo", "", 0644);
   Mount();
