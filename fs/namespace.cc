@@ -1079,8 +1079,9 @@ void Namespace::forget(std::uint64_t ino, std::uint64_t n) {
   Node* node = find_node(ino);
   if (node == nullptr || ino == kRootIno) return;
   node->nlookup = node->nlookup > n ? node->nlookup - n : 0;
-  // The kernel forgot the snapshot directory, so it holds nothing below it either.
-  if (node->nlookup == 0 && node->kind == NodeKind::Snapshot) content_->detach(ino);
+  // The kernel forgot the snapshot directory, so it holds nothing below it either: its files'
+  // nodes go without a word to the kernel (a crawl of a million would queue a million notes).
+  if (node->nlookup == 0 && node->kind == NodeKind::Snapshot) content_->detach(ino, false);
   // Directories above snapshots hold their listings' identity; only leaves are dropped. A leaf
   // the kernel forgot is found again by (parent, key) if it is listed later.
   if (node->nlookup == 0 && (node->kind == NodeKind::Snapshot || node->kind == NodeKind::Alias)) {

@@ -127,7 +127,7 @@ bool ContentTree::attached(std::uint64_t root_ino) const {
   return roots_.count(root_ino) > 0;
 }
 
-void ContentTree::detach(std::uint64_t root_ino) {
+void ContentTree::detach(std::uint64_t root_ino, bool tell_kernel) {
   std::vector<std::uint64_t> forgotten;
   std::vector<std::shared_ptr<OpenFile>> closing;
   {
@@ -156,7 +156,7 @@ void ContentTree::detach(std::uint64_t root_ino) {
   }
   // The kernel drops the attributes and cached pages it holds: reads of files still open end
   // here and fail (ESTALE), not in a page cache that outlives the snapshot.
-  if (notifier_ != nullptr) {
+  if (notifier_ != nullptr && tell_kernel) {
     for (std::uint64_t ino : forgotten) notifier_->inval_inode(ino);
     notifier_->inval_inode(root_ino);
   }

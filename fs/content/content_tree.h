@@ -46,8 +46,9 @@ class ContentTree {
   // root detaches the old tree first.
   void attach(std::uint64_t root_ino, const std::string& dir);
   // The snapshot directory went away (deleted, no longer listed): the kernel forgets its tree,
-  // its open files fail from now on (ESTALE), and its descriptors are closed.
-  void detach(std::uint64_t root_ino);
+  // its open files fail from now on (ESTALE), and its descriptors are closed. `tell_kernel`
+  // false: the kernel already forgot the directory, and so everything below it.
+  void detach(std::uint64_t root_ino, bool tell_kernel = true);
   bool attached(std::uint64_t root_ino) const;
 
   // `parent`: an attached root or a content directory. Each returns 0 or an errno value.

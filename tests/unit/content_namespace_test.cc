@@ -155,6 +155,20 @@ TEST_F(ContentNamespaceTest, RmdirOfASnapshotWithFilesDeletesItAndDropsItsTree) 
             notifier_.inodes.end());
 }
 
+TEST_F(ContentNamespaceTest, AForgottenSnapshotDirectoryReleasesItsFilesQuietly) {
+  const std::uint64_t daily = Ino(std::string(kSnaps) + "/daily");
+  EntryReply file;
+  ASSERT_EQ(ns_->lookup(daily, "report.txt", Ctx(), &file), 0);
+  EXPECT_EQ(ns_->content().node_count(), 1u);
+  ns_->forget(daily, 1000);  // every reference the lookups gave
+  EXPECT_EQ(ns_->content().node_count(), 0u);
+  EXPECT_FALSE(ns_->content().attached(daily));
+  // The kernel forgot them first: nothing to tell it.
+  std::lock_guard<std::mutex> lock(notifier_.mu);
+  EXPECT_EQ(std::count(notifier_.inodes.begin(), notifier_.inodes.end(), daily), 0);
+  EXPECT_EQ(std::count(notifier_.inodes.begin(), notifier_.inodes.end(), file.ino), 0);
+}
+
 TEST_F(ContentNamespaceTest, ASnapshotMissingOnTheBackingMountIsNoNegativeEntry) {
   const std::uint64_t weekly = Ino(std::string(kSnaps) + "/weekly");
   ASSERT_NE(weekly, 0u);
