@@ -4,6 +4,7 @@
 //   snapfs CONFIG MOUNTPOINT -o OPTIONS        (as mount.fuse3 and /etc/fstab call it)
 //   snapfs --check-config [--config FILE]      (tries each remote's credentials)
 //   snapfs status MOUNTPOINT                   (a running mount's counters)
+//   snapfs versions [--mount DIR]... FILE      (a file's other versions in snapshots)
 #include <fuse_lowlevel.h>
 #include <malloc.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "fs/namespace.h"
 #include "fs/session_loop.h"
 #include "fs/status.h"
+#include "fs/versions.h"
 #include "providers/common/log.h"
 #include "providers/common/strings.h"
 #include "snapfs_git_commit.h"  // SNAPFS_GIT_COMMIT, generated at build time
@@ -138,7 +140,8 @@ void print_help(const char* prog) {
       "usage: %s [options] MOUNTPOINT\n"
       "       %s CONFIG MOUNTPOINT [-o options]       (mount.fuse3, /etc/fstab)\n"
       "       %s --check-config [--config FILE] [-o remotes=...]\n"
-      "       %s status MOUNTPOINT\n\n"
+      "       %s status MOUNTPOINT\n"
+      "       %s versions [--mount DIR]... FILE\n\n"
       "Shows cloud NAS and volume snapshots as directories:\n"
       "  MOUNTPOINT/<remote>/<service>/<volume>/.snapshots/<snapshot>/\n\n"
       "snapfs options:\n"
@@ -165,9 +168,11 @@ void print_help(const char* prog) {
       "                                   a table and exit (0: all remotes work)\n"
       "    -V, --version                  print the version\n\n"
       "commands:\n"
-      "    status MOUNTPOINT              a running mount's request and cache counters\n\n"
+      "    status MOUNTPOINT              a running mount's request and cache counters\n"
+      "    versions [--mount DIR]... FILE the snapshots holding another version of FILE (on an\n"
+      "                                   NFS mount of a volume), newest first\n\n"
       "FUSE options:\n",
-      prog, prog, prog, prog);
+      prog, prog, prog, prog, prog);
   fuse_cmdline_help();
   fuse_lowlevel_help();
 }
@@ -202,6 +207,9 @@ int run(int argc, char* argv[]) {
       return 2;
     }
     return run_status(argv[2], stdout, stderr);
+  }
+  if (argc >= 2 && std::strcmp(argv[1], "versions") == 0) {
+    return run_versions(std::vector<std::string>(argv + 2, argv + argc), stdout, stderr);
   }
   fuse_args args = FUSE_ARGS_INIT(argc, argv);
   FuseArgsGuard args_guard{&args};

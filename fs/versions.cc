@@ -1,0 +1,328 @@
+#include "fs/versions.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "fs/content/mount_table.h"
+
+namespace snapfs {
+namespace {
+
+constexpr const char* kUsage = "usage: snapfs versions [--mount DIR]... FILE\n";
+// The one reason a snapshot of a volume with file access can have no directory while its
+// siblings have one; any other reason holds for the whole volume.
+constexpr std::string_view kNoSnapshotDir = "the API gives no directory for this snapshot's files";
+
+bool read_text(const std::string& path, std::string* text) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  *text = buf.str();
+  return true;
+}
+
+// The NFS mount table as snapfs itself reads it: $SNAPFS_MOUNTINFO, else /proc/self/mountinfo.
+std::string nfs_table_path() {
+  const char* env = std::getenv("SNAPFS_MOUNTINFO");
+  return env != nullptr && *env != '\0' ? env : "/proc/self/mountinfo";
+}
+
+// Whether `path` is `dir` or below it, component-wise; *rest gets what follows, without a slash.
+bool under(const std::string& path, const std::string& dir, std::string* rest) {
+  if (dir == "/") {
+    if (path.empty() || path[0] != '/') return false;
+    *rest = path.substr(1);
+    return true;
+  }
+  if (path.compare(0, dir.size(), dir) != 0) return false;
+  if (path.size() == dir.size()) {
+    rest->clear();
+    return true;
+  }
+  if (path[dir.size()] != '/') return false;
+  *rest = path.substr(dir.size() + 1);
+  return true;
+}
+
+// The visible NFS mount holding `path` (the deepest mount point above it), or nullptr.
+const content::NfsMount* nfs_mount_of(const std::vector<content::NfsMount>& mounts,
+                                      const std::string& path, std::string* rel) {
+  const content::NfsMount* best = nullptr;
+  for (const content::NfsMount& m : mounts) {
+    std::string rest;
+    if (under(path, m.mount_point, &rest) &&
+        (best == nullptr || m.mount_point.size() >= best->mount_point.size())) {
+      best = &m;
+      *rel = rest;
+    }
+  }
+  return best;
+}
+
+// The absolute path of FILE with its directories resolved (FILE itself is not followed, and
+// need not exist any more: a deleted file is what one most often wants back).
+bool absolute_path(const std::string& file, std::string* out) {
+  std::string dir = ".";
+  std::string base = file;
+  const std::size_t slash = file.find_last_of('/');
+  if (slash != std::string::npos) {
+    dir = slash == 0 ? "/" : file.substr(0, slash);
+    base = file.substr(slash + 1);
+  }
+  if (base.empty() || base == "." || base == "..") {
+    char resolved[PATH_MAX];
+    if (::realpath(file.c_str(), resolved) == nullptr) return false;
+    *out = resolved;
+    return true;
+  }
+  char resolved[PATH_MAX];
+  if (::realpath(dir.c_str(), resolved) == nullptr) return false;
+  *out = std::string(resolved) == "/" ? "/" + base : std::string(resolved) + "/" + base;
+  return true;
+}
+
+// The directory's entries but . and .., sorted; false with errno set when it cannot be read.
+bool list_dir(const std::string& path, std::vector<std::string>* names) {
+  DIR* dir = ::opendir(path.c_str());
+  if (dir == nullptr) return false;
+  names->clear();
+  errno = 0;
+  while (dirent* e = ::readdir(dir)) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
+      names->emplace_back(e->d_name);
+    }
+  }
+  const int saved = errno;
+  ::closedir(dir);
+  errno = saved;
+  std::sort(names->begin(), names->end());
+  return saved == 0;
+}
+
+bool is_real_dir(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool get_xattr(const std::string& path, const char* name, std::string* value) {
+  for (int attempt = 0; attempt < 3; ++attempt) {  // the value may grow between the two calls
+    ssize_t size = ::lgetxattr(path.c_str(), name, nullptr, 0);
+    if (size < 0) return false;
+    value->assign(static_cast<std::size_t>(size), '\0');
+    ssize_t got = ::lgetxattr(path.c_str(), name, value->data(), value->size());
+    if (got >= 0) {
+      value->resize(static_cast<std::size_t>(got));
+      return true;
+    }
+    if (errno != ERANGE) return false;
+  }
+  return false;
+}
+
+struct Version {
+  std::string created;  // the snapshot's user.snapfs.created (RFC 3339 UTC: sorts as text)
+  std::string snapshot;
+  std::string path;
+  struct stat st {};
+};
+
+std::string utc(const timespec& t) {
+  std::tm tm{};
+  ::gmtime_r(&t.tv_sec, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool same_version(const struct stat& a, const struct stat& b) {
+  return a.st_size == b.st_size && a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
+         a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
+}
+
+}  // namespace
+
+std::vector<std::string> snapfs_mounts_in(std::string_view mountinfo) {
+  std::vector<std::string> out;
+  std::istringstream in{std::string(mountinfo)};
+  for (std::string line; std::getline(in, line);) {
+    // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS
+    std::istringstream fields(line);
+    std::vector<std::string> f;
+    for (std::string word; fields >> word;) f.push_back(word);
+    auto sep = std::find(f.begin(), f.end(), "-");
+    if (f.size() < 5 || sep == f.end() || sep + 1 == f.end() || sep - f.begin() < 6) continue;
+    if (sep[1] != "fuse.snapfs") continue;
+    out.push_back(content::decode_mount_escapes(f[4]));
+  }
+  return out;
+}
+
+int run_versions(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
+  std::vector<std::string> snapfs_mounts;
+  std::string file;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--mount" && i + 1 < args.size()) {
+      snapfs_mounts.push_back(args[++i]);
+    } else if (args[i].rfind("--mount=", 0) == 0) {
+      snapfs_mounts.push_back(args[i].substr(8));
+    } else if (args[i] == "--" && i + 2 == args.size()) {
+      file = args[++i];
+    } else if (!args[i].empty() && args[i][0] != '-' && file.empty() && i + 1 == args.size()) {
+      file = args[i];
+    } else {
+      std::fputs(kUsage, err);
+      return 2;
+    }
+  }
+  if (file.empty()) {
+    std::fputs(kUsage, err);
+    return 2;
+  }
+
+  std::string path;
+  if (!absolute_path(file, &path)) {
+    std::fprintf(err, "snapfs versions: %s: %s\n", file.c_str(), std::strerror(errno));
+    return 2;
+  }
+  struct stat live {};
+  bool live_exists = ::lstat(path.c_str(), &live) == 0;
+  if (!live_exists && errno != ENOENT) {
+    std::fprintf(err, "snapfs versions: %s: %s\n", file.c_str(), std::strerror(errno));
+    return 2;
+  }
+  if (live_exists && S_ISDIR(live.st_mode)) {
+    std::fprintf(err, "snapfs versions: %s: %s\n", file.c_str(), std::strerror(EISDIR));
+    return 2;
+  }
+
+  const std::string table_path = nfs_table_path();
+  std::string table;
+  if (!read_text(table_path, &table)) {
+    std::fprintf(err, "snapfs versions: cannot read %s: %s\n", table_path.c_str(),
+                 std::strerror(errno));
+    return 2;
+  }
+  const std::vector<content::NfsMount> nfs = content::parse_mountinfo(table);
+  std::string rel;
+  const content::NfsMount* mount = nfs_mount_of(nfs, path, &rel);
+  if (mount == nullptr || rel.empty()) {
+    std::fprintf(err, "snapfs versions: %s is not on an NFS mount\n", file.c_str());
+    return 2;
+  }
+
+  if (snapfs_mounts.empty()) {
+    // The FUSE mounts are real even when a test hands the NFS table over; look in both.
+    std::set<std::string> seen;
+    for (const std::string& source : {std::string("/proc/self/mountinfo"), table_path}) {
+      std::string text;
+      if (!read_text(source, &text)) continue;
+      for (std::string& m : snapfs_mounts_in(text)) {
+        if (seen.insert(m).second) snapfs_mounts.push_back(std::move(m));
+      }
+    }
+  }
+  if (snapfs_mounts.empty()) {
+    std::fprintf(err,
+                 "snapfs versions: no snapfs mount on this host (give one with --mount DIR)\n");
+    return 2;
+  }
+
+  // Every snapshot, on every snapfs mount, whose files are on the NFS mount holding FILE.
+  bool volume_found = false;
+  std::vector<Version> versions;
+  for (const std::string& root : snapfs_mounts) {
+    std::vector<std::string> remotes, services, volumes, snapshots;
+    if (!list_dir(root, &remotes)) {
+      std::fprintf(err, "snapfs versions: %s: %s\n", root.c_str(), std::strerror(errno));
+      continue;
+    }
+    for (const std::string& remote : remotes) {
+      const std::string rdir = root + "/" + remote;
+      if (!is_real_dir(rdir) || !list_dir(rdir, &services)) continue;
+      for (const std::string& service : services) {
+        const std::string sdir = rdir + "/" + service;
+        if (!is_real_dir(sdir) || !list_dir(sdir, &volumes)) continue;
+        for (const std::string& volume : volumes) {
+          const std::string snapdir = sdir + "/" + volume + "/.snapshots";
+          if (!is_real_dir(snapdir)) continue;
+          if (!list_dir(snapdir, &snapshots)) {
+            std::fprintf(err, "snapfs versions: %s: %s\n", snapdir.c_str(), std::strerror(errno));
+            continue;
+          }
+          for (const std::string& snapshot : snapshots) {
+            // Links are the names NAVER's own snapshot names stand behind: seen under those.
+            const std::string sdir2 = snapdir + "/" + snapshot;
+            std::string where;
+            if (!is_real_dir(sdir2) || !get_xattr(sdir2, "user.snapfs.content", &where)) continue;
+            if (where.empty() || where[0] != '/') {
+              if (where == kNoSnapshotDir) continue;
+              break;  // content off, no local mount, block volume: the same for every snapshot
+            }
+            std::string unused;
+            const content::NfsMount* holder = nfs_mount_of(nfs, where, &unused);
+            if (holder == nullptr || holder->mount_point != mount->mount_point) break;
+            volume_found = true;
+            Version v;
+            v.snapshot = snapshot;
+            v.path = sdir2 + "/" + rel;
+            if (::lstat(v.path.c_str(), &v.st) != 0) {
+              if (errno != ENOENT && errno != ENOTDIR) {
+                std::fprintf(err, "snapfs versions: %s: %s\n", v.path.c_str(),
+                             std::strerror(errno));
+              }
+              continue;
+            }
+            if (S_ISDIR(v.st.st_mode)) continue;
+            if (live_exists && same_version(v.st, live)) continue;
+            get_xattr(sdir2, "user.snapfs.created", &v.created);
+            versions.push_back(std::move(v));
+          }
+        }
+      }
+    }
+  }
+  if (!volume_found) {
+    std::fprintf(err,
+                 "snapfs versions: no snapshot on a snapfs mount has its files on %s (mounted "
+                 "on %s)\n",
+                 mount->source.c_str(), mount->mount_point.c_str());
+    return 2;
+  }
+
+  // Newest snapshot first (snapshots made within one second of each other: the newer file
+  // first); a version that several snapshots hold is shown once, with the newest of them.
+  std::sort(versions.begin(), versions.end(), [](const Version& a, const Version& b) {
+    return std::tie(a.created, a.st.st_mtim.tv_sec, a.st.st_mtim.tv_nsec, a.snapshot) >
+           std::tie(b.created, b.st.st_mtim.tv_sec, b.st.st_mtim.tv_nsec, b.snapshot);
+  });
+  std::vector<const Version*> shown;
+  for (const Version& v : versions) {
+    bool dup = false;
+    for (const Version* s : shown) dup = dup || same_version(s->st, v.st);
+    if (!dup) shown.push_back(&v);
+  }
+  for (const Version* v : shown) {
+    std::fprintf(out, "%s %lld %s\n", utc(v->st.st_mtim).c_str(),
+                 static_cast<long long>(v->st.st_size), v->path.c_str());
+  }
+  if (shown.empty()) {
+    std::fprintf(err, "snapfs versions: no snapshot holds another version of %s\n", file.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace snapfs
