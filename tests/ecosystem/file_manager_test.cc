@@ -404,5 +404,149 @@ TEST_F(FileManagerTest, PcmanfmShowsHiddenSnapshotsWithCtrlHAndOpensThem) {
   EXPECT_GE(gui.total, 1) << "the folder was shown without any listing: " << gui.json;
 }
 
+// Snapshot directories that show files: an HA-NAS partition of the demo, whose export a fake
+// mount table (SNAPFS_MOUNTINFO) places on the emulator's content root, as an NFS mount would.
+class FileManagerContentTest : public FileManagerTest {
+ protected:
+  void StartWithContent() {
+    const std::string files = dir_.path() + "/files";
+    emulator_ = std::make_unique<EmulatorProcess>(
+        std::vector<std::string>{"--seed", "demo", "--content-root", files});
+    ASSERT_TRUE(emulator_->ok());
+    live_ = files + "/10.16.101.42/zpool-123456/partition1";
+    const std::string mountinfo = dir_.write_file(
+        "mountinfo",
+        "40 1 0:50 / " + live_ + " rw - nfs4 10.16.101.42:/zpool-123456/partition1 rw\n", 0644);
+    mount_ = std::make_unique<SnapfsMount>(
+        demo_config(emulator_->base_url()), std::vector<std::string>{"cache_ttl=300"},
+        std::vector<std::string>{"SNAPFS_MOUNTINFO=" + mountinfo});
+    ASSERT_TRUE(mount_->ok()) << mount_->log();
+    home_ = dir_.path() + "/home";
+    ASSERT_EQ(run_command("mkdir -p " + shell_quote(home_ + "/.config")).exit_code, 0);
+    snapshot_ = mount_->path() + "/ovh-nas/zpool-123456/partition1/.snapshots/snap-daily-backup";
+    // The demo's snapshot copy is made in the background: wait until its files are there.
+    const std::string copy = live_ + "/.zfs/snapshot/snap-daily-backup/README.txt";
+    ASSERT_TRUE(poll_until([&] { return read_file_text(copy) != ""; }, kUiTimeout));
+  }
+
+  std::string live_;
+  std::string snapshot_;
+};
+
+TEST_F(FileManagerContentTest, MidnightCommanderViewsAFileInASnapshotWithF3) {
+  SNAPFS_REQUIRE_FUSE();
+  SNAPFS_REQUIRE_COMMANDS({"mc", "tmux"});
+  ASSERT_NO_FATAL_FAILURE(StartWithContent());
+  ASSERT_EQ(
+      run_command("mkdir -p " + shell_quote(home_ + "/.config/mc") + " && printf '%s\\n' " +
+                  "'[Midnight-Commander]' confirm_exit=false auto_save_setup=false " +
+                  "'[Layout]' message_visible=false > " + shell_quote(home_ + "/.config/mc/ini"))
+          .exit_code,
+      0);
+  const std::string text = read_file_text(live_ + "/docs/report.txt");
+  ASSERT_NE(text.find("All systems nominal."), std::string::npos) << text;
+  TmuxSession mc(dir_.path(),
+                 "exec env HOME=" + shell_quote(home_) + " TERM=xterm LANG=C.UTF-8 " +
+                     "mc --nosubshell --nocolor " + shell_quote(snapshot_ + "/docs") + " " +
+                     shell_quote(dir_.path()),
+                 120, 40);
+  std::string screen;
+  ASSERT_TRUE(mc.wait_for(
+      [](const std::string& s) { return s.find("report.txt") != std::string::npos; }, &screen))
+      << screen << "\nsnapfs log:\n"
+      << mount_->log();
+  // Quick search puts the cursor on the file; F3 opens mc's viewer on it.
+  mc.keys("C-s");
+  mc.type("report");
+  mc.keys("F3");
+  ASSERT_TRUE(mc.wait_for(
+      [](const std::string& s) {
+        return s.find("Quarterly report") != std::string::npos &&
+               s.find("All systems nominal.") != std::string::npos;
+      },
+      &screen))
+      << screen;
+  EXPECT_EQ(error_word(screen), "") << screen;
+  save_artifact("filemanager-mc-snapshot-f3.txt", screen);
+}
+
+TEST_F(FileManagerContentTest, PcmanfmShowsTheFilesOfASnapshot) {
+  SNAPFS_REQUIRE_FUSE();
+  SNAPFS_REQUIRE_COMMANDS({"Xvfb", "pcmanfm", "xdotool", "xclip", "import"});
+  ASSERT_NO_FATAL_FAILURE(StartWithContent());
+  VirtualDisplay x(dir_.path() + "/xvfb.log");
+  ASSERT_TRUE(x.ok());
+  ASSERT_EQ(
+      run_command("mkdir -p " + shell_quote(home_ + "/.config/pcmanfm/default") +
+                  " && printf '%s\\n' '[ui]' win_width=1000 win_height=400 view_mode=list > " +
+                  shell_quote(home_ + "/.config/pcmanfm/default/pcmanfm.conf"))
+          .exit_code,
+      0);
+  std::string runtime = dir_.path() + "/run";
+  ASSERT_EQ(mkdir(runtime.c_str(), 0700), 0);
+  Subprocess pcmanfm(
+      {"pcmanfm", snapshot_},
+      {"DISPLAY=" + x.display(), "HOME=" + home_, "XDG_CONFIG_HOME=" + home_ + "/.config",
+       "XDG_CACHE_HOME=" + home_ + "/.cache", "XDG_DATA_HOME=" + home_ + "/.local/share",
+       "XDG_RUNTIME_DIR=" + runtime, "DBUS_SESSION_BUS_ADDRESS=disabled:", "NO_AT_BRIDGE=1",
+       "LANG=C.UTF-8"},
+      dir_.path() + "/pcmanfm.log");
+  auto log = [&] { return read_file_text(dir_.path() + "/pcmanfm.log"); };
+  std::string window;
+  ASSERT_TRUE(poll_until(
+      [&] {
+        std::vector<std::string> ids =
+            split_lines(x.run("xdotool search --onlyvisible --class pcmanfm").out);
+        if (ids.size() != 1) return false;
+        window = ids[0];
+        return split_lines(x.run("xdotool getwindowname " + window).out) ==
+               std::vector<std::string>{"snap-daily-backup"};
+      },
+      kUiTimeout))
+      << "no PCManFM window for " << snapshot_ << "; its log:\n"
+      << log();
+
+  // Select all + copy: the view's entries as file URIs, once two reads agree.
+  std::vector<std::string> names, previous;
+  ASSERT_TRUE(poll_until(
+      [&] {
+        x.run("xdotool windowfocus --sync " + window + " key --clearmodifiers ctrl+a ctrl+c");
+        std::vector<std::string> current;
+        for (std::string line :
+             split_lines(x.run("xclip -o -selection clipboard -t text/uri-list").out)) {
+          while (!line.empty() && (line.back() == '\r' || line.back() == '\0')) line.pop_back();
+          if (line.empty()) continue;
+          std::string path = percent_decode(line.rfind("file://", 0) == 0 ? line.substr(7) : "");
+          if (path.rfind(snapshot_ + "/", 0) != 0) return false;
+          current.push_back(path.substr(snapshot_.size() + 1));
+        }
+        std::sort(current.begin(), current.end());
+        bool stable = !current.empty() && current == previous;
+        previous = names = current;
+        return stable;
+      },
+      kUiTimeout, milliseconds(300)))
+      << "PCManFM lists nothing in " << snapshot_ << "; its log:\n"
+      << log();
+  // The snapshot's visible files, as on the NFS mount (PCManFM hides dot files by default).
+  std::vector<std::string> expected = split_lines(run_command("ls " + shell_quote(snapshot_)).out);
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(names, expected);
+  EXPECT_NE(std::find(names.begin(), names.end(), "README.txt"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "docs"), names.end());
+
+  // A click below the last row drops the selection, so that the screenshot shows the files
+  // plainly.
+  x.run("xdotool mousemove --window " + window + " 600 340 click 1");
+  std::string png = artifacts_dir() + "/filemanager-pcmanfm-snapshot-files.png";
+  CommandResult shot = x.run("import -window " + window + " " + shell_quote(png));
+  ASSERT_EQ(shot.exit_code, 0) << shot.err;
+  EXPECT_EQ(read_file_text(png).substr(0, 4), "\x89PNG") << png;
+  std::fprintf(stderr, "screenshot: %s\n", png.c_str());
+  std::vector<std::string> own =
+      split_lines(x.run("xdotool search --onlyvisible --class pcmanfm").out);
+  EXPECT_EQ(own, std::vector<std::string>{window}) << x.run("xwininfo -root -tree").out;
+}
+
 }  // namespace
 }  // namespace snapfs::test
