@@ -41,6 +41,22 @@ url=$(sed -n 's/^listening on //p' "$work/emulator.out")
 [ -n "$url" ] || { echo "the emulator did not start:"; cat "$work/emulator.log"; exit 1; }
 echo "== snapfs-emulator (demo data) at $url"
 
+# This host has no NFS mount of those volumes: a mount table of its own says that each export
+# is mounted on its tree under $work/content, once the emulator has written them (a volume's
+# tree is the directory holding its README.txt; snapshot copies are left out).
+for _ in $(seq 200); do
+  curl -fsS "$url/_emulator/content" 2>/dev/null | grep -q '"pending":0' && break
+  sleep 0.05
+done
+find "$work/content" \( -name .zfs -o -name .snapshot \) -prune -o -name README.txt -print |
+  sort | while read -r file; do
+  id=$((${id:-39} + 1))
+  tree=${file%/README.txt}
+  rel=${tree#"$work/content/"}
+  echo "$id 1 0:$id / $tree rw,relatime - nfs4 ${rel%%/*}:/${rel#*/} rw,vers=4.2"
+done >"$work/mountinfo"
+export SNAPFS_MOUNTINFO=$work/mountinfo
+
 umask 077
 cat >"$work/snapfs.conf" <<CONF
 # Demo remotes, all served by snapfs-emulator with its demo credentials.
@@ -119,6 +135,21 @@ step "getfattr -n user.snapfs.schedule '$nas'"
 navervol=naver/KR/$(ls "$mnt/naver/KR" | head -n 1)/.snapshots
 echo "NAVER Cloud names snapshots itself: mkdir leaves your name as a link to the real one"
 step "mkdir '$navervol/my-snapshot' && ls -l '$navervol/my-snapshot'"
+echo
+snap=$nas/$(ls "$mnt/$nas" | head -n 1)
+content=$(getfattr --absolute-names --only-values -n user.snapfs.content "$mnt/$snap")
+live=${content%/.zfs/snapshot/*}
+echo "A snapshot of an NFS volume this host mounts shows its files, read-only"
+step "getfattr -n user.snapfs.content '$snap'"
+step "ls -l '$snap' '$snap/docs'"
+echo
+echo "A file changed on the live tree (the NFS mount) after the snapshot..."
+step "echo 'Edited after the snapshot.' >>'$live/docs/report.txt'; cat '$live/docs/report.txt'"
+echo "...is still the old one in the snapshot; snapfs versions finds it, cp restores it"
+step "cat '$snap/docs/report.txt'"
+step "'$bin/snapfs' versions --mount '$mnt' '$live/docs/report.txt'"
+old=$("$bin/snapfs" versions --mount "$mnt" "$live/docs/report.txt" | head -n 1 | cut -d' ' -f3-)
+step "cp -a '$old' '$live/docs/report.txt' && cat '$live/docs/report.txt'"
 echo
 
 if [ -t 0 ]; then
