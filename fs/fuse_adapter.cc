@@ -20,13 +20,16 @@ FuseNotifier::~FuseNotifier() {
 
 void FuseNotifier::start(fuse_session* session) {
   session_ = session;
-  stopping_ = false;
+  {
+    MutexLock lock(mu_);
+    stopping_ = false;
+  }
   thread_ = std::thread([this] { run(); });
 }
 
 void FuseNotifier::stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -34,14 +37,14 @@ void FuseNotifier::stop() {
 }
 
 void FuseNotifier::inval_entry(std::uint64_t parent, const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (session_ == nullptr || stopping_) return;
   queue_.push_back({parent, name});
   cv_.notify_one();
 }
 
 void FuseNotifier::inval_inode(std::uint64_t ino) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (session_ == nullptr || stopping_) return;
   queue_.push_back({ino, ""});
   cv_.notify_one();
@@ -51,8 +54,8 @@ void FuseNotifier::run() {
   for (;;) {
     Item item;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      UniqueLock lock(mu_);
+      while (!stopping_ && queue_.empty()) cv_.wait(lock.native());
       if (stopping_) return;
       item = std::move(queue_.front());
       queue_.pop_front();
@@ -73,13 +76,13 @@ void FuseNotifier::run() {
 
 DirReads::CopyPtr DirReads::continued(std::uint64_t ino, off_t offset) {
   if (offset == 0) return nullptr;  // a new read (opendir, rewinddir) sees the current listing
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = open_.find(generation_of(offset));
   return it == open_.end() || it->second->ino != ino ? nullptr : it->second;
 }
 
 DirReads::CopyPtr DirReads::started(std::shared_ptr<Copy> copy) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   // 0 is left to offsets without a generation (reads through a directory handle); after 2^15
   // reads the numbers come round again, long after those copies were dropped (at most kMaxOpen
   // are kept).
@@ -119,7 +122,7 @@ std::uint64_t DirReads::resume_at(const Copy& fresh, off_t offset) {
 }
 
 void DirReads::finished(const Copy& copy) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = open_.find(copy.generation);
   if (it != open_.end() && it->second.get() == &copy) open_.erase(it);
 }
@@ -128,7 +131,7 @@ void DirReads::finished(const Copy& copy) {
 
 void RequestFlags::add(fuse_req_t req, Flag flag) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (shutting_down_.load()) flag->store(true);
     flags_[req] = std::move(flag);
   }
@@ -137,7 +140,7 @@ void RequestFlags::add(fuse_req_t req, Flag flag) {
 }
 
 void RequestFlags::remove(fuse_req_t req, const Flag& flag) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = flags_.find(req);
   // After the reply libfuse may already have given the same address to a new request, which
   // then registered its own flag: that one stays.
@@ -145,7 +148,7 @@ void RequestFlags::remove(fuse_req_t req, const Flag& flag) {
 }
 
 void RequestFlags::cancel_all() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   shutting_down_.store(true);
   for (auto& [req, flag] : flags_) flag->store(true);
 }
@@ -153,7 +156,7 @@ void RequestFlags::cancel_all() {
 void RequestFlags::on_interrupt(fuse_req_t req, void* self) {
   // libfuse holds the request alive (and its address unused by any other) while this runs.
   auto* flags = static_cast<RequestFlags*>(self);
-  std::lock_guard<std::mutex> lock(flags->mu_);
+  MutexLock lock(flags->mu_);
   auto it = flags->flags_.find(req);
   if (it != flags->flags_.end()) it->second->store(true);
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "fs/namespace.h"
+#include "providers/common/thread_annotations.h"
 
 namespace snapfs {
 
@@ -39,11 +40,12 @@ class FuseNotifier : public KernelNotifier {
   };
   void run();
 
-  fuse_session* session_ = nullptr;
-  std::mutex mu_;
+  fuse_session* session_ = nullptr;  // set by start() before the thread runs
+  // A leaf lock: Namespace calls inval_*() with or without its own mu_ held.
+  Mutex mu_;
   std::condition_variable cv_;
-  std::deque<Item> queue_;
-  bool stopping_ = false;
+  std::deque<Item> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 
@@ -100,9 +102,9 @@ class DirReads {
   // Readers that stop halfway (a killed `ls`) leave a copy behind; this many are kept at most,
   // the oldest dropped first.
   static constexpr std::size_t kMaxOpen = 64;
-  std::mutex mu_;
-  std::uint32_t last_generation_ = 0;
-  std::map<std::uint32_t, CopyPtr> open_;  // by generation: the first is the oldest
+  Mutex mu_;  // a leaf lock
+  std::uint32_t last_generation_ GUARDED_BY(mu_) = 0;
+  std::map<std::uint32_t, CopyPtr> open_ GUARDED_BY(mu_);  // by generation: the first is the oldest
 };
 
 // The cancel flags of the requests being served. libfuse calls an interrupt function with the
@@ -125,8 +127,8 @@ class RequestFlags {
 
  private:
   static void on_interrupt(fuse_req_t req, void* self);
-  std::mutex mu_;
-  std::unordered_map<fuse_req_t, Flag> flags_;
+  Mutex mu_;  // a leaf lock: libfuse's interrupt call is made outside it (see add())
+  std::unordered_map<fuse_req_t, Flag> flags_ GUARDED_BY(mu_);
   std::atomic<bool> shutting_down_{false};
 };
 

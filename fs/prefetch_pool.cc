@@ -18,7 +18,7 @@ PrefetchPool::~PrefetchPool() {
 
 void PrefetchPool::shutdown() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
     queue_.clear();
     queued_.clear();
@@ -39,7 +39,7 @@ bool PrefetchPool::Order::operator<(const Order& o) const {
 
 bool PrefetchPool::schedule(const std::string& key, Job job, const Priority& priority, int rank) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (workers_ == 0 || stopping_) return false;
     if (auto q = queued_.find(key); q != queued_.end()) {
       Queue::iterator at = q->second;
@@ -77,17 +77,18 @@ bool PrefetchPool::schedule(const std::string& key, Job job, const Priority& pri
 }
 
 void PrefetchPool::wait_idle() {
-  std::unique_lock<std::mutex> lock(mu_);
-  idle_cv_.wait(lock, [&] { return stopping_ || (queue_.empty() && running_ == 0); });
+  UniqueLock lock(mu_);
+  // A loop, not a predicate: the analysis sees the guarded reads under the lock.
+  while (!stopping_ && !(queue_.empty() && running_ == 0)) idle_cv_.wait(lock.native());
 }
 
 std::size_t PrefetchPool::completed() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return completed_;
 }
 
 std::size_t PrefetchPool::dropped() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return dropped_;
 }
 
@@ -96,8 +97,8 @@ void PrefetchPool::run() {
   for (;;) {
     Item item;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      UniqueLock lock(mu_);
+      while (!stopping_ && queue_.empty()) work_cv_.wait(lock.native());
       if (stopping_) return;
       auto first = queue_.begin();
       item = std::move(first->second);
@@ -113,7 +114,7 @@ void PrefetchPool::run() {
       log_warning(std::string("background listing failed: ") + e.what());
     }
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       --running_;
       ++completed_;
       auto [first, last] = running_ranks_.equal_range(item.key);

@@ -24,6 +24,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "providers/common/thread_annotations.h"
+
 namespace snapfs {
 
 class PrefetchPool {
@@ -72,19 +74,21 @@ class PrefetchPool {
   using Queue = std::map<Order, Item>;
   void run();
 
-  mutable std::mutex mu_;
+  // Guards the queue and the counters. A leaf: jobs run without it, and it is never held while
+  // calling out (the scheduler's own locks, Namespace::mu_, are released before schedule()).
+  mutable Mutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable idle_cv_;
-  Queue queue_;
-  std::unordered_map<std::string, Queue::iterator> queued_;
-  std::unordered_multimap<std::string, int> running_ranks_;  // by key
-  std::uint64_t next_seq_ = 0;
-  std::size_t running_ = 0;
-  std::size_t completed_ = 0;
-  std::size_t dropped_ = 0;
-  std::size_t workers_;
+  Queue queue_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, Queue::iterator> queued_ GUARDED_BY(mu_);
+  std::unordered_multimap<std::string, int> running_ranks_ GUARDED_BY(mu_);  // by key
+  std::uint64_t next_seq_ GUARDED_BY(mu_) = 0;
+  std::size_t running_ GUARDED_BY(mu_) = 0;
+  std::size_t completed_ GUARDED_BY(mu_) = 0;
+  std::size_t dropped_ GUARDED_BY(mu_) = 0;
+  std::size_t workers_;  // set once
   std::size_t max_queued_;
-  bool stopping_ = false;
+  bool stopping_ GUARDED_BY(mu_) = false;
   // The CPUs the process may use when the pool is made. Workers start on the first job, from
   // whichever thread scheduled it, often one kept on a single CPU for its FUSE ring; they would
   // inherit that and all run on one CPU.

@@ -14,6 +14,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "providers/common/thread_annotations.h"
 #include "providers/common/wait_notice.h"
 #include "providers/op_context.h"
 #include "providers/result.h"
@@ -47,7 +48,7 @@ class TtlCache {
     bool leader = false;
     std::uint64_t generation = 0;
     {
-      std::unique_lock<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       Slot& slot = slots_[key];
       if (slot.value && !slot.expired && Clock::now() - slot.fetched_at < ttl) {
         counters_->hits++;
@@ -69,7 +70,7 @@ class TtlCache {
     WaitNotice::before_waiting();
     if (leader) {
       Result<Ptr> result = fetch();
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       Slot& slot = slots_[key];
       slot.flight.reset();
       slot.revalidation_queued = false;
@@ -86,7 +87,7 @@ class TtlCache {
         }
       }
       {
-        std::lock_guard<std::mutex> flight_lock(flight->mu);
+        MutexLock flight_lock(flight->mu);
         flight->done = true;
         flight->result = std::make_shared<Result<Ptr>>(result);
       }
@@ -100,10 +101,10 @@ class TtlCache {
     // Follower: wait for the leader's answer, but never past our own deadline.
     std::shared_ptr<Result<Ptr>> answer;
     {
-      std::unique_lock<std::mutex> flight_lock(flight->mu);
+      UniqueLock flight_lock(flight->mu);
       while (!flight->done && !ctx.cancelled()) {
         if (flight->cv.wait_until(
-                flight_lock,
+                flight_lock.native(),
                 std::min(ctx.deadline(), Clock::now() + std::chrono::milliseconds(100))) ==
                 std::cv_status::timeout &&
             ctx.expired()) {
@@ -133,7 +134,7 @@ class TtlCache {
     Ptr value;
     bool queue = false;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       auto it = slots_.find(key);
       if (it != slots_.end() && it->second.value && !it->second.expired) {
         Slot& slot = it->second;
@@ -153,7 +154,7 @@ class TtlCache {
     counters_->revalidations++;
     if (queue && !revalidate()) {
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         slots_[key].revalidation_queued = false;
       }
       return get(key, ttl, ctx, fetch);
@@ -163,14 +164,14 @@ class TtlCache {
 
   // The current value of any age, or null.
   Ptr peek(const std::string& key) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = slots_.find(key);
     return it == slots_.end() ? nullptr : it->second.value;
   }
 
   // Whether `key` holds a value, and one at least `ttl` old or invalidated.
   bool stale(const std::string& key, std::chrono::milliseconds ttl) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = slots_.find(key);
     return it != slots_.end() && it->second.value &&
            (it->second.expired || Clock::now() - it->second.fetched_at >= ttl);
@@ -178,7 +179,7 @@ class TtlCache {
 
   // Whether `key` holds a value younger than `ttl`.
   bool fresh(const std::string& key, std::chrono::milliseconds ttl) const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = slots_.find(key);
     return it != slots_.end() && it->second.value && !it->second.expired &&
            Clock::now() - it->second.fetched_at < ttl;
@@ -187,7 +188,7 @@ class TtlCache {
   // Replaces the value with one derived from the provider's answer to a mutation. Keeps the
   // value's age: a mutation proves nothing about the rest of the listing.
   void replace(const std::string& key, Ptr value) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     Slot& slot = slots_[key];
     if (!slot.value) slot.expired = true;
     slot.value = std::move(value);
@@ -196,7 +197,7 @@ class TtlCache {
 
   // The next get() fetches again; the old value stays available as a stale fallback.
   void invalidate(const std::string& key) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = slots_.find(key);
     if (it == slots_.end()) return;
     it->second.expired = true;
@@ -204,11 +205,13 @@ class TtlCache {
   }
 
  private:
+  // One fetch in flight, shared by its leader and followers. Its lock is taken alone (followers
+  // waiting) or inside the cache's: lock order TtlCache::mu_, then Flight::mu.
   struct Flight {
-    std::mutex mu;
+    Mutex mu;
     std::condition_variable cv;
-    bool done = false;
-    std::shared_ptr<Result<Ptr>> result;
+    bool done GUARDED_BY(mu) = false;
+    std::shared_ptr<Result<Ptr>> result GUARDED_BY(mu);
   };
   struct Slot {
     Ptr value;
@@ -219,8 +222,10 @@ class TtlCache {
     bool revalidation_queued = false;  // a background refresh is on its way
   };
 
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Slot> slots_;
+  // Guards the slots; held only for map work, never across a fetch or a wait. Taken after any
+  // lock of the caller's (Namespace's), and before a Flight's.
+  mutable Mutex mu_;
+  std::unordered_map<std::string, Slot> slots_ GUARDED_BY(mu_);
   CacheCounters* counters_;
 };
 

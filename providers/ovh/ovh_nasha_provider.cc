@@ -116,7 +116,7 @@ Result<std::vector<ServiceInfo>> OvhNashaProvider::list_services(const OpContext
         if (!info.id.empty()) out.push_back(std::move(info));
       });
   if (!s.ok()) return s.error();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (const ServiceInfo& info : out) {
     for (const Attr& a : info.attrs) {
       if (a.key == "ip") memo_[info.id].ip = a.value;
@@ -127,7 +127,7 @@ Result<std::vector<ServiceInfo>> OvhNashaProvider::list_services(const OpContext
 
 std::string OvhNashaProvider::service_ip(const std::string& service, const OpContext& ctx) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = memo_.find(service);
     if (it != memo_.end() && !it->second.ip.empty()) return it->second.ip;
   }
@@ -142,7 +142,7 @@ std::string OvhNashaProvider::service_ip(const std::string& service, const OpCon
     return "";
   }
   std::string ip = json_string_or(doc, "ip");
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   memo_[service].ip = ip;
   return ip;
 }
@@ -193,7 +193,7 @@ Result<std::vector<SnapshotInfo>> OvhNashaProvider::list_snapshots(const ObjectR
   // first). Once listed, or with no such task, it is forgotten.
   std::vector<std::pair<std::string, std::int64_t>> unclear;  // name, when the create was sent
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ServiceMemo& memo = memo_[scope.service_id];
     const std::string prefix = scope.volume_id + "\n";
     for (auto it = memo.unclear_creates.lower_bound(prefix);
@@ -236,7 +236,7 @@ Result<std::vector<SnapshotInfo>> OvhNashaProvider::list_snapshots(const ObjectR
       made = made || t->status == "done";
     });
     if (!pending && !made) {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       memo_[scope.service_id].unclear_creates.erase(key(scope.volume_id, name));
       continue;
     }
@@ -250,7 +250,7 @@ Result<std::vector<SnapshotInfo>> OvhNashaProvider::list_snapshots(const ObjectR
     info.json = custom_snapshot_json(name, "");
     info.content_dir = nasha_snapshot_dir(name);
     if (pending) {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       memo_[scope.service_id].own_creates[pending->id] = key(scope.volume_id, name);
     }
     out.push_back(std::move(info));
@@ -258,7 +258,7 @@ Result<std::vector<SnapshotInfo>> OvhNashaProvider::list_snapshots(const ObjectR
   learn_creation_times(scope.service_id, scope.volume_id, names, ctx);
 
   const std::int64_t now = now_unix_us();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ServiceMemo& memo = memo_[scope.service_id];
   std::set<std::string> listed;
   for (SnapshotInfo& info : out) {
@@ -289,7 +289,7 @@ void OvhNashaProvider::learn_creation_times(const std::string& service,
   std::vector<std::string> unknown;
   bool fetch_history = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ServiceMemo& memo = memo_[service];
     std::set<std::string> own_keys;
     std::unordered_set<std::string> listed(names.begin(), names.end());
@@ -320,18 +320,19 @@ void OvhNashaProvider::learn_creation_times(const std::string& service,
     }
   });
   // Partitions of one service are listed in parallel (prefetch): one of them fetches the
-  // history, the others wait for it and use it.
+  // history, the others wait for it and use it. Lock order: the service's history lock, then
+  // mu_ (taken briefly inside it, never the other way round).
   std::unique_lock<std::mutex> history_lock;
   if (fetch_history) {
     std::shared_ptr<std::mutex> history_mu;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       auto& slot = history_locks_[service];
       if (!slot) slot = std::make_shared<std::mutex>();
       history_mu = slot;
     }
     history_lock = std::unique_lock<std::mutex>(*history_mu);
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     const ServiceMemo& memo = memo_[service];
     if (memo.have_history && std::chrono::steady_clock::now() - memo.history_at <= kHistoryBurst) {
       fetch_history = false;
@@ -352,7 +353,7 @@ void OvhNashaProvider::learn_creation_times(const std::string& service,
     }
   }
 
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ServiceMemo& memo = memo_[service];
   for (const auto& task : own_tasks) {
     if (!task || !task->finished()) continue;
@@ -445,7 +446,7 @@ Result<SnapshotInfo> OvhNashaProvider::create_snapshot(const ObjectRef& volume,
   info.json = custom_snapshot_json(request.name, expiration);
   info.content_dir = nasha_snapshot_dir(request.name);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ServiceMemo& memo = memo_[volume.service_id];
     const std::string k = key(volume.volume_id, request.name);
     memo.checked.erase(digest(k));
@@ -463,7 +464,7 @@ Result<SnapshotInfo> OvhNashaProvider::create_snapshot(const ObjectRef& volume,
 }
 
 void OvhNashaProvider::note_unclear_create(const ObjectRef& volume, const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   memo_[volume.service_id].unclear_creates[key(volume.volume_id, name)] = server_now_us();
 }
 
@@ -526,7 +527,7 @@ Status OvhNashaProvider::delete_snapshot(const ObjectRef& snapshot, const OpCont
     task = pending_task(snapshot, kDeleteOperation, name, ctx);
     if (!task) return sent;
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ServiceMemo& memo = memo_[snapshot.service_id];
   const std::string k = key(snapshot.volume_id, name);
   if (task && !task->finished()) {
@@ -590,7 +591,7 @@ Result<std::vector<std::string>> OvhNashaProvider::read_schedule(const ObjectRef
   const std::string change_key = ref.service_id + "\n" + ref.volume_id;
   std::vector<ScheduleChange> changes;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     changes = schedule_changes_[change_key];
   }
   auto listed = [&](const std::string& t) {
@@ -606,7 +607,7 @@ Result<std::vector<std::string>> OvhNashaProvider::read_schedule(const ObjectRef
     if (task && !task->finished()) pending.push_back(c);
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     schedule_changes_[change_key] = pending;
   }
   if (pending.empty()) return types;
@@ -659,7 +660,7 @@ Result<AttrUpdate> OvhNashaProvider::write_schedule(const ObjectRef& ref, const 
   for (;;) {
     std::vector<std::int64_t> blocking;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       for (const ScheduleChange& c : schedule_changes_[ref.service_id + "\n" + ref.volume_id]) {
         if (c.add != has(*wanted, c.type)) blocking.push_back(c.task_id);
       }
@@ -678,7 +679,7 @@ Result<AttrUpdate> OvhNashaProvider::write_schedule(const ObjectRef& ref, const 
     }
   };
   auto remember = [&] {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto& changes = schedule_changes_[ref.service_id + "\n" + ref.volume_id];
     for (const ScheduleChange& c : sent) {
       changes.erase(std::remove_if(changes.begin(), changes.end(),

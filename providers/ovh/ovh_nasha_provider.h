@@ -20,6 +20,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "providers/common/thread_annotations.h"
 #include "providers/ovh/ovh_client.h"
 #include "providers/ovh/ovh_objects.h"
 #include "providers/provider.h"
@@ -107,13 +108,18 @@ class OvhNashaProvider : public Provider {
   OvhClient client_;
   OvhClient::LocalClock clock_;
 
-  std::mutex mu_;
-  std::map<std::string, ServiceMemo> memo_;  // by service
-  // Held while one listing fetches a service's task history (guarded by mu_).
-  std::map<std::string, std::shared_ptr<std::mutex>> history_locks_;
-  std::unordered_map<std::uint64_t, std::int64_t>
-      first_seen_us_;  // digest("service\npartition\nname")
-  std::map<std::string, std::vector<ScheduleChange>> schedule_changes_;  // "service\npartition"
+  // Lock order: a service's history lock (history_locks_, held across the history's fetch),
+  // then mu_, which is never held across a request. The history locks are made per service at
+  // run time, so the analysis cannot name them: plain std::mutex, order kept by the one place
+  // that takes them (list_snapshots).
+  Mutex mu_;
+  std::map<std::string, ServiceMemo> memo_ GUARDED_BY(mu_);  // by service
+  // Held while one listing fetches a service's task history.
+  std::map<std::string, std::shared_ptr<std::mutex>> history_locks_ GUARDED_BY(mu_);
+  // digest("service\npartition\nname")
+  std::unordered_map<std::uint64_t, std::int64_t> first_seen_us_ GUARDED_BY(mu_);
+  // "service\npartition"
+  std::map<std::string, std::vector<ScheduleChange>> schedule_changes_ GUARDED_BY(mu_);
 };
 
 }  // namespace snapfs
