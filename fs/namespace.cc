@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <forward_list>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -151,13 +152,16 @@ void json_escape_into(std::string* out, const std::string& s) {
   out->append(buf.GetString(), buf.GetSize());
 }
 
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += sep;
-    out += item;
+// The level of the provider's attribute specs that a node shows; none for the root, a remote
+// and an alias, which show none of them.
+std::optional<Level> attr_level(NodeKind kind) {
+  switch (kind) {
+    case NodeKind::Service: return Level::Service;
+    case NodeKind::Volume: return Level::Volume;
+    case NodeKind::SnapshotsDir: return Level::SnapshotsDir;
+    case NodeKind::Snapshot: return Level::Snapshot;
+    default: return std::nullopt;
   }
-  return out;
 }
 
 bool in_progress(const std::string& state) {
@@ -173,32 +177,6 @@ const std::set<std::string>& common_keys() {
 }
 
 }  // namespace
-
-bool parse_duration_seconds(const std::string& text, std::int64_t* seconds) {
-  if (text.empty()) return false;
-  std::size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  if (digits == 0 || digits > 12) return false;
-  std::int64_t value = std::stoll(text.substr(0, digits));
-  std::string unit = text.substr(digits);
-  std::int64_t factor = 0;
-  if (unit.empty() || unit == "s") {
-    factor = 1;
-  } else if (unit == "m") {
-    factor = 60;
-  } else if (unit == "h") {
-    factor = 3600;
-  } else if (unit == "d") {
-    factor = 86400;
-  } else if (unit == "w") {
-    factor = 7LL * 86400;
-  } else {
-    return false;
-  }
-  if (value <= 0) return false;
-  *seconds = value * factor;
-  return true;
-}
 
 Namespace::Namespace(std::vector<Remote> remotes, FsOptions options, KernelNotifier* notifier)
     : remotes_(std::move(remotes)),
@@ -392,7 +370,7 @@ Provider* Namespace::provider_of(const Node& node) const {
 void Namespace::invalidate_listing(const Node& dir, const ObjectRef& ref) {
   std::string key;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     key = cache_key(dir);
   }
   if (!key.empty()) listings_.invalidate(key);
@@ -416,7 +394,7 @@ int Namespace::refused() const {
 
 int Namespace::refused_at(std::uint64_t ino) const {
   if (content::ContentTree::is_content(ino)) return EROFS;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const Node* node = find_node(ino);
   const bool files =
       node != nullptr && node->kind == NodeKind::Snapshot && !content_location(*node).dir.empty();
@@ -436,7 +414,7 @@ content::Location Namespace::content_location(const Node& snapshot) const {
 bool Namespace::attach_content(std::uint64_t ino) {
   std::string dir;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     const Node* node = find_node(ino);
     if (node == nullptr || node->kind != NodeKind::Snapshot) return false;
     dir = content_location(*node).dir;
@@ -462,7 +440,7 @@ Result<Namespace::ListingPtr> Namespace::listing(std::uint64_t dir_ino, const Op
   ObjectRef ref;
   std::string key;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     Node* dir = find_node(dir_ino);
     if (dir == nullptr) return Error(ErrorKind::NotFound, "stale inode");
     if (!is_dir(dir->kind)) return Error(ErrorKind::InvalidArgument, "not a directory");
@@ -529,46 +507,83 @@ Result<Namespace::ListingPtr> Namespace::fetch_listing(const Node& dir, const Ob
   if (dir.kind == NodeKind::Remote) {
     auto services = provider->list_services(ctx);
     if (!services.ok()) return fail(services.error());
-    std::vector<NamedObject> named;
-    for (const auto& s : services.value())
-      named.push_back({s.id, s.name.empty() ? s.id : s.name, 0});
-    auto names = display_names(named);
-    auto listing = std::make_shared<DirListing>();
-    for (std::size_t i = 0; i < services->size(); ++i) {
-      Child c;
-      c.kind = NodeKind::Service;
-      auto service = std::make_shared<const ServiceInfo>(std::move((*services)[i]));
-      c.object = service;
-      c.key = service->id;
-      c.name =
-          names[i] == service->name ? std::string_view(service->name) : listing->keep(names[i]);
-      listing->children.push_back(std::move(c));
-    }
-    listing->index();
-    return ListingPtr(listing);
+    return services_listing(std::move(services.value()));
   }
   if (dir.kind == NodeKind::Service) {
     auto volumes = provider->list_volumes(ref, ctx);
     if (!volumes.ok()) return fail(volumes.error());
-    std::vector<NamedObject> named;
-    for (const auto& v : volumes.value()) named.push_back({v.id, v.name, v.created_us});
-    auto names = display_names(named);
-    auto listing = std::make_shared<DirListing>();
-    for (std::size_t i = 0; i < volumes->size(); ++i) {
-      Child c;
-      c.kind = NodeKind::Volume;
-      auto volume = std::make_shared<const VolumeInfo>(std::move((*volumes)[i]));
-      c.object = volume;
-      c.key = volume->id;
-      c.name = names[i] == volume->name ? std::string_view(volume->name) : listing->keep(names[i]);
-      listing->children.push_back(std::move(c));
-    }
-    listing->index();
-    return ListingPtr(listing);
+    return volumes_listing(std::move(volumes.value()));
   }
   // A .snapshots directory.
   std::vector<SnapshotPtr> snapshots;
   if (provider->capabilities().listing == SnapshotListing::PerService) {
+    auto listed = service_wide_snapshots(dir, ref, key, ctx, serve_stale);
+    if (!listed.ok()) return listed.error();
+    snapshots = std::move(listed.value());
+  } else {
+    ObjectRef scope = ref;
+    scope.level = Level::Volume;
+    auto list = provider->list_snapshots(scope, ctx);
+    if (!list.ok()) return fail(list.error());
+    for (auto& s : list.value()) {
+      if (s.volume_id.empty()) s.volume_id = ref.volume_id;
+    }
+    snapshots = store_snapshots(std::move(list.value()));
+  }
+  return build_snapshot_listing(key, std::move(snapshots), true);
+}
+
+Namespace::ListingPtr Namespace::services_listing(std::vector<ServiceInfo> services) {
+  std::vector<NamedObject> named;
+  for (const auto& s : services) named.push_back({s.id, s.name.empty() ? s.id : s.name, 0});
+  auto names = display_names(named);
+  auto listing = std::make_shared<DirListing>();
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    Child c;
+    c.kind = NodeKind::Service;
+    auto service = std::make_shared<const ServiceInfo>(std::move(services[i]));
+    c.object = service;
+    c.key = service->id;
+    c.name = names[i] == service->name ? std::string_view(service->name) : listing->keep(names[i]);
+    listing->children.push_back(std::move(c));
+  }
+  listing->index();
+  return listing;
+}
+
+Namespace::ListingPtr Namespace::volumes_listing(std::vector<VolumeInfo> volumes) {
+  std::vector<NamedObject> named;
+  for (const auto& v : volumes) named.push_back({v.id, v.name, v.created_us});
+  auto names = display_names(named);
+  auto listing = std::make_shared<DirListing>();
+  for (std::size_t i = 0; i < volumes.size(); ++i) {
+    Child c;
+    c.kind = NodeKind::Volume;
+    auto volume = std::make_shared<const VolumeInfo>(std::move(volumes[i]));
+    c.object = volume;
+    c.key = volume->id;
+    c.name = names[i] == volume->name ? std::string_view(volume->name) : listing->keep(names[i]);
+    listing->children.push_back(std::move(c));
+  }
+  listing->index();
+  return listing;
+}
+
+// The snapshots of the volume of `ref`, from its service's whole list (one fetch, shared by
+// every volume of the service, cached in service_snapshots_).
+Result<std::vector<SnapshotPtr>> Namespace::service_wide_snapshots(const Node& dir,
+                                                                   const ObjectRef& ref,
+                                                                   const std::string& key,
+                                                                   const OpContext& ctx,
+                                                                   bool serve_stale) {
+  Provider* provider = remotes_[dir.remote].provider.get();
+  const std::string& remote_name = remotes_[dir.remote].config.name;
+  auto fail = [&](const Error& e) {
+    log_warning(remote_name + ": listing failed: " + e.message);
+    return e;
+  };
+  std::vector<SnapshotPtr> snapshots;
+  {
     ObjectRef scope;
     scope.level = Level::Service;
     scope.service_id = ref.service_id;
@@ -596,17 +611,8 @@ Result<Namespace::ListingPtr> Namespace::fetch_listing(const Node& dir, const Ob
     if (!all.ok()) return all.error();
     auto it = all.value()->by_volume.find(ref.volume_id);
     if (it != all.value()->by_volume.end()) snapshots = it->second;
-  } else {
-    ObjectRef scope = ref;
-    scope.level = Level::Volume;
-    auto list = provider->list_snapshots(scope, ctx);
-    if (!list.ok()) return fail(list.error());
-    for (auto& s : list.value()) {
-      if (s.volume_id.empty()) s.volume_id = ref.volume_id;
-    }
-    snapshots = store_snapshots(std::move(list.value()));
   }
-  return build_snapshot_listing(key, std::move(snapshots), true);
+  return snapshots;
 }
 
 // Builds a .snapshots listing from the provider's snapshots, with this mount's pending creates
@@ -617,39 +623,8 @@ Namespace::ListingPtr Namespace::build_snapshot_listing(const std::string& key,
   std::map<std::string, std::string> aliases;
   const ListingPtr previous = listings_.peek(key);
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto now = std::chrono::steady_clock::now();
-    auto pending = pending_.find(key);
-    if (pending != pending_.end()) {
-      std::set<std::string> listed;
-      for (const auto& s : snapshots) listed.emplace(s->id());
-      auto& created = pending->second.created;
-      // Only a provider listing can settle a pending change; a local rebuild keeps it.
-      for (auto it = created.begin(); it != created.end();) {
-        bool settled = listed.count(it->first) && from_provider;  // the provider shows it now
-        bool lapsed = it->second.until < now;                     // or it never came
-        if (settled || lapsed) {
-          it = created.erase(it);
-        } else {
-          if (!listed.count(it->first)) snapshots.push_back(it->second.snapshot);
-          ++it;
-        }
-      }
-      auto& deleted = pending->second.deleted;
-      for (auto it = deleted.begin(); it != deleted.end();) {
-        if ((!listed.count(it->first) && from_provider) || it->second < now) {
-          it = deleted.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      if (!deleted.empty()) {
-        snapshots.erase(
-            std::remove_if(snapshots.begin(), snapshots.end(),
-                           [&](const auto& s) { return deleted.count(std::string(s->id())) > 0; }),
-            snapshots.end());
-      }
-    }
+    MutexLock lock(mu_);
+    apply_pending(key, from_provider, &snapshots);
     std::int64_t now_us = now_unix_us();
     // Only snapshots without a creation time need one (their mtime is when first listed).
     for (const auto& s : snapshots) {
@@ -658,6 +633,60 @@ Namespace::ListingPtr Namespace::build_snapshot_listing(const std::string& key,
     auto a = aliases_.find(key);
     if (a != aliases_.end()) aliases = a->second;
   }
+  auto listing = snapshot_entries(previous.get(), std::move(snapshots), from_provider);
+  // The directory's mtime: when its set of snapshots (ids and names) last changed as seen here.
+  // Before any change was seen, the mount time, as for the other directories snapfs makes up:
+  // stat answers the same before and after the first listing.
+  if (previous == nullptr) {
+    listing->changed_us = mount_time_us_;
+  } else if (same_snapshots(*previous, *listing)) {
+    listing->changed_us = previous->changed_us;
+  } else {
+    listing->changed_us = std::max(now_unix_us(), previous->changed_us);
+  }
+  if (!aliases.empty()) add_alias_entries(listing.get(), aliases);
+  return listing;
+}
+
+// Only a provider listing can settle a pending change; a local rebuild keeps it.
+void Namespace::apply_pending(const std::string& key, bool from_provider,
+                              std::vector<SnapshotPtr>* snapshots) {
+  auto pending = pending_.find(key);
+  if (pending == pending_.end()) return;
+  auto now = std::chrono::steady_clock::now();
+  std::set<std::string> listed;
+  for (const auto& s : *snapshots) listed.emplace(s->id());
+  auto& created = pending->second.created;
+  for (auto it = created.begin(); it != created.end();) {
+    bool settled = listed.count(it->first) && from_provider;  // the provider shows it now
+    bool lapsed = it->second.until < now;                     // or it never came
+    if (settled || lapsed) {
+      it = created.erase(it);
+    } else {
+      if (!listed.count(it->first)) snapshots->push_back(it->second.snapshot);
+      ++it;
+    }
+  }
+  auto& deleted = pending->second.deleted;
+  for (auto it = deleted.begin(); it != deleted.end();) {
+    if ((!listed.count(it->first) && from_provider) || it->second < now) {
+      it = deleted.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (!deleted.empty()) {
+    snapshots->erase(
+        std::remove_if(snapshots->begin(), snapshots->end(),
+                       [&](const auto& s) { return deleted.count(std::string(s->id())) > 0; }),
+        snapshots->end());
+  }
+}
+
+// The snapshots' entries, named as display_names() says, and how long they have shown a
+// transient state.
+std::shared_ptr<Namespace::DirListing> Namespace::snapshot_entries(
+    const DirListing* previous, std::vector<SnapshotPtr> snapshots, bool from_provider) {
   // The names the last listing showed: a snapshot keeps its name while it exists, so a path
   // seen in `ls` still resolves after a sibling sharing its name is deleted.
   std::unordered_map<std::string_view, std::string_view> shown;
@@ -679,7 +708,7 @@ Namespace::ListingPtr Namespace::build_snapshot_listing(const std::string& key,
   }
   auto names = display_names(named, shown_names);
   auto listing = std::make_shared<DirListing>();
-  listing->children.reserve(snapshots.size() + aliases.size());
+  listing->children.reserve(snapshots.size());
   bool transient = false;
   for (std::size_t i = 0; i < snapshots.size(); ++i) {
     transient = transient || in_progress(snapshots[i]->state());
@@ -697,44 +726,39 @@ Namespace::ListingPtr Namespace::build_snapshot_listing(const std::string& key,
     listing->transient_rounds =
         from_provider && previous ? std::min(previous->transient_rounds + 1, 100u) : 1;
   }
-  // The directory's mtime: when its set of snapshots (ids and names) last changed as seen here.
-  // Before any change was seen, the mount time, as for the other directories snapfs makes up:
-  // stat answers the same before and after the first listing.
-  auto same_snapshots = [&](const DirListing& before) {
-    std::size_t count = 0;
-    for (const Child& c : before.children) count += c.kind == NodeKind::Snapshot;
-    if (count != listing->children.size()) return false;
-    for (const Child& c : listing->children) {
-      const Child* old = before.find_key(c.key, c.name);
-      if (old == nullptr || old->name != c.name) return false;
-    }
-    return true;
-  };
-  if (previous == nullptr) {
-    listing->changed_us = mount_time_us_;
-  } else if (same_snapshots(*previous)) {
-    listing->changed_us = previous->changed_us;
-  } else {
-    listing->changed_us = std::max(now_unix_us(), previous->changed_us);
-  }
-  if (!aliases.empty()) {
-    std::unordered_map<std::string_view, std::string_view> name_of_id;
-    for (const Child& c : listing->children) name_of_id[c.key] = c.name;
-    std::vector<Child> links;
-    for (const auto& [alias, id] : aliases) {
-      auto target = name_of_id.find(id);
-      if (target == name_of_id.end() || listing->find(alias) != nullptr) continue;
-      Child c;
-      c.name = listing->keep(alias);
-      c.key = listing->keep("alias:" + alias);
-      c.kind = NodeKind::Alias;
-      c.object = std::make_shared<const std::string>(target->second);
-      links.push_back(std::move(c));
-    }
-    for (Child& c : links) listing->children.push_back(std::move(c));
-    listing->index();
-  }
   return listing;
+}
+
+// Whether `after` shows the snapshots of `before`, under the same names.
+bool Namespace::same_snapshots(const DirListing& before, const DirListing& after) {
+  std::size_t count = 0;
+  for (const Child& c : before.children) count += c.kind == NodeKind::Snapshot;
+  if (count != after.children.size()) return false;
+  for (const Child& c : after.children) {
+    const Child* old = before.find_key(c.key, c.name);
+    if (old == nullptr || old->name != c.name) return false;
+  }
+  return true;
+}
+
+// Adds a symlink entry for each alias whose snapshot is listed and whose name is free.
+void Namespace::add_alias_entries(DirListing* listing,
+                                  const std::map<std::string, std::string>& aliases) {
+  std::unordered_map<std::string_view, std::string_view> name_of_id;
+  for (const Child& c : listing->children) name_of_id[c.key] = c.name;
+  std::vector<Child> links;
+  for (const auto& [alias, id] : aliases) {
+    auto target = name_of_id.find(id);
+    if (target == name_of_id.end() || listing->find(alias) != nullptr) continue;
+    Child c;
+    c.name = listing->keep(alias);
+    c.key = listing->keep("alias:" + alias);
+    c.kind = NodeKind::Alias;
+    c.object = std::make_shared<const std::string>(target->second);
+    links.push_back(std::move(c));
+  }
+  for (Child& c : links) listing->children.push_back(std::move(c));
+  listing->index();
 }
 
 // Tells the kernel about names that appeared, vanished or changed since the listing it may have
@@ -755,7 +779,7 @@ void Namespace::publish_changes(std::uint64_t dir_ino, const DirListing* before,
   // A snapshot no longer listed takes its files' tree with it.
   std::vector<std::uint64_t> gone;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (const Child& c : before->children) {
       if (c.kind != NodeKind::Snapshot || after.find_key(c.key, c.name) != nullptr) continue;
       if (const Node* node = find_child_node(dir_ino, c.key)) gone.push_back(node->ino);
@@ -793,7 +817,7 @@ bool Namespace::schedule_refresh(std::uint64_t dir_ino, const std::string& key) 
   PrefetchPool::Priority priority;
   priority.generation = read_generation_.load();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (const Node* dir = find_node(dir_ino)) priority.path = tree_path(*dir);
   }
   return schedule_listing(dir_ino, key, -1, priority);
@@ -819,7 +843,7 @@ void Namespace::prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_l
   std::string grouped;  // the service's key, when its volumes' listings share one fetch
   std::string dir_path;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     Node* dir = find_node(dir_ino);
     if (dir == nullptr) return;
     const Provider* provider = provider_of(*dir);
@@ -925,7 +949,7 @@ int Namespace::refresh_node(std::uint64_t ino, const OpContext& ctx) {
   std::string name;
   bool transient = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     Node* node = find_node(ino);
     if (node == nullptr) return ENOENT;
     if (node->kind == NodeKind::Root) return 0;
@@ -939,7 +963,7 @@ int Namespace::refresh_node(std::uint64_t ino, const OpContext& ctx) {
   // snapshot creating, deleting or busy is looked at again within seconds.
   auto list = listing(parent, ctx, ListingMode::Interactive, transient);
   if (!list.ok()) return 0;  // keep showing what we know
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   // Already showing its entry in this very listing (within cache_ttl, the usual case).
   if (Node* node = find_node(ino); node != nullptr && node->listing == list.value()) return 0;
   const Child* child = list.value()->find_key(key, name);
@@ -955,7 +979,7 @@ int Namespace::getattr(std::uint64_t ino, const OpContext& ctx, struct stat* out
   if (content::ContentTree::is_content(ino)) return content_->getattr(ino, ctx, out);
   if (int rc = refresh_node(ino, ctx); rc != 0) return rc;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     Node* node = find_node(ino);
     if (node == nullptr) return ENOENT;
     fill_attr(*node, out);
@@ -971,7 +995,7 @@ int Namespace::getattr(std::uint64_t ino, const OpContext& ctx, struct stat* out
 void Namespace::revalidate_if_stale(std::uint64_t ino) {
   std::string key;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     Node* node = find_node(ino);
     if (node == nullptr) return;
     if (node->kind != NodeKind::Remote && node->kind != NodeKind::Service &&
@@ -993,7 +1017,7 @@ int Namespace::readlink(std::uint64_t ino, std::string* target) {
   if (content::ContentTree::is_content(ino)) {
     return content_->readlink(ino, OpContext(options_.timeout), target);
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Node* node = find_node(ino);
   if (node == nullptr) return ENOENT;
   if (node->kind != NodeKind::Alias) return EINVAL;
@@ -1008,7 +1032,7 @@ int Namespace::entry_for(std::uint64_t parent, const std::string& name, const Li
                          EntryReply* out) {
   out->timeout = entry_timeout();
   const Child* child = listing->find(name);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Node* dir = find_node(parent);
   if (dir == nullptr) return ENOENT;
   if (child == nullptr) {
@@ -1049,7 +1073,7 @@ int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirE
   // .snapshots directory from the root, so a depth-first crawl never waits for a remote that
   // it reaches last.
   prefetch_children(ino, list.value(), 2, ++read_generation_);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Node* dir = find_node(ino);
   if (dir == nullptr) return ENOENT;
   if (unchanged != nullptr) *unchanged = dir->served_serial == list.value()->serial;
@@ -1068,14 +1092,14 @@ int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirE
 
 void Namespace::add_lookup(std::uint64_t ino, std::uint64_t n) {
   if (content::ContentTree::is_content(ino)) return content_->add_lookup(ino, n);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Node* node = find_node(ino);
   if (node != nullptr) node->nlookup += n;
 }
 
 void Namespace::forget(std::uint64_t ino, std::uint64_t n) {
   if (content::ContentTree::is_content(ino)) return content_->forget(ino, n);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Node* node = find_node(ino);
   if (node == nullptr || ino == kRootIno) return;
   node->nlookup = node->nlookup > n ? node->nlookup - n : 0;
@@ -1091,7 +1115,7 @@ void Namespace::forget(std::uint64_t ino, std::uint64_t n) {
 }
 
 std::size_t Namespace::node_count() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return nodes_.size();
 }
 
@@ -1127,7 +1151,7 @@ const Namespace::Child* Namespace::made_by_create(const DirListing& fresh,
   // A server-chosen name is stamped when the API applies the create: allow for clocks that
   // disagree by up to this much, and never claim an older snapshot.
   constexpr std::int64_t kClockSlackUs = 60LL * 1000 * 1000;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto pending = pending_.find(key);
   for (const Child& c : fresh.children) {
     if (c.kind != NodeKind::Snapshot || known.count(c.key)) continue;
@@ -1144,27 +1168,51 @@ const Namespace::Child* Namespace::made_by_create(const DirListing& fresh,
   return nullptr;
 }
 
+// The .snapshots directory a mutation works in, read under mu_ once.
+struct Namespace::MutationTarget {
+  Provider* provider = nullptr;
+  std::string key;  // its listing's cache key
+  Node dir;         // a copy
+  ObjectRef ref;    // the directory's
+  std::string remote_name;
+};
+
+int Namespace::mutation_target(std::uint64_t parent, MutationTarget* target) {
+  MutexLock lock(mu_);
+  Node* dir = nullptr;
+  if (int rc = mutation_precheck(parent, &dir); rc != 0) return rc;
+  target->provider = provider_of(*dir);
+  target->key = cache_key(*dir);
+  target->dir = *dir;
+  target->ref = object_ref(*dir);
+  target->remote_name = remotes_[dir->remote].config.name;
+  return 0;
+}
+
+// Every mutation whose answer was lost, unreadable or a 5xx ends here: it is never re-sent
+// blind; a fresh listing of the directory decides what happened (null when that fails too).
+Namespace::ListingPtr Namespace::listing_after_unclear(const MutationTarget& target,
+                                                       std::uint64_t parent,
+                                                       const std::string& what,
+                                                       const Error& error, const OpContext& ctx) {
+  log_warning(target.remote_name + ": " + what + " had an unclear outcome (" + error.message +
+              "); checking the listing");
+  invalidate_listing(target.dir, target.ref);
+  auto fresh = listing(parent, ctx);
+  return fresh.ok() ? fresh.value() : nullptr;
+}
+
 int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpContext& ctx,
                      EntryReply* out) {
-  Provider* provider = nullptr;
-  ObjectRef volume_ref;
-  std::string key;
-  Node dir_copy;
-  std::string remote_name;
+  MutationTarget target;
+  if (int rc = mutation_target(parent, &target); rc != 0) return rc;
+  Provider* provider = target.provider;
+  const std::string& key = target.key;
+  const std::string& remote_name = target.remote_name;
+  ObjectRef volume_ref = target.ref;
+  volume_ref.level = Level::Volume;
   CreateRequest request;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    Node* dir = nullptr;
-    if (int rc = mutation_precheck(parent, &dir); rc != 0) return rc;
-    provider = provider_of(*dir);
-    volume_ref = object_ref(*dir);
-    volume_ref.level = Level::Volume;
-    key = cache_key(*dir);
-    dir_copy = *dir;
-    remote_name = remotes_[dir->remote].config.name;
-    auto exp = default_expiration_.find(key);
-    if (exp != default_expiration_.end()) request.expires_in_seconds = exp->second.first;
-  }
+  request.expires_in_seconds = attributes_.default_expiration_seconds(key);
   if (name.size() > 255) return ENAMETOOLONG;
   // A name that would be shown otherwise than typed (or is not UTF-8, which JSON cannot carry)
   // is refused before any request: `stat NAME` must find what `mkdir NAME` made.
@@ -1186,21 +1234,18 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
   // the work was done): the request may have been applied. Look before reporting anything,
   // never re-send blind. This is where every provider's unclear create is decided.
   if (!created.ok() && create_may_have_applied(created.error())) {
-    log_warning(remote_name + ": create of '" + name + "' had an unclear outcome (" +
-                created.error().message + "); checking the listing");
     std::set<std::string, std::less<>> known;
     for (const Child& c : list.value()->children) known.emplace(c.key);
     {
       // The server may have given the new snapshot the name, and so the id, of one deleted here
       // moments ago (NAVER names snapshots by the second, HA-NAS ids are names): from now on the
       // API's listing decides, not this mount's memory of deletes.
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       pending_[key].deleted.clear();
     }
-    invalidate_listing(dir_copy, volume_ref);
-    auto fresh = listing(parent, ctx);
-    if (fresh.ok()) {
-      const Child* made = made_by_create(*fresh.value(), known, key, request.name,
+    if (ListingPtr fresh = listing_after_unclear(target, parent, "create of '" + name + "'",
+                                                 created.error(), ctx)) {
+      const Child* made = made_by_create(*fresh, known, key, request.name,
                                          provider->capabilities().server_names, create_start_us);
       if (made != nullptr) created = made->snapshot()->expand();
     }
@@ -1212,6 +1257,15 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
   }
   SnapshotInfo snapshot = created.value();
   if (snapshot.volume_id.empty()) snapshot.volume_id = volume_ref.volume_id;
+  return show_created(parent, name, request.name, key, std::move(snapshot), remote_name, out);
+}
+
+// After a create: the new snapshot is pending until the provider lists it, the directory's
+// listing is rebuilt from the provider's answer, and the kernel gets the new entry.
+int Namespace::show_created(std::uint64_t parent, const std::string& name,
+                            const std::string& requested_name, const std::string& key,
+                            SnapshotInfo snapshot, const std::string& remote_name,
+                            EntryReply* out) {
   // Deflated against a sibling's JSON, like the listed ones.
   ListingPtr current = listings_.peek(key);
   std::shared_ptr<const std::string> dictionary;
@@ -1222,13 +1276,13 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
   }
   auto shared = store_snapshot(snapshot, std::move(dictionary));
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     PendingChanges& pending = pending_[key];
     pending.created[snapshot.id] = {shared,
                                     std::chrono::steady_clock::now() + options_.pending_ttl};
     // APIs where the id is the name (HA-NAS) reuse the id of a snapshot just deleted here.
     pending.deleted.erase(snapshot.id);
-    if (snapshot.name != request.name) aliases_[key][name] = snapshot.id;
+    if (snapshot.name != requested_name) aliases_[key][name] = snapshot.id;
   }
   // Rebuild this directory's listing with the new snapshot, from the provider's answer.
   current = listings_.peek(key);
@@ -1245,7 +1299,7 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
   const Child* child = updated->find_key(snapshot.id);
   if (child == nullptr) return EIO;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     Node* dir = find_node(parent);
     if (dir == nullptr) return ENOENT;
     Node* node = child_node(*dir, updated, *child);
@@ -1281,29 +1335,49 @@ OpContext Namespace::keeping_check_time(const OpContext& ctx) const {
                    ctx.cancel_flag());
 }
 
-int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpContext& ctx) {
-  Provider* provider = nullptr;
-  std::string key;
-  Node dir_copy;
-  ObjectRef dir_ref;
-  std::string remote_name;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (content::ContentTree::is_content(parent)) return EROFS;
-    Node* dir = find_node(parent);
-    if (dir == nullptr) return ENOENT;
-    if (dir->kind == NodeKind::Snapshot && !content_location(*dir).dir.empty()) return EROFS;
-    if (dir->kind != NodeKind::SnapshotsDir) {
-      // rmdir of a volume, service or .snapshots itself: never a provider operation.
-      return read_only_at(*dir) ? EROFS : EPERM;
-    }
-    if (int rc = mutation_precheck(parent, &dir); rc != 0) return rc;
-    provider = provider_of(*dir);
-    key = cache_key(*dir);
-    dir_copy = *dir;
-    dir_ref = object_ref(*dir);
-    remote_name = remotes_[dir->remote].config.name;
+// The cached state may be old: ask again before refusing. Only the API's answer now can say
+// "busy"; when it cannot be asked (an outage), that is the error reported. On 0, `*list` and
+// `*child` are the new listing and the snapshot's entry in it.
+int Namespace::recheck_in_progress(const MutationTarget& target, std::uint64_t parent,
+                                   const std::string& name, const std::string& id,
+                                   const OpContext& ctx, Result<ListingPtr>* list,
+                                   const Child** child) {
+  invalidate_listing(target.dir, target.ref);
+  *list = listing(parent, ctx, ListingMode::Verify);
+  if (!list->ok()) return errno_for(list->error());
+  *child = list->value()->find_key(id);
+  if (*child == nullptr) return ENOENT;
+  if (in_progress((*child)->snapshot()->state())) {
+    log_info(target.remote_name + ": snapshot '" + name + "' is " +
+             (*child)->snapshot()->state() + "; not deleting it");
+    return EBUSY;
   }
+  return 0;
+}
+
+std::vector<std::string> Namespace::drop_aliases(const std::string& key, const std::string& id) {
+  std::vector<std::string> dropped;
+  auto a = aliases_.find(key);
+  if (a == aliases_.end()) return dropped;
+  for (auto it = a->second.begin(); it != a->second.end();) {
+    if (it->second == id) {
+      dropped.push_back(it->first);
+      it = a->second.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return dropped;
+}
+
+int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpContext& ctx) {
+  // rmdir of a volume, service or .snapshots itself is never a provider operation: EROFS or
+  // EPERM from the precheck.
+  MutationTarget target;
+  if (int rc = mutation_target(parent, &target); rc != 0) return rc;
+  Provider* provider = target.provider;
+  const std::string& key = target.key;
+  const std::string& remote_name = target.remote_name;
   auto list = listing(parent, ctx);
   if (!list.ok()) return errno_for(list.error());
   const Child* child = list.value()->find(name);
@@ -1311,22 +1385,13 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
   if (child->kind == NodeKind::Alias) return ENOTDIR;
   std::string id(child->key);
   if (in_progress(child->snapshot()->state())) {
-    // The cached state may be old: ask again before refusing. Only the API's answer now can
-    // say "busy"; when it cannot be asked (an outage), that is the error reported.
-    invalidate_listing(dir_copy, dir_ref);
-    list = listing(parent, ctx, ListingMode::Verify);
-    if (!list.ok()) return errno_for(list.error());
-    child = list.value()->find_key(id);
-    if (child == nullptr) return ENOENT;
-    if (in_progress(child->snapshot()->state())) {
-      log_info(remote_name + ": snapshot '" + name + "' is " + child->snapshot()->state() +
-               "; not deleting it");
-      return EBUSY;
+    if (int rc = recheck_in_progress(target, parent, name, id, ctx, &list, &child); rc != 0) {
+      return rc;
     }
   }
   ObjectRef ref;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     Node* dir = find_node(parent);
     if (dir == nullptr) return ENOENT;
     Node* node = child_node(*dir, list.value(), *child);
@@ -1338,12 +1403,9 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
   if (!deleted.ok() && deleted.error().may_have_applied()) {
     // No answer, or one that cannot be read: the API may have deleted it. What it lists now
     // decides (gone, or on its way), never a second DELETE sent blind.
-    log_warning(remote_name + ": delete of '" + name + "' had an unclear outcome (" +
-                deleted.error().message + "); checking the listing");
-    invalidate_listing(dir_copy, dir_ref);
-    auto fresh = listing(parent, ctx);
-    if (fresh.ok()) {
-      const Child* still = fresh.value()->find_key(id);
+    if (ListingPtr fresh = listing_after_unclear(target, parent, "delete of '" + name + "'",
+                                                 deleted.error(), ctx)) {
+      const Child* still = fresh->find_key(id);
       if (still == nullptr || still->snapshot()->state() == "deleting") deleted = Status::Ok();
     }
   }
@@ -1355,21 +1417,11 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
   std::vector<std::string> dropped_aliases;
   std::uint64_t deleted_ino = 0;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (const Node* node = find_child_node(parent, id)) deleted_ino = node->ino;
     pending_[key].created.erase(id);
     pending_[key].deleted[id] = std::chrono::steady_clock::now() + options_.pending_ttl;
-    auto a = aliases_.find(key);
-    if (a != aliases_.end()) {
-      for (auto it = a->second.begin(); it != a->second.end();) {
-        if (it->second == id) {
-          dropped_aliases.push_back(it->first);
-          it = a->second.erase(it);
-        } else {
-          ++it;
-        }
-      }
-    }
+    dropped_aliases = drop_aliases(key, id);
   }
   std::vector<SnapshotPtr> snapshots;
   for (const Child& c : list.value()->children) {
@@ -1385,25 +1437,37 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
   return 0;
 }
 
+// The kernel keeps the inode it renamed: it shows the new entry, and follows the snapshot's
+// new id where the API re-keyed it.
+void Namespace::follow_rename(std::uint64_t parent, const std::string& old_id,
+                              const ListingPtr& renamed_listing, const std::string& new_id) {
+  MutexLock lock(mu_);
+  Node* node = find_child_node(parent, old_id);
+  const Child* entry = renamed_listing->find_key(new_id);
+  if (node != nullptr && entry != nullptr) {
+    unindex_node(*node);
+    node->listing = renamed_listing;
+    node->entry = entry;
+    by_parent_key_.insert(node);
+  }
+}
+
 int Namespace::rename(std::uint64_t parent, const std::string& name, std::uint64_t new_parent,
                       const std::string& new_name, unsigned int flags, const OpContext& ctx) {
   constexpr unsigned int kRenameExchange = 2;  // RENAME_EXCHANGE
-  Provider* provider = nullptr;
-  std::string key;
-  std::string remote_name;
+  MutationTarget target;
+  if (int rc = mutation_target(parent, &target); rc != 0) return rc;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    Node* dir = nullptr;
-    if (int rc = mutation_precheck(parent, &dir); rc != 0) return rc;
+    MutexLock lock(mu_);
     Node* target_dir = find_node(new_parent);
     if (target_dir == nullptr) return ENOENT;
     if (new_parent != parent) {
       return target_dir->kind == NodeKind::SnapshotsDir ? EXDEV : EPERM;
     }
-    provider = provider_of(*dir);
-    key = cache_key(*dir);
-    remote_name = remotes_[dir->remote].config.name;
   }
+  Provider* provider = target.provider;
+  const std::string& key = target.key;
+  const std::string& remote_name = target.remote_name;
   if (flags & kRenameExchange) return EINVAL;
   if (!provider->capabilities().rename) return ENOTSUP;
   if (new_name.size() > 255) return ENAMETOOLONG;
@@ -1421,7 +1485,7 @@ int Namespace::rename(std::uint64_t parent, const std::string& name, std::uint64
   }
   ObjectRef ref;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     Node* dir = find_node(parent);
     if (dir == nullptr) return ENOENT;
     ref = object_ref(*child_node(*dir, list.value(), *child));
@@ -1444,19 +1508,7 @@ int Namespace::rename(std::uint64_t parent, const std::string& name, std::uint64
   }
   ListingPtr renamed_listing = build_snapshot_listing(key, std::move(snapshots), false);
   listings_.replace(key, renamed_listing);
-  {
-    // The kernel keeps the inode it renamed: it shows the new entry, and follows the snapshot's
-    // new id where the API re-keyed it.
-    std::lock_guard<std::mutex> lock(mu_);
-    Node* node = find_child_node(parent, ref.snapshot_id);
-    const Child* entry = renamed_listing->find_key(updated.id);
-    if (node != nullptr && entry != nullptr) {
-      unindex_node(*node);
-      node->listing = renamed_listing;
-      node->entry = entry;
-      by_parent_key_.insert(node);
-    }
-  }
+  follow_rename(parent, ref.snapshot_id, renamed_listing, updated.id);
   if (notifier_ != nullptr) notifier_->inval_inode(parent);
   log_info(remote_name + ": renamed snapshot '" + name + "' to '" + new_name + "'");
   return 0;
@@ -1467,81 +1519,45 @@ int Namespace::rename(std::uint64_t parent, const std::string& name, std::uint64
 
 const AttrSpec* Namespace::find_spec(const Node& node, const std::string& key) const {
   Provider* provider = provider_of(node);
-  if (provider == nullptr) return nullptr;
-  Level level;
-  switch (node.kind) {
-    case NodeKind::Service: level = Level::Service; break;
-    case NodeKind::Volume: level = Level::Volume; break;
-    case NodeKind::SnapshotsDir: level = Level::SnapshotsDir; break;
-    case NodeKind::Snapshot: level = Level::Snapshot; break;
-    default: return nullptr;
-  }
+  const std::optional<Level> level = attr_level(node.kind);
+  if (provider == nullptr || !level) return nullptr;
   for (const AttrSpec& spec : provider->capabilities().attrs) {
-    if (spec.level == level && spec.key == key) return &spec;
+    if (spec.level == *level && spec.key == key) return &spec;
   }
   return nullptr;
 }
 
+AttrSubject Namespace::attr_subject(const Node& node) const {
+  AttrSubject subject;
+  subject.service = node.service();
+  subject.volume = node.volume();
+  if (const StoredSnapshot* snapshot = node.snapshot()) {
+    subject.snapshot = snapshot->expand();
+    subject.content = [this, &node] {
+      MutexLock lock(mu_);
+      content::Location at = content_location(node);
+      return at.dir.empty() ? at.why_not : at.dir;
+    };
+  }
+  return subject;
+}
+
 std::vector<std::string> Namespace::attribute_names(const Node& node) const {
-  std::vector<std::string> keys;
-  auto add_attrs = [&](const AttrList& attrs) {
-    for (const Attr& a : attrs) keys.push_back(a.key);
-  };
-  switch (node.kind) {
-    case NodeKind::Root: keys.push_back("stats"); break;
-    case NodeKind::Service:
-      if (const ServiceInfo* service = node.service()) {
-        if (!service->json.empty()) keys.push_back("json");
-        add_attrs(service->attrs);
-      }
-      break;
-    case NodeKind::Volume:
-      if (node.volume()) {
-        const VolumeInfo& v = *node.volume();
-        keys.insert(keys.end(), {"id", "name"});
-        if (!v.state.empty()) keys.push_back("state");
-        if (v.created_us != 0) keys.push_back("created");
-        if (v.size) keys.push_back("size");
-        if (v.tags) keys.push_back("tags");
-        if (!v.json.empty()) keys.push_back("json");
-        add_attrs(v.attrs);
-      }
-      break;
-    case NodeKind::SnapshotsDir:
-      if (Provider* p = provider_of(node); p && p->capabilities().create_expiration) {
-        keys.push_back("default-expiration");
-      }
-      break;
-    case NodeKind::Snapshot:
-      if (node.snapshot()) {
-        const SnapshotInfo s = node.snapshot()->expand();
-        keys.insert(keys.end(), {"id", "name", "state"});
-        if (s.created_us != 0) keys.push_back("created");
-        if (s.size) keys.push_back("size");
-        if (!s.type.empty()) keys.push_back("type");
-        if (s.description) keys.push_back("description");
-        if (s.expiration) keys.push_back("expiration");
-        if (s.tags) keys.push_back("tags");
-        if (!s.json.empty()) keys.push_back("json");
-        keys.push_back("content");
-        add_attrs(s.attrs);
-      }
-      break;
-    default: break;
+  std::vector<std::string> keys = Attributes::names(attr_subject(node));
+  if (node.kind == NodeKind::Root) keys.push_back("stats");
+  if (node.kind == NodeKind::SnapshotsDir) {
+    if (Provider* p = provider_of(node); p && p->capabilities().create_expiration) {
+      keys.push_back("default-expiration");
+    }
   }
   // Attributes the provider declares but only fetches on demand.
-  if (Provider* provider = provider_of(node)) {
-    Level level = node.kind == NodeKind::Service        ? Level::Service
-                  : node.kind == NodeKind::Volume       ? Level::Volume
-                  : node.kind == NodeKind::SnapshotsDir ? Level::SnapshotsDir
-                                                        : Level::Snapshot;
-    if (node.kind != NodeKind::Remote && node.kind != NodeKind::Alias) {
-      for (const AttrSpec& spec : provider->capabilities().attrs) {
-        if (spec.level == level && (spec.lazy || spec.writable) &&
-            std::find(keys.begin(), keys.end(), spec.key) == keys.end()) {
-          keys.push_back(spec.key);
-        }
-      }
+  Provider* provider = provider_of(node);
+  const std::optional<Level> level = attr_level(node.kind);
+  if (provider == nullptr || !level) return keys;
+  for (const AttrSpec& spec : provider->capabilities().attrs) {
+    if (spec.level == *level && (spec.lazy || spec.writable) &&
+        std::find(keys.begin(), keys.end(), spec.key) == keys.end()) {
+      keys.push_back(spec.key);
     }
   }
   return keys;
@@ -1560,47 +1576,16 @@ Result<std::string> Namespace::attribute(const Node& node, const std::string& ke
     if (key == "stats") return stats_json();
     return missing();
   }
-  if (node.kind == NodeKind::Snapshot && node.snapshot()) {
-    const SnapshotInfo s = node.snapshot()->expand();
-    if (key == "id") return s.id;
-    if (key == "name") return s.name;
-    if (key == "state") return s.state;
-    if (key == "created" && s.created_us != 0) return format_rfc3339_us(s.created_us);
-    if (key == "size" && s.size) return std::to_string(*s.size);
-    if (key == "type" && !s.type.empty()) return s.type;
-    if (key == "description" && s.description) return *s.description;
-    if (key == "expiration" && s.expiration) return *s.expiration;
-    if (key == "tags" && s.tags) return join(*s.tags, ",");
-    if (key == "json" && !s.json.empty()) return s.json;
-    if (key == "content") {
-      std::lock_guard<std::mutex> lock(mu_);
-      content::Location at = content_location(node);
-      return at.dir.empty() ? at.why_not : at.dir;
-    }
-    if (auto v = from_list(s.attrs)) return *v;
-  }
-  if (node.kind == NodeKind::Volume && node.volume()) {
-    const VolumeInfo& v = *node.volume();
-    if (key == "id") return v.id;
-    if (key == "name") return v.name;
-    if (key == "state" && !v.state.empty()) return v.state;
-    if (key == "created" && v.created_us != 0) return format_rfc3339_us(v.created_us);
-    if (key == "size" && v.size) return std::to_string(*v.size);
-    if (key == "tags" && v.tags) return join(*v.tags, ",");
-    if (key == "json" && !v.json.empty()) return v.json;
-    if (auto value = from_list(v.attrs)) return *value;
-  }
-  if (node.kind == NodeKind::Service && node.service()) {
-    if (key == "json" && !node.service()->json.empty()) return node.service()->json;
-    if (auto value = from_list(node.service()->attrs)) return *value;
-  }
+  if (auto value = Attributes::value(attr_subject(node), key)) return *value;
   if (node.kind == NodeKind::SnapshotsDir && key == "default-expiration") {
     Provider* provider = provider_of(node);
     if (!provider || !provider->capabilities().create_expiration) return missing();
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = default_expiration_.find(cache_key(node));
-    if (it == default_expiration_.end()) return std::string();
-    return it->second.second;
+    std::string dir_key;
+    {
+      MutexLock lock(mu_);
+      dir_key = cache_key(node);
+    }
+    return attributes_.default_expiration_text(dir_key);
   }
   const AttrSpec* spec = find_spec(node, key);
   if (spec == nullptr || !spec->lazy) return missing();
@@ -1609,7 +1594,7 @@ Result<std::string> Namespace::attribute(const Node& node, const std::string& ke
   ObjectRef ref;
   std::string cache_id;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ref = object_ref(node);
     cache_id = "attrs:" + std::to_string(node.remote) + "/" + ref.service_id + "/" + ref.volume_id +
                "/" + std::to_string(static_cast<int>(ref.level)) + "/" + ref.snapshot_id;
@@ -1636,7 +1621,7 @@ int Namespace::getxattr(std::uint64_t ino, const std::string& name, const OpCont
   if (int rc = refresh_node(ino, ctx); rc != 0) return rc;
   Node copy;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     Node* node = find_node(ino);
     if (node == nullptr) return ENOENT;
     copy = *node;
@@ -1654,7 +1639,7 @@ int Namespace::getxattr(std::uint64_t ino, const std::string& name, const OpCont
 int Namespace::listxattr(std::uint64_t ino, const OpContext& ctx, std::vector<std::string>* names) {
   if (content::ContentTree::is_content(ino)) return content_->listxattr(ino, ctx, names);
   if (int rc = refresh_node(ino, ctx); rc != 0) return rc;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Node* node = find_node(ino);
   if (node == nullptr) return ENOENT;
   names->clear();
@@ -1667,7 +1652,7 @@ int Namespace::apply_update(std::uint64_t ino, const AttrUpdate& update) {
   std::uint64_t dir_ino = 0;
   std::shared_ptr<const std::string> dictionary;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     Node* node = find_node(ino);
     if (node == nullptr) return 0;
     Node* parent = find_node(node->parent);
@@ -1709,7 +1694,7 @@ int Namespace::apply_update(std::uint64_t ino, const AttrUpdate& update) {
     return 0;
   }
   listings_.replace(key, updated);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Node* dir = find_node(dir_ino);
   const Child* entry = updated->find_key(id);
   if (dir != nullptr && entry != nullptr) child_node(*dir, updated, *entry);
@@ -1725,7 +1710,7 @@ int Namespace::setxattr(std::uint64_t ino, const std::string& name, const std::s
   std::string dir_key;
   ObjectRef ref;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     Node* node = find_node(ino);
     if (node == nullptr) return ENOENT;
     copy = *node;
@@ -1742,23 +1727,7 @@ int Namespace::setxattr(std::uint64_t ino, const std::string& name, const std::s
   Provider* provider = provider_of(copy);
   if (copy.kind == NodeKind::SnapshotsDir && key == "default-expiration" && provider &&
       provider->capabilities().create_expiration) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (value.empty()) {
-      default_expiration_.erase(dir_key);
-      return 0;
-    }
-    std::int64_t seconds = 0;
-    if (!parse_duration_seconds(value, &seconds)) return EINVAL;
-    // The expiration is sent as an RFC 3339 date, whose years end at 9999: a duration past
-    // that would make every later mkdir fail, so it is refused now.
-    constexpr std::int64_t kLastRfc3339Second = 253402300799;  // 9999-12-31T23:59:59Z
-    if (seconds > kLastRfc3339Second - now_unix_us() / 1000000) {
-      log_warning(remotes_[copy.remote].config.name +
-                  ": default-expiration reaches past 9999-12-31, the last date the API takes");
-      return EINVAL;
-    }
-    default_expiration_[dir_key] = {seconds, value};
-    return 0;
+    return attributes_.set_default_expiration(dir_key, value, remotes_[copy.remote].config.name);
   }
   const AttrSpec* spec = find_spec(copy, key);
   if (spec == nullptr || !spec->writable) {
@@ -1787,7 +1756,7 @@ int Namespace::removexattr(std::uint64_t ino, const std::string& name, const OpC
   std::vector<std::string> names;
   if (int rc = listxattr(ino, ctx, &names); rc != 0) return rc;
   if (std::find(names.begin(), names.end(), name) == names.end()) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     const Node* node = find_node(ino);
     if (node == nullptr) return ENOENT;
     return read_only_at(*node) ? EROFS : ENODATA;

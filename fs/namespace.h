@@ -19,12 +19,14 @@
 #include <unordered_set>
 #include <vector>
 
+#include "fs/attributes.h"
 #include "fs/content/content_tree.h"
 #include "fs/content/resolver.h"
 #include "fs/pointer_index.h"
 #include "fs/prefetch_pool.h"
 #include "fs/stored_snapshot.h"
 #include "fs/ttl_cache.h"
+#include "providers/common/thread_annotations.h"
 #include "providers/provider.h"
 
 namespace snapfs {
@@ -102,11 +104,11 @@ class Namespace {
   // The answer to every operation that would create or change file data or metadata.
   int refused() const;
   // The same for a change at or under `ino`: EROFS inside a snapshot's files.
-  int refused_at(std::uint64_t ino) const;
+  int refused_at(std::uint64_t ino) const EXCLUDES(mu_);
   // A snapshot's files (open, read, release and statfs go straight to it).
   content::ContentTree& content() { return *content_; }
   // Attaches the files of snapshot directory `ino` when it has some here; whether it has.
-  bool attach_content(std::uint64_t ino);
+  bool attach_content(std::uint64_t ino) EXCLUDES(mu_);
 
   // The kernel took `n` more references (lookup, readdirplus entry) / dropped `n`.
   void add_lookup(std::uint64_t ino, std::uint64_t n = 1);
@@ -128,15 +130,15 @@ class Namespace {
   struct ServiceSnapshots;
   using ListingPtr = std::shared_ptr<const DirListing>;
 
-  Node* find_node(std::uint64_t ino) const;  // requires mu_
-  Node* add_node(std::uint64_t ino);         // requires mu_
+  Node* find_node(std::uint64_t ino) const REQUIRES(mu_);
+  Node* add_node(std::uint64_t ino) REQUIRES(mu_);
   // Updates a node from its parent's (cached) listing; ENOENT when the provider dropped it.
   int refresh_node(std::uint64_t ino, const OpContext& ctx);
   // The node of `child`, an entry of `listing` (a listing of `parent`), made on first sight.
-  Node* child_node(const Node& parent, const ListingPtr& listing,
-                   const Child& child);                                     // requires mu_
-  Node* find_child_node(std::uint64_t parent, std::string_view key) const;  // requires mu_
-  void unindex_node(const Node& node);                                      // requires mu_
+  Node* child_node(const Node& parent, const ListingPtr& listing, const Child& child)
+      REQUIRES(mu_);
+  Node* find_child_node(std::uint64_t parent, std::string_view key) const REQUIRES(mu_);
+  void unindex_node(const Node& node) REQUIRES(mu_);
   static std::size_t parent_key_hash(std::uint64_t parent, std::string_view key);
   struct ParentKeyHash {
     std::size_t operator()(const Node& node) const;
@@ -155,8 +157,8 @@ class Namespace {
     bool operator()(const Node& node, std::uint64_t ino) const noexcept;
   };
   static const ListingPtr& volume_listing();
-  std::string cache_key(const Node& dir) const;  // requires mu_
-  ObjectRef object_ref(const Node& node) const;  // requires mu_
+  std::string cache_key(const Node& dir) const REQUIRES(mu_);
+  ObjectRef object_ref(const Node& node) const REQUIRES(mu_);
   Provider* provider_of(const Node& node) const;
   // Makes the next access list `dir` again (and the service-wide list it is built from).
   void invalidate_listing(const Node& dir, const ObjectRef& ref);
@@ -184,7 +186,7 @@ class Namespace {
   bool schedule_refresh(std::uint64_t dir_ino, const std::string& key);
   // The names from the root down to `node`, each ended by a NUL byte: in byte order, these sort
   // as a depth-first walk in name order meets the directories.
-  std::string tree_path(const Node& node) const;  // requires mu_
+  std::string tree_path(const Node& node) const REQUIRES(mu_);
   void revalidate_if_stale(std::uint64_t ino);
   // The context for a mutation's request: the operation's deadline less the time kept back to
   // check a listing should the answer be lost or unreadable.
@@ -196,19 +198,53 @@ class Namespace {
   Result<ListingPtr> fetch_listing(const Node& dir_copy, const ObjectRef& ref,
                                    const std::string& key, const OpContext& ctx,
                                    bool serve_stale = true);
+  static ListingPtr services_listing(std::vector<ServiceInfo> services);
+  static ListingPtr volumes_listing(std::vector<VolumeInfo> volumes);
+  Result<std::vector<SnapshotPtr>> service_wide_snapshots(const Node& dir, const ObjectRef& ref,
+                                                          const std::string& key,
+                                                          const OpContext& ctx, bool serve_stale);
   ListingPtr build_snapshot_listing(const std::string& key, std::vector<SnapshotPtr> snapshots,
                                     bool from_provider);
+  void apply_pending(const std::string& key, bool from_provider,
+                     std::vector<SnapshotPtr>* snapshots) REQUIRES(mu_);
+  static std::shared_ptr<DirListing> snapshot_entries(const DirListing* previous,
+                                                      std::vector<SnapshotPtr> snapshots,
+                                                      bool from_provider);
+  static bool same_snapshots(const DirListing& before, const DirListing& after);
+  static void add_alias_entries(DirListing* listing,
+                                const std::map<std::string, std::string>& aliases);
+  // Forgets the aliases of snapshot `id` in the .snapshots directory `key`; returns their names.
+  std::vector<std::string> drop_aliases(const std::string& key, const std::string& id)
+      REQUIRES(mu_);
   void publish_changes(std::uint64_t dir_ino, const DirListing* before, const DirListing& after);
-  void fill_attr(const Node& node, struct stat* st) const;
+  void fill_attr(const Node& node, struct stat* st) const REQUIRES(mu_);
   int entry_for(std::uint64_t parent, const std::string& name, const ListingPtr& listing,
                 EntryReply* out);
   Result<std::string> attribute(const Node& node, const std::string& key, const OpContext& ctx);
   std::vector<std::string> attribute_names(const Node& node) const;
+  // The objects `node` shows attributes of; the snapshot's "content" is read under mu_ when
+  // asked, so the subject of a node copy is used without mu_ held.
+  AttrSubject attr_subject(const Node& node) const;
   // Where a snapshot's files are on this host, or why they are not shown.
-  content::Location content_location(const Node& snapshot) const;  // requires mu_
+  content::Location content_location(const Node& snapshot) const REQUIRES(mu_);
   const AttrSpec* find_spec(const Node& node, const std::string& key) const;
   int apply_update(std::uint64_t ino, const AttrUpdate& update);
-  int mutation_precheck(std::uint64_t parent, Node** dir) const;
+  int mutation_precheck(std::uint64_t parent, Node** dir) const REQUIRES(mu_);
+  struct MutationTarget;
+  // The .snapshots directory `parent` for a mkdir, rmdir or rename: 0, or the precheck's errno.
+  int mutation_target(std::uint64_t parent, MutationTarget* target) EXCLUDES(mu_);
+  // After a mutation with an unclear outcome: the directory listed anew, or null.
+  ListingPtr listing_after_unclear(const MutationTarget& target, std::uint64_t parent,
+                                   const std::string& what, const Error& error,
+                                   const OpContext& ctx);
+  int recheck_in_progress(const MutationTarget& target, std::uint64_t parent,
+                          const std::string& name, const std::string& id, const OpContext& ctx,
+                          Result<ListingPtr>* list, const Child** child);
+  void follow_rename(std::uint64_t parent, const std::string& old_id,
+                     const ListingPtr& renamed_listing, const std::string& new_id);
+  int show_created(std::uint64_t parent, const std::string& name,
+                   const std::string& requested_name, const std::string& key,
+                   SnapshotInfo snapshot, const std::string& remote_name, EntryReply* out);
   // Whether changes under `node` are refused with EROFS: `-o ro`, or its remote's read_only key.
   bool read_only_at(const Node& node) const;
   // Whether a failed create may still have made its snapshot, so that a fresh listing decides.
@@ -227,20 +263,31 @@ class Namespace {
   KernelNotifier* notifier_;
   std::int64_t mount_time_us_;
 
-  mutable std::mutex mu_;  // guards the inode table, pending changes, aliases and settings
+  // Lock order (a lock is only taken while holding those before it):
+  //   1. mu_ (below): the inode table, pending changes, aliases and settings; also the fields of
+  //      every Node in nodes_. Never held across a provider call or a wait.
+  //   2. a TtlCache's lock (listings_, service_snapshots_, lazy_attrs_): fill_attr() peeks at a
+  //      listing under mu_. No cache calls back into this class while holding its lock.
+  //   3. a TtlCache flight's lock (see ttl_cache.h).
+  //   4. PrefetchPool's lock: schedule() is called without mu_, never from inside the pool's.
+  //   The content resolver's MountTable lock and the ContentTree's lock come after mu_
+  //   (content_location() resolves under it, forget() detaches under it); neither calls back.
+  //   The KernelNotifier queues under its own lock, a leaf: called with or without mu_.
+  mutable Mutex mu_;
   // Node-based: a Node's address is stable while it exists. Mutable: find_node() is const.
   // A set, not a map: the inode number in each node is its key, held once.
-  mutable std::unordered_set<Node, InoHash, InoEqual> nodes_;
+  mutable std::unordered_set<Node, InoHash, InoEqual> nodes_ GUARDED_BY(mu_);
   // Nodes by (parent, key), under parent_key_hash(): holds no copy of the keys.
-  PointerIndex<Node, ParentKeyHash> by_parent_key_;
-  ListingPtr root_listing_;
-  std::uint64_t next_ino_ = kRootIno + 1;
-  std::map<std::string, PendingChanges> pending_;                      // by snapshots-dir cache key
-  std::map<std::string, std::map<std::string, std::string>> aliases_;  // key -> alias -> id
-  // key -> (seconds, the text written, which is what reads show)
-  std::map<std::string, std::pair<std::int64_t, std::string>> default_expiration_;
-  std::map<std::string, std::int64_t, std::less<>>
-      first_seen_us_;  // snapshot id -> when first listed
+  PointerIndex<Node, ParentKeyHash> by_parent_key_ GUARDED_BY(mu_);
+  ListingPtr root_listing_;  // set in the constructor, then only read
+  std::uint64_t next_ino_ GUARDED_BY(mu_) = kRootIno + 1;
+  // By snapshots-dir cache key.
+  std::map<std::string, PendingChanges> pending_ GUARDED_BY(mu_);
+  // key -> alias -> id
+  std::map<std::string, std::map<std::string, std::string>> aliases_ GUARDED_BY(mu_);
+  Attributes attributes_;  // xattr tables and default-expiration settings (own lock, a leaf)
+  // snapshot id -> when first listed
+  std::map<std::string, std::int64_t, std::less<>> first_seen_us_ GUARDED_BY(mu_);
 
   CacheCounters counters_;
   std::atomic<std::uint64_t> readdirs_{0};  // directory reads the kernel could not answer itself
@@ -256,8 +303,5 @@ class Namespace {
   // Last member: its workers stop before anything they use is destroyed.
   std::unique_ptr<PrefetchPool> pool_;
 };
-
-// Parses a duration such as "7d", "12h", "30m", "90s" or "3600" (seconds); false when malformed.
-bool parse_duration_seconds(const std::string& text, std::int64_t* seconds);
 
 }  // namespace snapfs
