@@ -1355,6 +1355,11 @@ int Namespace::recheck_in_progress(const MutationTarget& target, std::uint64_t p
   return 0;
 }
 
+std::uint64_t Namespace::child_ino(std::uint64_t parent, std::string_view key) const {
+  const Node* node = find_child_node(parent, key);
+  return node != nullptr ? node->ino : 0;
+}
+
 std::vector<std::string> Namespace::drop_aliases(const std::string& key, const std::string& id) {
   std::vector<std::string> dropped;
   auto a = aliases_.find(key);
@@ -1418,7 +1423,7 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
   std::uint64_t deleted_ino = 0;
   {
     MutexLock lock(mu_);
-    if (const Node* node = find_child_node(parent, id)) deleted_ino = node->ino;
+    deleted_ino = child_ino(parent, id);
     pending_[key].created.erase(id);
     pending_[key].deleted[id] = std::chrono::steady_clock::now() + options_.pending_ttl;
     dropped_aliases = drop_aliases(key, id);

@@ -139,6 +139,8 @@ class Namespace {
       REQUIRES(mu_);
   Node* find_child_node(std::uint64_t parent, std::string_view key) const REQUIRES(mu_);
   void unindex_node(const Node& node) REQUIRES(mu_);
+  // The inode of `parent`'s child `key`, or 0 when it has none.
+  std::uint64_t child_ino(std::uint64_t parent, std::string_view key) const REQUIRES(mu_);
   static std::size_t parent_key_hash(std::uint64_t parent, std::string_view key);
   struct ParentKeyHash {
     std::size_t operator()(const Node& node) const;
