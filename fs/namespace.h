@@ -266,15 +266,16 @@ class Namespace {
   std::int64_t mount_time_us_;
 
   // Lock order (a lock is only taken while holding those before it):
-  //   1. mu_ (below): the inode table, pending changes, aliases and settings; also the fields of
-  //      every Node in nodes_. Never held across a provider call or a wait.
+  //   1. mu_ (below): the inode table, pending changes, aliases and first-seen times; also the
+  //      fields of every Node in nodes_. Never held across a provider call or a wait.
   //   2. a TtlCache's lock (listings_, service_snapshots_, lazy_attrs_): fill_attr() peeks at a
   //      listing under mu_. No cache calls back into this class while holding its lock.
   //   3. a TtlCache flight's lock (see ttl_cache.h).
   //   4. PrefetchPool's lock: schedule() is called without mu_, never from inside the pool's.
   //   The content resolver's MountTable lock and the ContentTree's lock come after mu_
   //   (content_location() resolves under it, forget() detaches under it); neither calls back.
-  //   The KernelNotifier queues under its own lock, a leaf: called with or without mu_.
+  //   The KernelNotifier queues under its own lock, a leaf: called with or without mu_; so is
+  //   attributes_' lock (default-expiration settings, fs/attributes.h).
   mutable Mutex mu_;
   // Node-based: a Node's address is stable while it exists. Mutable: find_node() is const.
   // A set, not a map: the inode number in each node is its key, held once.
