@@ -39,6 +39,10 @@ Status for_each_object(const std::vector<std::string>& objects, const std::strin
   return Status::Ok();
 }
 
+bool contains(const std::vector<std::string>& v, const std::string& t) {
+  return std::find(v.begin(), v.end(), t) != v.end();
+}
+
 std::string task_path(const std::string& service) {
   return ovh_path({"dedicated", "nasha", service, "task"});
 }
@@ -81,6 +85,65 @@ void refine_create_error(int status, const OvhErrorBody& body, Error& error) {
                                                   message.find("reached") != std::string::npos)) {
     error.kind = ErrorKind::QuotaExceeded;
   }
+}
+
+// Whether the task history `objects` holds a create of `name` on `partition` sent by the create
+// of `sent_us` (pending or done); its unfinished task goes to *pending.
+bool find_create_task(const std::vector<std::string>& objects, const std::string& partition,
+                      const std::string& name, std::int64_t sent_us,
+                      std::optional<NashaTask>* pending) {
+  // A task of an earlier create of the same name (made, then deleted) is not this one's.
+  constexpr std::int64_t kClockSlackUs = 60LL * 1000 * 1000;
+  bool made = false;
+  for_each_object(objects, "the task history", [&](const rapidjson::Value& o) {
+    auto t = parse_nasha_task(o);
+    if (!t || t->partition != partition || !nasha_task_names(t->details, name)) return;
+    if (t->todo_us && *t->todo_us + kClockSlackUs < sent_us) return;
+    if (!t->finished()) *pending = t;
+    made = made || t->status == "done";
+  });
+  return pending->has_value() || made;
+}
+
+// A custom snapshot whose create task is still pending, shown until a listing holds it.
+SnapshotInfo creating_snapshot(const std::string& name, const std::string& partition,
+                               std::int64_t now_us) {
+  SnapshotInfo info;
+  info.id = name;
+  info.name = name;
+  info.volume_id = partition;
+  info.type = "manual";
+  info.state = "creating";
+  info.created_us = now_us;
+  info.json = custom_snapshot_json(name, "");
+  info.content_dir = nasha_snapshot_dir(name);
+  return info;
+}
+
+// The names of `unknown` that a done create task of `partition` in `history` made -> the latest
+// doneDate of such a task.
+std::unordered_map<std::string, std::int64_t> latest_done_dates(
+    const std::vector<NashaTask>& history, const std::string& partition,
+    const std::vector<std::string>& unknown) {
+  std::unordered_map<std::string, std::int64_t> found;
+  std::unordered_set<std::string> wanted(unknown.begin(), unknown.end());
+  for (const NashaTask& task : history) {
+    if (task.status != "done" || !task.done_us) continue;
+    if (!task.partition.empty() && task.partition != partition) continue;
+    std::vector<std::string> matched;
+    if (wanted.count(task.details)) {
+      matched.push_back(task.details);
+    } else if (unknown.size() <= 1000) {
+      for (const std::string& name : unknown) {
+        if (nasha_task_names(task.details, name)) matched.push_back(name);
+      }
+    }
+    for (const std::string& name : matched) {
+      auto [it, inserted] = found.emplace(name, *task.done_us);
+      if (!inserted) it->second = std::max(it->second, *task.done_us);
+    }
+  }
+  return found;
 }
 
 }  // namespace
@@ -187,76 +250,70 @@ Result<std::vector<SnapshotInfo>> OvhNashaProvider::list_snapshots(const ObjectR
   names.reserve(out.size());
   for (const SnapshotInfo& info : out) names.push_back(info.name);
 
+  if (Status shown = add_unclear_creates(scope, names, out, ctx); !shown.ok()) {
+    return shown.error();
+  }
+  learn_creation_times(scope.service_id, scope.volume_id, names, ctx);
+  date_and_mark(scope, out);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> OvhNashaProvider::take_unclear_creates(
+    const ObjectRef& scope, const std::vector<std::string>& names) {
+  std::vector<std::pair<std::string, std::int64_t>> unclear;
+  MutexLock lock(mu_);
+  ServiceMemo& memo = memo_[scope.service_id];
+  const std::string prefix = scope.volume_id + "\n";
+  for (auto it = memo.unclear_creates.lower_bound(prefix);
+       it != memo.unclear_creates.end() && it->first.rfind(prefix, 0) == 0;) {
+    std::string name = it->first.substr(prefix.size());
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      it = memo.unclear_creates.erase(it);
+    } else {
+      unclear.emplace_back(std::move(name), it->second);
+      ++it;
+    }
+  }
+  return unclear;
+}
+
+Status OvhNashaProvider::add_unclear_creates(const ObjectRef& scope,
+                                             const std::vector<std::string>& names,
+                                             std::vector<SnapshotInfo>& out, const OpContext& ctx) {
   // A create with an unclear outcome whose snapshot is not listed yet may still have its task
   // pending: the task history tells, and the snapshot is shown `creating` until it is listed
   // (in every listing meanwhile, not just the one that decides the create: a prefetch may come
   // first). Once listed, or with no such task, it is forgotten.
-  std::vector<std::pair<std::string, std::int64_t>> unclear;  // name, when the create was sent
-  {
-    MutexLock lock(mu_);
-    ServiceMemo& memo = memo_[scope.service_id];
-    const std::string prefix = scope.volume_id + "\n";
-    for (auto it = memo.unclear_creates.lower_bound(prefix);
-         it != memo.unclear_creates.end() && it->first.rfind(prefix, 0) == 0;) {
-      std::string name = it->first.substr(prefix.size());
-      if (std::find(names.begin(), names.end(), name) != names.end()) {
-        it = memo.unclear_creates.erase(it);
-      } else {
-        unclear.emplace_back(std::move(name), it->second);
-        ++it;
-      }
-    }
-  }
+  const std::vector<std::pair<std::string, std::int64_t>> unclear =
+      take_unclear_creates(scope, names);  // name, when the create was sent
+  if (unclear.empty()) return Status::Ok();
   // One read of the task history for all of them. The snapshot list was read before it, so a
   // task that ended in between made a snapshot this listing does not hold: such a name is still
   // shown (`creating`) and kept until a listing holds it. Only a history that was read and shows
   // no successful create of the name forgets it. A history that cannot be read tells nothing,
   // and a listing without the answer could show a made snapshot gone or an unmade one present:
   // the listing fails instead (the caller's check of an unclear create then fails too).
-  std::optional<Result<OvhObjectList>> creates;
-  if (!unclear.empty()) {
-    creates = client_.list_objects(task_path(scope.service_id),
-                                   std::string("operation=") + kCreateOperation, ctx, {});
-    if (!creates->ok()) return creates->error();
-  }
-  // A task of an earlier create of the same name (made, then deleted) is not this one's.
-  constexpr std::int64_t kClockSlackUs = 60LL * 1000 * 1000;
+  auto creates = client_.list_objects(task_path(scope.service_id),
+                                      std::string("operation=") + kCreateOperation, ctx, {});
+  if (!creates.ok()) return creates.error();
   for (const auto& entry : unclear) {
-    // Named copies, not structured bindings: a lambda below uses them (clang 14 cannot capture a
-    // binding).
     const std::string& name = entry.first;
-    const std::int64_t sent_us = entry.second;
     std::optional<NashaTask> pending;
-    bool made = false;
-    for_each_object((*creates)->objects, "the task history", [&](const rapidjson::Value& o) {
-      auto t = parse_nasha_task(o);
-      if (!t || t->partition != scope.volume_id || !nasha_task_names(t->details, name)) return;
-      if (t->todo_us && *t->todo_us + kClockSlackUs < sent_us) return;
-      if (!t->finished()) pending = t;
-      made = made || t->status == "done";
-    });
-    if (!pending && !made) {
+    if (!find_create_task(creates->objects, scope.volume_id, name, entry.second, &pending)) {
       MutexLock lock(mu_);
       memo_[scope.service_id].unclear_creates.erase(key(scope.volume_id, name));
       continue;
     }
-    SnapshotInfo info;
-    info.id = name;
-    info.name = name;
-    info.volume_id = scope.volume_id;
-    info.type = "manual";
-    info.state = "creating";
-    info.created_us = server_now_us();
-    info.json = custom_snapshot_json(name, "");
-    info.content_dir = nasha_snapshot_dir(name);
     if (pending) {
       MutexLock lock(mu_);
       memo_[scope.service_id].own_creates[pending->id] = key(scope.volume_id, name);
     }
-    out.push_back(std::move(info));
+    out.push_back(creating_snapshot(name, scope.volume_id, server_now_us()));
   }
-  learn_creation_times(scope.service_id, scope.volume_id, names, ctx);
+  return Status::Ok();
+}
 
+void OvhNashaProvider::date_and_mark(const ObjectRef& scope, std::vector<SnapshotInfo>& out) {
   const std::int64_t now = now_unix_us();
   MutexLock lock(mu_);
   ServiceMemo& memo = memo_[scope.service_id];
@@ -278,84 +335,80 @@ Result<std::vector<SnapshotInfo>> OvhNashaProvider::list_snapshots(const ObjectR
     bool same_partition = it->first.rfind(scope.volume_id + "\n", 0) == 0;
     it = same_partition && !listed.count(it->first) ? memo.own_deletes.erase(it) : std::next(it);
   }
-  return out;
 }
 
-void OvhNashaProvider::learn_creation_times(const std::string& service,
-                                            const std::string& partition,
-                                            const std::vector<std::string>& names,
-                                            const OpContext& ctx) {
-  std::vector<std::int64_t> own;
-  std::vector<std::string> unknown;
-  bool fetch_history = false;
-  {
-    MutexLock lock(mu_);
-    ServiceMemo& memo = memo_[service];
-    std::set<std::string> own_keys;
-    std::unordered_set<std::string> listed(names.begin(), names.end());
-    for (const auto& [id, k] : memo.own_creates) {
-      own_keys.insert(k);
-      if (k.rfind(partition + "\n", 0) == 0 && listed.count(k.substr(partition.size() + 1))) {
-        own.push_back(id);
-      }
-    }
-    for (const std::string& name : names) {
-      const std::string k = key(partition, name);
-      if (!memo.created_us.count(digest(k)) && !memo.checked.count(digest(k)) &&
-          !own_keys.count(k)) {
-        unknown.push_back(name);
-      }
-    }
-    fetch_history =
-        !unknown.empty() &&
-        (!memo.have_history || std::chrono::steady_clock::now() - memo.history_at > kHistoryBurst);
-  }
-  // Our own creates: their task tells the doneDate directly.
-  std::vector<std::optional<NashaTask>> own_tasks(own.size());
-  ovh_parallel_for(own.size(), OvhClient::kParallelGets, [&](std::size_t i) {
-    rapidjson::Document doc;
-    if (client_.call_json("GET", task_path(service) + "/" + std::to_string(own[i]), "", ctx, &doc)
-            .ok()) {
-      own_tasks[i] = parse_nasha_task(doc);
-    }
-  });
-  // Partitions of one service are listed in parallel (prefetch): one of them fetches the
-  // history, the others wait for it and use it. Lock order: the service's history lock, then
-  // mu_ (taken briefly inside it, never the other way round).
-  std::unique_lock<std::mutex> history_lock;
-  if (fetch_history) {
-    std::shared_ptr<std::mutex> history_mu;
-    {
-      MutexLock lock(mu_);
-      auto& slot = history_locks_[service];
-      if (!slot) slot = std::make_shared<std::mutex>();
-      history_mu = slot;
-    }
-    history_lock = std::unique_lock<std::mutex>(*history_mu);
-    MutexLock lock(mu_);
-    const ServiceMemo& memo = memo_[service];
-    if (memo.have_history && std::chrono::steady_clock::now() - memo.history_at <= kHistoryBurst) {
-      fetch_history = false;
-    }
-  }
-  std::vector<NashaTask> history;
-  if (fetch_history) {
-    auto list = client_.list_objects(
-        task_path(service), std::string("operation=") + kCreateOperation, ctx, kTaskMaxAge);
-    if (list.ok()) {
-      for_each_object(list->objects, "the task history of " + service,
-                      [&](const rapidjson::Value& o) {
-                        if (auto t = parse_nasha_task(o)) history.push_back(std::move(*t));
-                      });
-    } else {
-      log_debug("remote '" + client_.remote_name() + "': task history of " + service +
-                " unavailable: " + list.error().message);
-    }
-  }
+bool OvhNashaProvider::history_is_fresh(const ServiceMemo& memo) {
+  return memo.have_history && std::chrono::steady_clock::now() - memo.history_at <= kHistoryBurst;
+}
 
+OvhNashaProvider::LearnPlan OvhNashaProvider::plan_learning(const std::string& service,
+                                                            const std::string& partition,
+                                                            const std::vector<std::string>& names) {
+  LearnPlan plan;
   MutexLock lock(mu_);
   ServiceMemo& memo = memo_[service];
-  for (const auto& task : own_tasks) {
+  std::set<std::string> own_keys;
+  std::unordered_set<std::string> listed(names.begin(), names.end());
+  for (const auto& [id, k] : memo.own_creates) {
+    own_keys.insert(k);
+    if (k.rfind(partition + "\n", 0) == 0 && listed.count(k.substr(partition.size() + 1))) {
+      plan.own.push_back(id);
+    }
+  }
+  for (const std::string& name : names) {
+    const std::string k = key(partition, name);
+    if (!memo.created_us.count(digest(k)) && !memo.checked.count(digest(k)) && !own_keys.count(k)) {
+      plan.unknown.push_back(name);
+    }
+  }
+  plan.fetch_history = !plan.unknown.empty() && !history_is_fresh(memo);
+  return plan;
+}
+
+std::vector<std::optional<NashaTask>> OvhNashaProvider::fetch_own_tasks(
+    const std::string& service, const std::vector<std::int64_t>& ids, const OpContext& ctx) {
+  std::vector<std::optional<NashaTask>> tasks(ids.size());
+  ovh_parallel_for(ids.size(), OvhClient::kParallelGets, [&](std::size_t i) {
+    rapidjson::Document doc;
+    if (client_.call_json("GET", task_path(service) + "/" + std::to_string(ids[i]), "", ctx, &doc)
+            .ok()) {
+      tasks[i] = parse_nasha_task(doc);
+    }
+  });
+  return tasks;
+}
+
+std::unique_lock<std::mutex> OvhNashaProvider::lock_history(const std::string& service) {
+  std::shared_ptr<std::mutex> history_mu;
+  {
+    MutexLock lock(mu_);
+    auto& slot = history_locks_[service];
+    if (!slot) slot = std::make_shared<std::mutex>();
+    history_mu = slot;
+  }
+  return std::unique_lock<std::mutex>(*history_mu);
+}
+
+std::vector<NashaTask> OvhNashaProvider::fetch_create_history(const std::string& service,
+                                                              const OpContext& ctx) {
+  std::vector<NashaTask> history;
+  auto list = client_.list_objects(task_path(service), std::string("operation=") + kCreateOperation,
+                                   ctx, kTaskMaxAge);
+  if (list.ok()) {
+    for_each_object(list->objects, "the task history of " + service,
+                    [&](const rapidjson::Value& o) {
+                      if (auto t = parse_nasha_task(o)) history.push_back(std::move(*t));
+                    });
+  } else {
+    log_debug("remote '" + client_.remote_name() + "': task history of " + service +
+              " unavailable: " + list.error().message);
+  }
+  return history;
+}
+
+void OvhNashaProvider::record_own_tasks(ServiceMemo& memo,
+                                        const std::vector<std::optional<NashaTask>>& tasks) {
+  for (const auto& task : tasks) {
     if (!task || !task->finished()) continue;
     auto it = memo.own_creates.find(task->id);
     if (it == memo.own_creates.end()) continue;
@@ -363,31 +416,12 @@ void OvhNashaProvider::learn_creation_times(const std::string& service,
       memo.created_us[digest(it->second)] = *task->done_us;
     memo.own_creates.erase(it);
   }
-  if (fetch_history) {
-    memo.history = std::move(history);
-    memo.history_at = std::chrono::steady_clock::now();
-    memo.have_history = true;
-  }
-  if (unknown.empty() || !memo.have_history) return;
-  std::unordered_map<std::string, std::int64_t> found;  // name -> latest doneDate
-  std::unordered_map<std::string, bool> wanted;
-  for (const std::string& name : unknown) wanted[name] = true;
-  for (const NashaTask& task : memo.history) {
-    if (task.status != "done" || !task.done_us) continue;
-    if (!task.partition.empty() && task.partition != partition) continue;
-    std::vector<std::string> matched;
-    if (wanted.count(task.details)) {
-      matched.push_back(task.details);
-    } else if (unknown.size() <= 1000) {
-      for (const std::string& name : unknown) {
-        if (nasha_task_names(task.details, name)) matched.push_back(name);
-      }
-    }
-    for (const std::string& name : matched) {
-      auto [it, inserted] = found.emplace(name, *task.done_us);
-      if (!inserted) it->second = std::max(it->second, *task.done_us);
-    }
-  }
+}
+
+void OvhNashaProvider::date_from_history(ServiceMemo& memo, const std::string& partition,
+                                         const std::vector<std::string>& unknown) {
+  const std::unordered_map<std::string, std::int64_t> found =
+      latest_done_dates(memo.history, partition, unknown);
   for (const std::string& name : unknown) {
     const std::string k = key(partition, name);
     auto it = found.find(name);
@@ -397,6 +431,37 @@ void OvhNashaProvider::learn_creation_times(const std::string& service,
       memo.checked.insert(digest(k));
     }
   }
+}
+
+void OvhNashaProvider::learn_creation_times(const std::string& service,
+                                            const std::string& partition,
+                                            const std::vector<std::string>& names,
+                                            const OpContext& ctx) {
+  LearnPlan plan = plan_learning(service, partition, names);
+  // Our own creates: their task tells the doneDate directly.
+  const std::vector<std::optional<NashaTask>> own_tasks = fetch_own_tasks(service, plan.own, ctx);
+  // Partitions of one service are listed in parallel (prefetch): one of them fetches the
+  // history, the others wait for it and use it. Lock order: the service's history lock, then
+  // mu_ (taken briefly inside it, never the other way round).
+  std::unique_lock<std::mutex> history_lock;
+  if (plan.fetch_history) {
+    history_lock = lock_history(service);
+    MutexLock lock(mu_);
+    plan.fetch_history = !history_is_fresh(memo_[service]);
+  }
+  std::vector<NashaTask> history;
+  if (plan.fetch_history) history = fetch_create_history(service, ctx);
+
+  MutexLock lock(mu_);
+  ServiceMemo& memo = memo_[service];
+  record_own_tasks(memo, own_tasks);
+  if (plan.fetch_history) {
+    memo.history = std::move(history);
+    memo.history_at = std::chrono::steady_clock::now();
+    memo.have_history = true;
+  }
+  if (plan.unknown.empty() || !memo.have_history) return;
+  date_from_history(memo, partition, plan.unknown);
 }
 
 Result<SnapshotInfo> OvhNashaProvider::create_snapshot(const ObjectRef& volume,
@@ -645,73 +710,97 @@ Status OvhNashaProvider::wait_for_task(const std::string& service, std::int64_t 
   }
 }
 
-Result<AttrUpdate> OvhNashaProvider::write_schedule(const ObjectRef& ref, const std::string& value,
-                                                    const OpContext& ctx) {
-  auto wanted = parse_nasha_schedule(value);
-  if (!wanted.ok()) return wanted.error();
-  auto has = [](const std::vector<std::string>& v, const std::string& t) {
-    return std::find(v.begin(), v.end(), t) != v.end();
-  };
-  auto current = read_schedule(ref, ctx);
-  if (!current.ok()) return current.error();
-  // A change this write undoes whose task has not ended yet cannot be undone now (the API
-  // answers 404 to removing a frequency still being added, and that removal would be lost): wait
-  // for those tasks, so writes apply in the order they were made, or fail if they do not end.
+Status OvhNashaProvider::wait_for_undone_changes(const ObjectRef& ref,
+                                                 const std::vector<std::string>& wanted,
+                                                 std::vector<std::string>* current,
+                                                 const OpContext& ctx) {
   for (;;) {
     std::vector<std::int64_t> blocking;
     {
       MutexLock lock(mu_);
       for (const ScheduleChange& c : schedule_changes_[ref.service_id + "\n" + ref.volume_id]) {
-        if (c.add != has(*wanted, c.type)) blocking.push_back(c.task_id);
+        if (c.add != contains(wanted, c.type)) blocking.push_back(c.task_id);
       }
     }
-    if (blocking.empty()) break;
+    if (blocking.empty()) return Status::Ok();
     for (std::int64_t id : blocking) {
-      if (Status s = wait_for_task(ref.service_id, id, ctx); !s.ok()) return s.error();
+      if (Status s = wait_for_task(ref.service_id, id, ctx); !s.ok()) return s;
     }
-    current = read_schedule(ref, ctx);
-    if (!current.ok()) return current.error();
+    auto reread = read_schedule(ref, ctx);
+    if (!reread.ok()) return reread.error();
+    *current = std::move(*reread);
   }
-  std::vector<ScheduleChange> sent;
-  auto record = [&](const std::string& type, bool add, const rapidjson::Document& doc) {
-    if (auto task = parse_nasha_task(doc); task && !task->finished()) {
-      sent.push_back({type, add, task->id});
-    }
-  };
-  auto remember = [&] {
-    MutexLock lock(mu_);
-    auto& changes = schedule_changes_[ref.service_id + "\n" + ref.volume_id];
-    for (const ScheduleChange& c : sent) {
-      changes.erase(std::remove_if(changes.begin(), changes.end(),
-                                   [&](const ScheduleChange& old) { return old.type == c.type; }),
-                    changes.end());
-      changes.push_back(c);
-    }
-  };
-  // Removals first, so that the API's limit on frequencies is never crossed on the way.
-  for (const std::string& type : *current) {
-    if (has(*wanted, type)) continue;
+}
+
+void OvhNashaProvider::record_change(const std::string& type, bool add,
+                                     const rapidjson::Document& doc,
+                                     std::vector<ScheduleChange>* sent) {
+  if (auto task = parse_nasha_task(doc); task && !task->finished()) {
+    sent->push_back({type, add, task->id});
+  }
+}
+
+void OvhNashaProvider::remember_schedule_changes(const ObjectRef& ref,
+                                                 const std::vector<ScheduleChange>& sent) {
+  MutexLock lock(mu_);
+  auto& changes = schedule_changes_[ref.service_id + "\n" + ref.volume_id];
+  for (const ScheduleChange& c : sent) {
+    changes.erase(std::remove_if(changes.begin(), changes.end(),
+                                 [&](const ScheduleChange& old) { return old.type == c.type; }),
+                  changes.end());
+    changes.push_back(c);
+  }
+}
+
+Status OvhNashaProvider::remove_frequencies(const ObjectRef& ref,
+                                            const std::vector<std::string>& current,
+                                            const std::vector<std::string>& wanted,
+                                            const OpContext& ctx,
+                                            std::vector<ScheduleChange>* sent) {
+  for (const std::string& type : current) {
+    if (contains(wanted, type)) continue;
     rapidjson::Document doc;
     Status s = client_.call_json("DELETE", partition_path(ref) + "/snapshot/" + url_encode(type),
                                  "", ctx, &doc);
-    if (!s.ok() && s.error().kind != ErrorKind::NotFound) {
-      remember();
-      return s.error();
-    }
-    if (s.ok()) record(type, false, doc);
+    if (!s.ok() && s.error().kind != ErrorKind::NotFound) return s;
+    if (s.ok()) record_change(type, false, doc, sent);
   }
-  for (const std::string& type : *wanted) {
-    if (has(*current, type)) continue;
+  return Status::Ok();
+}
+
+Status OvhNashaProvider::add_frequencies(const ObjectRef& ref,
+                                         const std::vector<std::string>& current,
+                                         const std::vector<std::string>& wanted,
+                                         const OpContext& ctx, std::vector<ScheduleChange>* sent) {
+  for (const std::string& type : wanted) {
+    if (contains(current, type)) continue;
     rapidjson::Document doc;
     Status s = client_.call_json("POST", partition_path(ref) + "/snapshot",
                                  json_string_object("snapshotType", type), ctx, &doc);
-    if (!s.ok() && s.error().http_status != 409) {
-      remember();
-      return s.error();
-    }
-    if (s.ok()) record(type, true, doc);
+    if (!s.ok() && s.error().http_status != 409) return s;
+    if (s.ok()) record_change(type, true, doc, sent);
   }
-  remember();
+  return Status::Ok();
+}
+
+Result<AttrUpdate> OvhNashaProvider::write_schedule(const ObjectRef& ref, const std::string& value,
+                                                    const OpContext& ctx) {
+  auto wanted = parse_nasha_schedule(value);
+  if (!wanted.ok()) return wanted.error();
+  auto current = read_schedule(ref, ctx);
+  if (!current.ok()) return current.error();
+  // A change this write undoes whose task has not ended yet cannot be undone now (the API
+  // answers 404 to removing a frequency still being added, and that removal would be lost): wait
+  // for those tasks, so writes apply in the order they were made, or fail if they do not end.
+  if (Status s = wait_for_undone_changes(ref, *wanted, &*current, ctx); !s.ok()) {
+    return s.error();
+  }
+  std::vector<ScheduleChange> sent;
+  // Removals first, so that the API's limit on frequencies is never crossed on the way.
+  Status s = remove_frequencies(ref, *current, *wanted, ctx, &sent);
+  if (s.ok()) s = add_frequencies(ref, *current, *wanted, ctx, &sent);
+  remember_schedule_changes(ref, sent);
+  if (!s.ok()) return s.error();
   log_debug("remote '" + client_.remote_name() + "': snapshot schedule of " + ref.service_id + "/" +
             ref.volume_id + " set to '" + format_nasha_schedule(*wanted) + "'");
   return AttrUpdate{};

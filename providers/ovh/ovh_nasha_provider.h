@@ -18,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "providers/common/thread_annotations.h"
@@ -88,6 +89,36 @@ class OvhNashaProvider : public Provider {
   std::string service_ip(const std::string& service, const OpContext& ctx);
   void learn_creation_times(const std::string& service, const std::string& partition,
                             const std::vector<std::string>& names, const OpContext& ctx);
+  // What learn_creation_times has to do for one listing, decided from the memo.
+  struct LearnPlan {
+    std::vector<std::int64_t> own;     // tasks of this mount's creates whose snapshot is listed
+    std::vector<std::string> unknown;  // listed names with no creation time known or looked up
+    bool fetch_history = false;
+  };
+  LearnPlan plan_learning(const std::string& service, const std::string& partition,
+                          const std::vector<std::string>& names);
+  // A missing or unreadable task is left out (nullopt).
+  std::vector<std::optional<NashaTask>> fetch_own_tasks(const std::string& service,
+                                                        const std::vector<std::int64_t>& ids,
+                                                        const OpContext& ctx);
+  // The lock one listing holds while it fetches the service's task history.
+  std::unique_lock<std::mutex> lock_history(const std::string& service);
+  // Empty when the history cannot be read.
+  std::vector<NashaTask> fetch_create_history(const std::string& service, const OpContext& ctx);
+  static bool history_is_fresh(const ServiceMemo& memo);
+  static void record_own_tasks(ServiceMemo& memo,
+                               const std::vector<std::optional<NashaTask>>& tasks);
+  static void date_from_history(ServiceMemo& memo, const std::string& partition,
+                                const std::vector<std::string>& unknown);
+  // Removes from the memo the partition's unclear creates whose snapshot is listed and returns
+  // the others: name, when the create was sent.
+  std::vector<std::pair<std::string, std::int64_t>> take_unclear_creates(
+      const ObjectRef& scope, const std::vector<std::string>& names);
+  // Adds to `out` the unclear creates not listed yet whose task is pending or done.
+  Status add_unclear_creates(const ObjectRef& scope, const std::vector<std::string>& names,
+                             std::vector<SnapshotInfo>& out, const OpContext& ctx);
+  // Gives each listed snapshot its creation time and `deleting` state; forgets the deletes done.
+  void date_and_mark(const ObjectRef& scope, std::vector<SnapshotInfo>& out);
   // A create whose outcome is unclear: the filesystem decides it by a fresh listing, and that
   // listing must show the snapshot while its create task is still pending (it is not in the
   // customSnapshot list until the task is done).
@@ -101,6 +132,22 @@ class OvhNashaProvider : public Provider {
   Status wait_for_task(const std::string& service, std::int64_t task_id, const OpContext& ctx);
   Result<AttrUpdate> write_schedule(const ObjectRef& ref, const std::string& value,
                                     const OpContext& ctx);
+  // Waits for the pending changes that `wanted` undoes; *current is read again after a wait.
+  Status wait_for_undone_changes(const ObjectRef& ref, const std::vector<std::string>& wanted,
+                                 std::vector<std::string>* current, const OpContext& ctx);
+  // DELETE of each frequency of `current` not in `wanted` (a missing one is already removed).
+  Status remove_frequencies(const ObjectRef& ref, const std::vector<std::string>& current,
+                            const std::vector<std::string>& wanted, const OpContext& ctx,
+                            std::vector<ScheduleChange>* sent);
+  // POST of each frequency of `wanted` not in `current` (409: already there).
+  Status add_frequencies(const ObjectRef& ref, const std::vector<std::string>& current,
+                         const std::vector<std::string>& wanted, const OpContext& ctx,
+                         std::vector<ScheduleChange>* sent);
+  // A change sent whose task has not ended yet goes to *sent.
+  static void record_change(const std::string& type, bool add, const rapidjson::Document& doc,
+                            std::vector<ScheduleChange>* sent);
+  // Keeps the changes sent, each replacing any earlier one of the same type.
+  void remember_schedule_changes(const ObjectRef& ref, const std::vector<ScheduleChange>& sent);
   Result<AttrList> volume_usage(const ObjectRef& ref, const OpContext& ctx);
 
   Capabilities capabilities_;
