@@ -105,6 +105,36 @@ std::optional<milliseconds> retry_after(const HttpResponse& response) {
   return milliseconds(std::max(0LL, delta) * 1000);
 }
 
+Error cancelled_error(const HttpRequest& request) {
+  return Error(ErrorKind::Cancelled, "request to " + safe_url(request.url).text() + " cancelled");
+}
+
+// The last answer, or error, of a request that is not tried again.
+Result<HttpResponse> give_up(Attempt& a) {
+  if (a.response) return std::move(*a.response);
+  return a.error;
+}
+
+void log_attempt(const HttpRequest& request, const Attempt& a, Clock::time_point attempt_started,
+                 int n) {
+  if (!log_enabled(LogLevel::Debug)) return;
+  // Method, origin and path only: queries and headers may carry credentials.
+  long long ms = std::chrono::duration_cast<milliseconds>(Clock::now() - attempt_started).count();
+  log_debug(request.method + " " + safe_url(request.url).text() + " -> " +
+            (a.response ? std::to_string(a.response->status) : a.error.message) + " (" +
+            std::to_string(ms) + " ms, attempt " + std::to_string(n) + ")");
+}
+
+// Sleeps `sleep`; false when the caller cancels meanwhile.
+bool sleep_unless_cancelled(const OpContext& ctx, milliseconds sleep) {
+  const Clock::time_point wake = Clock::now() + sleep;
+  while (Clock::now() < wake) {
+    if (ctx.cancelled()) return false;
+    std::this_thread::sleep_for(std::min<Clock::duration>(milliseconds(50), wake - Clock::now()));
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string HttpResponse::header(const std::string& name) const {
@@ -214,6 +244,13 @@ struct HttpClient::Impl {
   }
 
   Attempt attempt(const HttpRequest& request, const OpContext& ctx, Clock::time_point started);
+  // Why the next attempt is not sent (cancelled, deadline passed, outage, rate limit), if so.
+  std::optional<Error> not_sent(const HttpRequest& request, const OpContext& ctx,
+                                Clock::time_point started);
+  // Records the attempt's outcome and tells whether it may be retried; *wait is the API's
+  // Retry-After, when it gave one.
+  bool retryable(const HttpRequest& request, const Attempt& a, int n,
+                 std::optional<milliseconds>* wait);
 };
 
 namespace {
@@ -441,6 +478,52 @@ Result<HttpResponse> HttpClient::send(HttpRequest request, const OpContext& ctx,
   return result;
 }
 
+std::optional<Error> HttpClient::Impl::not_sent(const HttpRequest& request, const OpContext& ctx,
+                                                Clock::time_point started) {
+  // Nothing is sent once the caller gave up or the deadline passed.
+  if (ctx.cancelled()) return cancelled_error(request);
+  if (ctx.expired()) {
+    return Error(ErrorKind::Timeout, "request to " + safe_url(request.url).text() +
+                                         " timed out after " +
+                                         seconds_text(Clock::now() - started));
+  }
+  // A known outage: the caller gets its error now, not after waiting on the API once more.
+  if (auto refused = gate->refusal(safe_url(request.url).text())) return refused;
+  if (!limiter.acquire(ctx)) {
+    if (ctx.cancelled()) return cancelled_error(request);
+    return Error(ErrorKind::Timeout, "request to " + safe_url(request.url).text() +
+                                         " not sent: the rate limit (max_rps, or the API's " +
+                                         "own 429 answers) would pass the deadline");
+  }
+  return std::nullopt;
+}
+
+bool HttpClient::Impl::retryable(const HttpRequest& request, const Attempt& a, int n,
+                                 std::optional<milliseconds>* wait) {
+  if (!a.response) {
+    if (stats) {
+      stats->record_response(0);
+      stats->record_error(a.error.message);
+    }
+    // outcome_unknown: a create that left this machine; only the caller can tell what happened.
+    return a.retryable && !a.error.outcome_unknown;
+  }
+  if (stats) stats->record_response(a.response->status);
+  if (!retryable_status(a.response->status)) return false;
+  if (stats) {
+    stats->record_error("HTTP " + std::to_string(a.response->status) + " from " +
+                        safe_url(request.url).text());
+  }
+  *wait = retry_after(*a.response);
+  if (rate_limited(*a.response)) {
+    // Every request of this remote holds off, not just this one.
+    limiter.pause_until(Clock::now() + wait->value_or(backoff(n)));
+  }
+  // A request that is not idempotent (a create) is sent again only when the API certainly
+  // did nothing with it: a 429 is a refusal before any work. A 5xx may come after the work.
+  return request.idempotent || a.response->status == 429;
+}
+
 Result<HttpResponse> HttpClient::send_attempts(const HttpRequest& request, const OpContext& ctx,
                                                const Signer& sign, bool* unreachable) {
   WaitNotice::before_waiting();
@@ -448,82 +531,22 @@ Result<HttpResponse> HttpClient::send_attempts(const HttpRequest& request, const
   const int max_attempts = std::max(1, impl_->options.retry.max_attempts);
   RequestStats* stats = impl_->stats;
   for (int n = 1;; ++n) {
-    // Nothing is sent once the caller gave up or the deadline passed.
-    if (ctx.cancelled()) {
-      return Error(ErrorKind::Cancelled,
-                   "request to " + safe_url(request.url).text() + " cancelled");
-    }
-    if (ctx.expired()) {
-      return Error(ErrorKind::Timeout, "request to " + safe_url(request.url).text() +
-                                           " timed out after " +
-                                           seconds_text(Clock::now() - started));
-    }
-    // A known outage: the caller gets its error now, not after waiting on the API once more.
-    if (auto refused = impl_->gate->refusal(safe_url(request.url).text())) return *refused;
-    if (!impl_->limiter.acquire(ctx)) {
-      if (ctx.cancelled()) {
-        return Error(ErrorKind::Cancelled,
-                     "request to " + safe_url(request.url).text() + " cancelled");
-      }
-      return Error(ErrorKind::Timeout, "request to " + safe_url(request.url).text() +
-                                           " not sent: the rate limit (max_rps, or the API's " +
-                                           "own 429 answers) would pass the deadline");
-    }
+    if (std::optional<Error> refused = impl_->not_sent(request, ctx, started)) return *refused;
     HttpRequest signed_request = request;
     if (sign) sign(signed_request);
     const Clock::time_point attempt_started = Clock::now();
     Attempt a = impl_->attempt(signed_request, ctx, started);
     *unreachable = !a.response && a.unreachable;
-    if (log_enabled(LogLevel::Debug)) {
-      // Method, origin and path only: queries and headers may carry credentials.
-      long long ms =
-          std::chrono::duration_cast<milliseconds>(Clock::now() - attempt_started).count();
-      log_debug(request.method + " " + safe_url(request.url).text() + " -> " +
-                (a.response ? std::to_string(a.response->status) : a.error.message) + " (" +
-                std::to_string(ms) + " ms, attempt " + std::to_string(n) + ")");
-    }
+    log_attempt(request, a, attempt_started, n);
 
     std::optional<milliseconds> wait;
-    if (a.response) {
-      if (stats) stats->record_response(a.response->status);
-      if (!retryable_status(a.response->status)) return std::move(*a.response);
-      if (stats) {
-        stats->record_error("HTTP " + std::to_string(a.response->status) + " from " +
-                            safe_url(request.url).text());
-      }
-      wait = retry_after(*a.response);
-      if (rate_limited(*a.response)) {
-        // Every request of this remote holds off, not just this one.
-        impl_->limiter.pause_until(Clock::now() + wait.value_or(impl_->backoff(n)));
-      }
-      // A request that is not idempotent (a create) is sent again only when the API certainly
-      // did nothing with it: a 429 is a refusal before any work. A 5xx may come after the work.
-      if (!request.idempotent && a.response->status != 429) return std::move(*a.response);
-    } else {
-      if (stats) {
-        stats->record_response(0);
-        stats->record_error(a.error.message);
-      }
-      // outcome_unknown: a create that left this machine; only the caller can tell what happened.
-      if (!a.retryable || a.error.outcome_unknown) return a.error;
-    }
-    auto give_up = [&]() -> Result<HttpResponse> {
-      if (a.response) return std::move(*a.response);
-      return a.error;
-    };
-    if (n >= max_attempts || ctx.cancelled()) return give_up();
+    if (!impl_->retryable(request, a, n, &wait)) return give_up(a);
+    if (n >= max_attempts || ctx.cancelled()) return give_up(a);
     milliseconds sleep = std::max(wait.value_or(milliseconds(0)), impl_->backoff(n));
     // Never sleep past the deadline: the caller is better served by the last answer now.
-    if (sleep >= ctx.remaining()) return give_up();
+    if (sleep >= ctx.remaining()) return give_up(a);
     if (stats) stats->record_retry();
-    const Clock::time_point wake = Clock::now() + sleep;
-    while (Clock::now() < wake) {
-      if (ctx.cancelled()) {
-        return Error(ErrorKind::Cancelled,
-                     "request to " + safe_url(request.url).text() + " cancelled");
-      }
-      std::this_thread::sleep_for(std::min<Clock::duration>(milliseconds(50), wake - Clock::now()));
-    }
+    if (!sleep_unless_cancelled(ctx, sleep)) return cancelled_error(request);
   }
 }
 
