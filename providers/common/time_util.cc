@@ -35,53 +35,72 @@ std::int64_t days_from_civil(int y, int m, int d) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+// "YYYY-MM-DD".
+bool read_date(const std::string& s, std::size_t& pos, int* year, int* month, int* day) {
+  if (!read_digits(s, pos, 4, year) || !expect(s, pos, '-') || !read_digits(s, pos, 2, month) ||
+      !expect(s, pos, '-') || !read_digits(s, pos, 2, day)) {
+    return false;
+  }
+  return *month >= 1 && *month <= 12 && *day >= 1 && *day <= 31;
+}
+
+// "HH:MM" with optional ":SS" (60: a leap second).
+bool read_clock(const std::string& s, std::size_t& pos, int* hour, int* minute, int* second) {
+  if (!read_digits(s, pos, 2, hour) || !expect(s, pos, ':') || !read_digits(s, pos, 2, minute)) {
+    return false;
+  }
+  if (expect(s, pos, ':') && !read_digits(s, pos, 2, second)) return false;
+  return *hour <= 23 && *minute <= 59 && *second <= 60;
+}
+
+// An optional ".fraction": digits past the sixth are ignored.
+bool read_fraction(const std::string& s, std::size_t& pos, std::int64_t* micros) {
+  if (!expect(s, pos, '.')) return true;
+  int digits = 0;
+  while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+    if (digits < 6) *micros = *micros * 10 + (s[pos] - '0');
+    ++digits;
+    ++pos;
+  }
+  if (digits == 0) return false;
+  for (int i = digits; i < 6; ++i) *micros *= 10;
+  return true;
+}
+
+// An optional "Z", "+HH[:MM]" or "-HH[:MM]" (the colon and minutes may be left out).
+bool read_offset(const std::string& s, std::size_t& pos, int* offset_seconds) {
+  if (pos >= s.size()) return true;
+  char sign = s[pos];
+  if (sign == 'Z' || sign == 'z') {
+    ++pos;
+    return true;
+  }
+  if (sign != '+' && sign != '-') return false;
+  ++pos;
+  int oh, om = 0;
+  if (!read_digits(s, pos, 2, &oh)) return false;
+  expect(s, pos, ':');
+  if (pos < s.size() && !read_digits(s, pos, 2, &om)) return false;
+  *offset_seconds = (oh * 3600 + om * 60) * (sign == '-' ? -1 : 1);
+  return true;
+}
+
 }  // namespace
 
 std::optional<std::int64_t> parse_rfc3339_us(const std::string& s) {
   std::size_t pos = 0;
   int year, month, day, hour = 0, minute = 0, second = 0;
-  if (!read_digits(s, pos, 4, &year) || !expect(s, pos, '-') || !read_digits(s, pos, 2, &month) ||
-      !expect(s, pos, '-') || !read_digits(s, pos, 2, &day)) {
-    return std::nullopt;
-  }
-  if (month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
+  if (!read_date(s, pos, &year, &month, &day)) return std::nullopt;
   std::int64_t micros = 0;
   int offset_seconds = 0;
+  // A date alone is midnight UTC.
   if (pos < s.size()) {
     if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') return std::nullopt;
     ++pos;
-    if (!read_digits(s, pos, 2, &hour) || !expect(s, pos, ':') ||
-        !read_digits(s, pos, 2, &minute)) {
+    if (!read_clock(s, pos, &hour, &minute, &second) || !read_fraction(s, pos, &micros) ||
+        !read_offset(s, pos, &offset_seconds) || pos != s.size()) {
       return std::nullopt;
     }
-    if (expect(s, pos, ':') && !read_digits(s, pos, 2, &second)) return std::nullopt;
-    if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
-    if (expect(s, pos, '.')) {
-      int digits = 0;
-      while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-        if (digits < 6) micros = micros * 10 + (s[pos] - '0');
-        ++digits;
-        ++pos;
-      }
-      if (digits == 0) return std::nullopt;
-      for (int i = digits; i < 6; ++i) micros *= 10;
-    }
-    if (pos < s.size()) {
-      char sign = s[pos];
-      if (sign == 'Z' || sign == 'z') {
-        ++pos;
-      } else if (sign == '+' || sign == '-') {
-        ++pos;
-        int oh, om = 0;
-        if (!read_digits(s, pos, 2, &oh)) return std::nullopt;
-        expect(s, pos, ':');
-        if (pos < s.size() && !read_digits(s, pos, 2, &om)) return std::nullopt;
-        offset_seconds = (oh * 3600 + om * 60) * (sign == '-' ? -1 : 1);
-      } else {
-        return std::nullopt;
-      }
-    }
-    if (pos != s.size()) return std::nullopt;
   }
   std::int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
                          second - offset_seconds;
