@@ -277,30 +277,46 @@ std::string netapp_preferred_access_path(const rapidjson::Value& list) {
   return first;
 }
 
+namespace {
+
+// Appends `part` to `text`, after `separator` unless `text` is empty.
+void append(std::string& text, const char* separator, const std::string& part) {
+  text += (text.empty() ? "" : separator) + part;
+}
+
+// "minutes=0,30 hours=1": the schedule's non-empty fields, values as compact JSON.
+std::string format_netapp_schedule(const rapidjson::Value& schedule) {
+  std::string text;
+  for (const char* field : {"minutes", "hours", "days", "months", "weekdays"}) {
+    const rapidjson::Value* values = json_array(schedule, field);
+    if (values == nullptr || values->Empty()) continue;
+    std::string joined;
+    for (const auto& v : values->GetArray()) append(joined, ",", json_compact(v));
+    append(text, " ", std::string(field) + "=" + joined);
+  }
+  return text;
+}
+
+// "copies=N prefix=P minutes=..." of one rule.
+std::string format_netapp_rule(const rapidjson::Value& rule) {
+  std::string text;
+  if (auto copies = json_int64(rule, "copies")) text += "copies=" + std::to_string(*copies);
+  if (auto prefix = json_string(rule, "prefix")) append(text, " ", "prefix=" + *prefix);
+  if (const rapidjson::Value* schedule = json_object(rule, "schedule")) {
+    std::string fields = format_netapp_schedule(*schedule);
+    if (!fields.empty()) append(text, " ", fields);
+  }
+  return text;
+}
+
+}  // namespace
+
 std::string format_netapp_policy(const rapidjson::Value& policy) {
   std::string name = json_string_or(policy, "name");
   if (name.empty()) name = json_string_or(policy, "id");
   std::string rules;
   if (const rapidjson::Value* list = json_array(policy, "rules")) {
-    for (const auto& rule : list->GetArray()) {
-      std::string text;
-      if (auto copies = json_int64(rule, "copies")) text += "copies=" + std::to_string(*copies);
-      if (auto prefix = json_string(rule, "prefix")) {
-        text += std::string(text.empty() ? "" : " ") + "prefix=" + *prefix;
-      }
-      if (const rapidjson::Value* schedule = json_object(rule, "schedule")) {
-        for (const char* field : {"minutes", "hours", "days", "months", "weekdays"}) {
-          const rapidjson::Value* values = json_array(*schedule, field);
-          if (values == nullptr || values->Empty()) continue;
-          std::string joined;
-          for (const auto& v : values->GetArray()) {
-            joined += (joined.empty() ? "" : ",") + json_compact(v);
-          }
-          text += std::string(text.empty() ? "" : " ") + field + "=" + joined;
-        }
-      }
-      rules += (rules.empty() ? "" : "; ") + text;
-    }
+    for (const auto& rule : list->GetArray()) append(rules, "; ", format_netapp_rule(rule));
   }
   return rules.empty() ? name : name + ": " + rules;
 }
