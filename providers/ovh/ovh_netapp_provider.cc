@@ -330,27 +330,70 @@ Result<std::string> OvhNetappProvider::read_policy(const ObjectRef& ref, const O
   return format_netapp_policy(policy);
 }
 
+namespace {
+
+// A policy as user.snapfs.schedule and user.snapfs.policies show it: "name", "id",
+// "name: rules" or "name (id): rules". `name` holds a bare name or id.
+struct PolicyChoice {
+  std::string name;
+  std::string id;
+};
+
+PolicyChoice parse_policy_choice(const std::string& value) {
+  PolicyChoice out;
+  out.name = trim(value.substr(0, value.find(':')));
+  if (std::size_t open = out.name.rfind(" (");
+      open != std::string::npos && out.name.back() == ')') {
+    out.id = out.name.substr(open + 2, out.name.size() - open - 3);
+    out.name = trim(out.name.substr(0, open));
+  }
+  return out;
+}
+
+// The id of the policy of the array `policies` that `wanted` names: an id match first, else the
+// one policy of that name.
+Result<std::string> choose_policy(const rapidjson::Value& policies, const PolicyChoice& wanted) {
+  std::vector<std::string> by_name;
+  std::string chosen;
+  std::string names;
+  for (const auto& p : policies.GetArray()) {
+    std::string id = json_string_or(p, "id");
+    std::string name = json_string_or(p, "name");
+    names += (names.empty() ? "" : ", ") + (name.empty() ? id : name);
+    if (!wanted.id.empty() ? id == wanted.id : id == wanted.name) chosen = id;
+    if (wanted.id.empty() && name == wanted.name) by_name.push_back(id);
+  }
+  if (!chosen.empty()) return chosen;
+  if (by_name.size() > 1) {
+    return Error(ErrorKind::InvalidArgument,
+                 "several snapshot policies are named '" + wanted.name + "'; write the id instead");
+  }
+  if (by_name.empty()) {
+    return Error(ErrorKind::InvalidArgument, "no snapshot policy '" +
+                                                 (wanted.id.empty() ? wanted.name : wanted.id) +
+                                                 "' on this service (policies: " + names + ")");
+  }
+  return by_name.front();
+}
+
+}  // namespace
+
+Result<AttrUpdate> OvhNetappProvider::keep_no_policy(const ObjectRef& ref, const OpContext& ctx) {
+  // Empty means "no policy". A share that has none already holds that value (it is what a read
+  // shows), so writing back what was read succeeds; one with a policy cannot lose it.
+  rapidjson::Document attached;
+  Status s = client_.call_json("GET", share_path(ref) + "/snapshotPolicy", "", ctx, &attached);
+  if (!s.ok() && s.error().kind != ErrorKind::NotFound) return s.error();
+  if (!s.ok() || json_string_or(attached, "id").empty()) return AttrUpdate{};
+  return Error(ErrorKind::InvalidArgument,
+               "Enterprise File Storage has no route to detach a snapshot policy; write the "
+               "name or id of another policy (see user.snapfs.policies on the service)");
+}
+
 Result<AttrUpdate> OvhNetappProvider::attach_policy(const ObjectRef& ref, const std::string& value,
                                                     const OpContext& ctx) {
-  // Accepts what user.snapfs.schedule and user.snapfs.policies show: "name", "id",
-  // "name: rules" or "name (id): rules".
-  std::string wanted = trim(value.substr(0, value.find(':')));
-  std::string wanted_id;
-  if (std::size_t open = wanted.rfind(" ("); open != std::string::npos && wanted.back() == ')') {
-    wanted_id = wanted.substr(open + 2, wanted.size() - open - 3);
-    wanted = trim(wanted.substr(0, open));
-  }
-  if (wanted.empty() && wanted_id.empty()) {
-    // Empty means "no policy". A share that has none already holds that value (it is what a read
-    // shows), so writing back what was read succeeds; one with a policy cannot lose it.
-    rapidjson::Document attached;
-    Status s = client_.call_json("GET", share_path(ref) + "/snapshotPolicy", "", ctx, &attached);
-    if (!s.ok() && s.error().kind != ErrorKind::NotFound) return s.error();
-    if (!s.ok() || json_string_or(attached, "id").empty()) return AttrUpdate{};
-    return Error(ErrorKind::InvalidArgument,
-                 "Enterprise File Storage has no route to detach a snapshot policy; write the "
-                 "name or id of another policy (see user.snapfs.policies on the service)");
-  }
+  const PolicyChoice wanted = parse_policy_choice(value);
+  if (wanted.name.empty() && wanted.id.empty()) return keep_no_policy(ref, ctx);
   rapidjson::Document policies;
   if (Status s = client_.call_json("GET", service_path(ref.service_id) + "/snapshotPolicy", "", ctx,
                                    &policies);
@@ -361,32 +404,12 @@ Result<AttrUpdate> OvhNetappProvider::attach_policy(const ObjectRef& ref, const 
     return Error(ErrorKind::BadResponse, "remote '" + client_.remote_name() +
                                              "': the snapshot policy list is not an array");
   }
-  std::vector<std::string> by_name;
-  std::string chosen;
-  std::string names;
-  for (const auto& p : policies.GetArray()) {
-    std::string id = json_string_or(p, "id");
-    std::string name = json_string_or(p, "name");
-    names += (names.empty() ? "" : ", ") + (name.empty() ? id : name);
-    if (!wanted_id.empty() ? id == wanted_id : id == wanted) chosen = id;
-    if (wanted_id.empty() && name == wanted) by_name.push_back(id);
-  }
-  if (chosen.empty()) {
-    if (by_name.size() > 1) {
-      return Error(ErrorKind::InvalidArgument,
-                   "several snapshot policies are named '" + wanted + "'; write the id instead");
-    }
-    if (by_name.empty()) {
-      return Error(ErrorKind::InvalidArgument, "no snapshot policy '" +
-                                                   (wanted_id.empty() ? wanted : wanted_id) +
-                                                   "' on this service (policies: " + names + ")");
-    }
-    chosen = by_name.front();
-  }
+  auto chosen = choose_policy(policies, wanted);
+  if (!chosen.ok()) return chosen.error();
   auto sent = client_.call("PUT", share_path(ref) + "/snapshotPolicy",
-                           json_fields({{"snapshotPolicyID", chosen}}), ctx);
+                           json_fields({{"snapshotPolicyID", *chosen}}), ctx);
   if (!sent.ok()) return sent.error();
-  log_debug("remote '" + client_.remote_name() + "': snapshot policy " + chosen +
+  log_debug("remote '" + client_.remote_name() + "': snapshot policy " + *chosen +
             " attached to share " + ref.volume_id);
   return AttrUpdate{};
 }

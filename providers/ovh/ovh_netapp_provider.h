@@ -57,6 +57,8 @@ class OvhNetappProvider : public Provider {
   Result<SnapshotInfo> update_snapshot(const ObjectRef& ref, const std::string& body,
                                        const OpContext& ctx);
   Result<std::string> read_policy(const ObjectRef& ref, const OpContext& ctx);
+  // Writing "no policy": accepted only where the share has none.
+  Result<AttrUpdate> keep_no_policy(const ObjectRef& ref, const OpContext& ctx);
   Result<AttrUpdate> attach_policy(const ObjectRef& ref, const std::string& value,
                                    const OpContext& ctx);
   // Fills each share's nfs_export from its accessPath list: one GET per share not known yet (or
