@@ -297,6 +297,22 @@ Result<OvhObjectList> OvhClient::list_objects(const std::string& path, const std
   return list;
 }
 
+Result<std::optional<std::string>> OvhClient::fetch_item(const std::string& path,
+                                                         const std::string& id,
+                                                         const OpContext& ctx) {
+  rapidjson::Document doc;
+  Status s = call_json("GET", path + "/" + url_encode(id), "", ctx, &doc);
+  if (!s.ok()) {
+    if (s.error().kind == ErrorKind::NotFound) return std::optional<std::string>();
+    return s.error();
+  }
+  if (!doc.IsObject()) {
+    return Error(ErrorKind::BadResponse,
+                 "GET " + path + "/{id} on remote '" + remote_ + "' did not answer an object");
+  }
+  return std::optional<std::string>(json_compact(doc));
+}
+
 Result<std::vector<std::string>> OvhClient::fetch_items(const std::string& path,
                                                         const std::vector<std::string>& ids,
                                                         const OpContext& ctx,
@@ -327,23 +343,14 @@ Result<std::vector<std::string>> OvhClient::fetch_items(const std::string& path,
       if (first_error) return;
     }
     std::size_t i = missing[k];
-    rapidjson::Document doc;
-    Status s = call_json("GET", path + "/" + url_encode(ids[i]), "", ctx, &doc);
-    if (!s.ok()) {
-      if (s.error().kind == ErrorKind::NotFound) return;  // deleted since the listing
+    auto item = fetch_item(path, ids[i], ctx);
+    if (!item.ok()) {
       std::lock_guard<std::mutex> lock(error_mu);
-      if (!first_error) first_error = s.error();
+      if (!first_error) first_error = item.error();
       return;
     }
-    if (!doc.IsObject()) {
-      std::lock_guard<std::mutex> lock(error_mu);
-      if (!first_error) {
-        first_error = Error(ErrorKind::BadResponse, "GET " + path + "/{id} on remote '" + remote_ +
-                                                        "' did not answer an object");
-      }
-      return;
-    }
-    objects[i] = json_compact(doc);
+    if (!*item) return;  // deleted since the listing
+    objects[i] = std::move(**item);
     present[i] = 1;
     fetched_now[i] = 1;
   });

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,9 @@ class OvhClient {
   Result<HttpResponse> send_signed(const std::string& method, const std::string& url,
                                    const std::string& body, const std::vector<HttpHeader>& headers,
                                    const OpContext& ctx);
+  // One item as compact JSON; nullopt when it is gone (404).
+  Result<std::optional<std::string>> fetch_item(const std::string& path, const std::string& id,
+                                                const OpContext& ctx);
   Result<std::vector<std::string>> fetch_items(const std::string& path,
                                                const std::vector<std::string>& ids,
                                                const OpContext& ctx,
