@@ -136,51 +136,67 @@ const std::vector<std::string>& ovh_config_keys() {
   return kKeys;
 }
 
+namespace {
+
+// The base URL of an endpoint: a known name, or a custom URL (any value with a '/').
+Result<std::string> endpoint_base_url(const RemoteConfig& remote, const std::string& endpoint) {
+  if (endpoint.find('/') != std::string::npos) {
+    auto url = normalize_url(endpoint);
+    if (!url) {
+      return config_error(remote, "endpoint '" + endpoint +
+                                      "' is neither a known name (ovh-eu, ovh-ca, ovh-us, "
+                                      "kimsufi-eu, ...) nor an http(s):// URL");
+    }
+    return *url;
+  }
+  auto url = ovh_endpoint_base_url(endpoint);
+  if (!url) {
+    return config_error(remote, "unknown endpoint '" + endpoint +
+                                    "' (known: ovh-eu, ovh-ca, ovh-us, kimsufi-eu, kimsufi-ca, "
+                                    "soyoustart-eu, soyoustart-ca, or a https:// URL)");
+  }
+  return *url;
+}
+
+// Names the credentials not found and where they are looked for.
+Error missing_credentials(const RemoteConfig& remote, const Lookup& lookup, bool have_ak,
+                          bool have_as, bool have_ck) {
+  std::string missing;
+  if (!have_ak) missing += "application_key";
+  if (!have_as) missing += std::string(missing.empty() ? "" : ", ") + "application_secret";
+  if (!have_ck) missing += std::string(missing.empty() ? "" : ", ") + "consumer_key";
+  std::string hint;
+  if (!have_ak && (lookup.find("client_id") || lookup.find("access_token"))) {
+    hint =
+        " (OAuth2 client_id/client_secret and access_token are not supported; create an "
+        "application key at https://eu.api.ovh.com/createToken/)";
+  }
+  return config_error(remote, "missing OVH credentials: " + missing +
+                                  "; set them in the section, as OVH_APPLICATION_KEY, "
+                                  "OVH_APPLICATION_SECRET and OVH_CONSUMER_KEY, or in the [" +
+                                  lookup.endpoint +
+                                  "] section of ovh.conf (/etc/ovh.conf, ~/.ovh.conf, "
+                                  "./ovh.conf)" +
+                                  hint);
+}
+
+}  // namespace
+
 Result<OvhSettings> resolve_ovh_settings(const RemoteConfig& remote, const ProviderEnv& env,
                                          const std::vector<std::string>& conf_paths) {
   OvhConfFiles files = read_ovh_conf_files(conf_paths);
   OvhSettings s;
   s.endpoint = resolve_endpoint(remote, env, files);
-  if (s.endpoint.find('/') != std::string::npos) {
-    auto url = normalize_url(s.endpoint);
-    if (!url) {
-      return config_error(remote, "endpoint '" + s.endpoint +
-                                      "' is neither a known name (ovh-eu, ovh-ca, ovh-us, "
-                                      "kimsufi-eu, ...) nor an http(s):// URL");
-    }
-    s.base_url = *url;
-  } else {
-    auto url = ovh_endpoint_base_url(s.endpoint);
-    if (!url) {
-      return config_error(remote, "unknown endpoint '" + s.endpoint +
-                                      "' (known: ovh-eu, ovh-ca, ovh-us, kimsufi-eu, kimsufi-ca, "
-                                      "soyoustart-eu, soyoustart-ca, or a https:// URL)");
-    }
-    s.base_url = *url;
-  }
+  auto base_url = endpoint_base_url(remote, s.endpoint);
+  if (!base_url.ok()) return base_url.error();
+  s.base_url = *base_url;
 
   Lookup lookup{remote, env, files, s.endpoint};
   auto ak = lookup.find("application_key");
   auto as = lookup.find("application_secret");
   auto ck = lookup.find("consumer_key");
   if (!ak || !as || !ck) {
-    std::string missing;
-    if (!ak) missing += "application_key";
-    if (!as) missing += std::string(missing.empty() ? "" : ", ") + "application_secret";
-    if (!ck) missing += std::string(missing.empty() ? "" : ", ") + "consumer_key";
-    std::string hint;
-    if (!ak && (lookup.find("client_id") || lookup.find("access_token"))) {
-      hint =
-          " (OAuth2 client_id/client_secret and access_token are not supported; create an "
-          "application key at https://eu.api.ovh.com/createToken/)";
-    }
-    return config_error(remote, "missing OVH credentials: " + missing +
-                                    "; set them in the section, as OVH_APPLICATION_KEY, "
-                                    "OVH_APPLICATION_SECRET and OVH_CONSUMER_KEY, or in the [" +
-                                    s.endpoint +
-                                    "] section of ovh.conf (/etc/ovh.conf, ~/.ovh.conf, "
-                                    "./ovh.conf)" +
-                                    hint);
+    return missing_credentials(remote, lookup, ak.has_value(), as.has_value(), ck.has_value());
   }
   s.application_key = ak->first;
   s.application_secret = as->first;
