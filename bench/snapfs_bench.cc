@@ -1391,7 +1391,9 @@ Verdict at_least(double value, double limit) {
   return value >= limit ? Verdict::kPass : Verdict::kMiss;
 }
 
-double median(std::vector<double> values) { return percentile(std::move(values), 50); }
+double median(std::vector<double> values) {
+  return percentile(std::move(values), 50);
+}
 
 // Writes `what` to /proc/sys/vm/drop_caches (1: page cache, 2: dentries and inodes, which makes
 // the kernel send FUSE FORGETs, 3: both); false when not allowed.
@@ -1566,8 +1568,7 @@ class ContentBench {
     }
     snap_ = mount_->path() + "/" + kContentSnapshot;
     char shown[4096];
-    const ssize_t n =
-        ::getxattr(snap_.c_str(), "user.snapfs.content", shown, sizeof shown - 1);
+    const ssize_t n = ::getxattr(snap_.c_str(), "user.snapfs.content", shown, sizeof shown - 1);
     if (n < 0 || std::string(shown, static_cast<std::size_t>(n)) != copy_) {
       *error = "the snapshot does not show " + copy_ + ": user.snapfs.content is " +
                (n < 0 ? std::string(std::strerror(errno))
@@ -1605,7 +1606,8 @@ class ContentBench {
           problem = "reading " + *path + " gave " + std::to_string(got) + " bytes";
           break;
         }
-        (path == &direct ? direct_mibs : inside_mibs).push_back(static_cast<double>(size >> 20) / s);
+        (path == &direct ? direct_mibs : inside_mibs)
+            .push_back(static_cast<double>(size >> 20) / s);
       }
     }
     std::filesystem::remove(direct);
@@ -1637,8 +1639,10 @@ class ContentBench {
     std::error_code ec;
     std::filesystem::create_directory(base, ec);
     if (ec || !make_tree(base, files / 10, 10, 100)) {
-      report_->add(error_figure("11a", find_name("cold"), "s", "ratio <= 3", "cannot build " + base));
-      report_->add(error_figure("11b", find_name("warm"), "s", "ratio <= 1.5", "cannot build " + base));
+      report_->add(
+          error_figure("11a", find_name("cold"), "s", "ratio <= 3", "cannot build " + base));
+      report_->add(
+          error_figure("11b", find_name("warm"), "s", "ratio <= 1.5", "cannot build " + base));
       return;
     }
     std::vector<double> cold[2], warm[2];
@@ -1658,8 +1662,8 @@ class ContentBench {
           times->push_back(r.seconds);
         }
         std::ifstream in(out);
-        lines[side] = std::count(std::istreambuf_iterator<char>(in),
-                                 std::istreambuf_iterator<char>(), '\n');
+        lines[side] =
+            std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
       }
     }
     if (problem.empty() && lines[0] != lines[1]) {
@@ -1678,8 +1682,7 @@ class ContentBench {
       }
       const auto& times = which == 0 ? cold : warm;
       const double bound = median(times[0]);
-      Figure& f =
-          report_->add(make_figure(id, name, median(times[1]), "s", bound, target_text));
+      Figure& f = report_->add(make_figure(id, name, median(times[1]), "s", bound, target_text));
       f.ratio = f.value / bound;
       f.verdict = at_most(*f.ratio, target);
       f.raw = {{"entries_listed", static_cast<double>(lines[1])},
@@ -1740,8 +1743,9 @@ class ContentBench {
              {"remove_tree_s", remove_s},
              {"directories", static_cast<double>(dirs)},
              {"files_per_directory", static_cast<double>(per_dir)}};
-    f.note = "bound: snapfs's VmRSS before the crawl (find -ls), after drop_caches 2; value: "
-             "after the crawl and drop_caches 2, once VmRSS stopped moving for 1 s";
+    f.note =
+        "bound: snapfs's VmRSS before the crawl (find -ls), after drop_caches 2; value: "
+        "after the crawl and drop_caches 2, once VmRSS stopped moving for 1 s";
   }
 
   const Options& options_;
@@ -1992,10 +1996,10 @@ int run(int argc, char** argv) {
     for (const auto& [key, value] : report.config) {
       if (key == "fuse_transport") transport = value;
     }
-    header = o.shape.seed() + ", one remote per remote type; RTT " +
-             std::to_string(o.latency_ms) + " ms, prefetch " + std::to_string(o.prefetch) +
-             ", cache_ttl " + std::to_string(static_cast<int>(o.cache_ttl_s)) +
-             " s, FUSE requests over " + transport;
+    header = o.shape.seed() + ", one remote per remote type; RTT " + std::to_string(o.latency_ms) +
+             " ms, prefetch " + std::to_string(o.prefetch) + ", cache_ttl " +
+             std::to_string(static_cast<int>(o.cache_ttl_s)) + " s, FUSE requests over " +
+             transport;
   }
   std::cout << "snapfs benchmark: " << header << "\n\n" << format_table(report);
   if (!o.json_path.empty()) {
