@@ -29,7 +29,10 @@ else
 fi
 "$root/scripts/build.sh" "${cmake_args[@]}"
 cd "$SNAPFS_BUILD_DIR"
-ctest --output-on-failure --timeout 600 -j1 "$@"
+# Two tests at a time: they mostly wait on the emulator and on timeouts. Those that must run alone
+# say so in tests/CMakeLists.txt (RUN_SERIAL).
+jobs=${SNAPFS_TEST_JOBS:-2}
+ctest --output-on-failure --timeout 600 -j"$jobs" "$@"
 
 # The mount tests once more with the kernel's FUSE over io_uring switch on, so that every mount
 # operation is also checked over the rings (the sanitizer build checks them in the io_uring mount
@@ -40,7 +43,7 @@ if [ $# -eq 0 ] && [ "$asan" = "0" ]; then
   if [ -n "$saved" ] && (echo Y > "$uring") 2>/dev/null; then
     trap 'echo "$saved" > "$uring"' EXIT
     echo "== the mount tests again, over FUSE over io_uring ($uring was $saved)"
-    ctest --output-on-failure --timeout 600 -j1 -L mount
+    ctest --output-on-failure --timeout 600 -j"$jobs" -L mount
   else
     echo "== SKIPPED: the mount tests over FUSE over io_uring ($uring missing or read-only)" >&2
   fi
