@@ -30,25 +30,41 @@ python3 "$root/tests/fuzz/make-corpus.py" "$root/../shared/specs" "$build/corpus
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:suppressions=$root/tests/fuzz/ubsan.supp}
-failed=()
-for binary in "$build"/tests/fuzz/fuzz_*; do
-  [ -x "$binary" ] || continue
+# One target per CPU at a time (each libFuzzer process uses one): on two CPUs the run takes half
+# the time, and every target still gets its SECONDS of its own CPU.
+jobs=${SNAPFS_FUZZ_JOBS:-$(nproc)}
+run_target() {
+  local binary=$1 target crashes log stats
   target=$(basename "$binary")
   crashes="$build/crashes/$target"
   mkdir -p "$crashes"
   log="$build/fuzz-$target.log"
-  echo "== $target (${seconds}s)"
   # The corpus directory comes first, so new interesting inputs are added to it.
   if "$binary" -seed="$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="$crashes/" -print_final_stats=1 \
       "$build/corpus/$target" >"$log" 2>&1; then
-    grep -E "stat::number_of_executed_units|stat::average_exec_per_sec" "$log" | tr '\n' ' '
-    echo
+    stats=$(grep -E "stat::number_of_executed_units|stat::average_exec_per_sec" "$log" | tr '\n' ' ' || true)
+    echo "== $target (${seconds}s) $stats"
+    echo ok >"$build/fuzz-$target.status"
   else
-    echo "FAILED: $target (log: $log)"
-    grep -E "^==[0-9]+==ERROR|runtime error|SUMMARY|Test unit written" "$log" | head -5 || true
-    failed+=("$target")
+    # One block per target, printed at once, so that targets running side by side do not mix.
+    echo "== $target (${seconds}s) FAILED (log: $log)
+$(grep -E "^==[0-9]+==ERROR|runtime error|SUMMARY|Test unit written" "$log" | head -5)"
+    echo failed >"$build/fuzz-$target.status"
   fi
+}
+targets=()
+for binary in "$build"/tests/fuzz/fuzz_*; do
+  [ -x "$binary" ] || continue
+  targets+=("$(basename "$binary")")
+  rm -f "$build/fuzz-$(basename "$binary").status"
+  while [ "$(jobs -pr | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  run_target "$binary" &
+done
+wait
+failed=()
+for target in "${targets[@]}"; do
+  [ "$(cat "$build/fuzz-$target.status" 2>/dev/null)" = ok ] || failed+=("$target")
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
