@@ -3,11 +3,15 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <malloc.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "fs/namespace.h"
@@ -248,11 +252,39 @@ void ContentTree::add_lookup(std::uint64_t ino, std::uint64_t n) {
 }
 
 void ContentTree::forget(std::uint64_t ino, std::uint64_t n) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = nodes_.find(ino);
-  if (it == nodes_.end()) return;
-  it->second.nlookup = it->second.nlookup > n ? it->second.nlookup - n : 0;
-  drop_node(ino);
+  bool shrunk = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = nodes_.find(ino);
+    if (it == nodes_.end()) return;
+    it->second.nlookup = it->second.nlookup > n ? it->second.nlookup - n : 0;
+    drop_node(ino);
+    shrunk = shrink_if_emptied();
+  }
+  if (shrunk) give_back_memory();
+}
+
+// A crawl of a big snapshot leaves, once the kernel forgets it, a table sized for its peak: the
+// tables are rehashed down when they hold a quarter of that peak or less.
+bool ContentTree::shrink_if_emptied() {
+  peak_nodes_ = std::max(peak_nodes_, nodes_.size());
+  if (peak_nodes_ < kShrinkFrom || nodes_.size() * 4 > peak_nodes_) return false;
+  nodes_.rehash(0);
+  peak_nodes_ = nodes_.size();
+  return true;
+}
+
+// glibc keeps freed memory in its arenas; after a big forget it is handed back to the system,
+// at most once a second (a trim walks every arena).
+void ContentTree::give_back_memory() {
+  using Clock = std::chrono::steady_clock;
+  static std::atomic<std::int64_t> last_ms{0};
+  const std::int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+          .count();
+  std::int64_t last = last_ms.load();
+  if (now_ms - last < 1000 || !last_ms.compare_exchange_strong(last, now_ms)) return;
+  malloc_trim(0);
 }
 
 std::size_t ContentTree::node_count() const {
@@ -424,7 +456,11 @@ int ContentTree::read(std::uint64_t fh, std::size_t size, off_t offset, const Op
   }
   if (file->root->dead) return ESTALE;
   auto buf = std::make_shared<std::string>(size, '\0');
-  int rc = pool_.run(caller_of_current_request(), ctx, [file, buf, offset] {
+  // As snapfs itself, not as the caller: the descriptor was opened as the caller, which is where
+  // the backing mount grants or refuses reading (an NFS client sends its reads with the opener's
+  // credentials, whoever reads). So a read costs no change of identity and no look at the
+  // caller's groups, and still happens on a pool thread: a dead server blocks it there.
+  int rc = pool_.run(Caller{}, ctx, [file, buf, offset] {
     std::size_t got = 0;
     while (got < buf->size()) {
       ssize_t n =

@@ -90,6 +90,9 @@ class ContentTree {
   std::uint64_t node_for(std::uint64_t parent, const std::shared_ptr<Root>& root,
                          const std::string& name, struct stat* st);  // requires mu_
   void drop_node(std::uint64_t ino);                                 // requires mu_
+  bool shrink_if_emptied();                                          // requires mu_
+  static void give_back_memory();
+  static constexpr std::size_t kShrinkFrom = 4096;  // nodes; smaller tables are not worth it
   int root_fd(const std::shared_ptr<Root>& root, const OpContext& ctx);
 
   KernelNotifier* notifier_;
@@ -100,6 +103,7 @@ class ContentTree {
   // (root, st_dev, st_ino) -> content inode
   std::map<std::tuple<std::uint64_t, dev_t, ino_t>, std::uint64_t> by_backing_;
   std::unordered_map<std::uint64_t, std::shared_ptr<OpenFile>> open_;
+  std::size_t peak_nodes_ = 0;  // the most nodes since the tables were last shrunk
   std::uint64_t next_ino_ = kFirstIno;
   std::uint64_t next_fh_ = 1;
 };
