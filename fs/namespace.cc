@@ -134,6 +134,18 @@ struct Namespace::PendingChanges {
   std::map<std::string, std::chrono::steady_clock::time_point> deleted;  // by id
 };
 
+// Where a snapshot node's files are, as last resolved, and what that was resolved from.
+struct Namespace::ResolvedContent {
+  // Held, not compared by address: a new entry cannot take the old one's place unnoticed.
+  std::shared_ptr<const void> snapshot;  // the node's entry's StoredSnapshot
+  std::shared_ptr<const void> volume;    // its volume's VolumeInfo (the NFS export)
+  std::uint64_t generation = 0;          // the mount table's
+  content::Location location;
+  // The directory the last readdir of the snapshot showed, while attached since: the kernel
+  // may keep its copy of the listing while this stays the same.
+  std::string served;
+};
+
 // A service-wide snapshot list (SnapshotListing::PerService), grouped by volume.
 struct Namespace::ServiceSnapshots {
   std::unordered_map<std::string, std::vector<SnapshotPtr>> by_volume;
@@ -207,8 +219,8 @@ Namespace::Namespace(std::vector<Remote> remotes, FsOptions options, KernelNotif
   root_listing_ = root_listing;
   std::vector<RemoteConfig> configs;
   for (const Remote& remote : remotes_) configs.push_back(remote.config);
-  content_resolver_ =
-      std::make_unique<content::Resolver>(configs, std::make_shared<content::MountTable>());
+  mounts_ = std::make_shared<content::MountTable>();
+  content_resolver_ = std::make_unique<content::Resolver>(configs, mounts_);
   content_ = std::make_unique<content::ContentTree>(notifier_);
   pool_ = std::make_unique<PrefetchPool>(options_.prefetch);
 }
@@ -394,37 +406,76 @@ int Namespace::refused() const {
 
 int Namespace::refused_at(std::uint64_t ino) const {
   if (content::ContentTree::is_content(ino)) return EROFS;
-  MutexLock lock(mu_);
-  const Node* node = find_node(ino);
-  const bool files =
-      node != nullptr && node->kind == NodeKind::Snapshot && !content_location(*node).dir.empty();
+  const bool files = !content_location(ino).dir.empty();
   return files ? EROFS : refused();
 }
 
-content::Location Namespace::content_location(const Node& snapshot) const {
-  const Node* dir = find_node(snapshot.parent);
-  const Node* volume = dir ? find_node(dir->parent) : nullptr;
-  const std::string nfs_export =
-      volume && volume->volume() ? volume->volume()->nfs_export : std::string();
-  const std::string content_dir =
-      snapshot.snapshot() ? snapshot.snapshot()->expand().content_dir : std::string();
-  return content_resolver_->resolve(snapshot.remote, nfs_export, content_dir);
-}
-
-bool Namespace::attach_content(std::uint64_t ino) {
-  std::string dir;
+// Every lookup and readdir of a snapshot directory asks this: the usual answer comes from the
+// cache, and no answer holds mu_ while the snapshot is expanded and the mount table polled.
+content::Location Namespace::content_location(std::uint64_t ino) const {
+  std::shared_ptr<const void> snapshot;
+  std::shared_ptr<const void> volume;
+  std::uint32_t remote = 0;
   {
     MutexLock lock(mu_);
     const Node* node = find_node(ino);
-    if (node == nullptr || node->kind != NodeKind::Snapshot) return false;
-    dir = content_location(*node).dir;
+    if (node == nullptr || node->snapshot() == nullptr) return {};
+    snapshot = node->entry->object;
+    remote = node->remote;
+    const Node* dir = find_node(node->parent);
+    const Node* volume_node = dir ? find_node(dir->parent) : nullptr;
+    if (volume_node != nullptr && volume_node->volume() != nullptr) {
+      volume = volume_node->entry->object;
+    }
   }
+  // Taken before resolving: a change meanwhile leaves the result dated before it.
+  const std::uint64_t generation = mounts_->generation();
+  {
+    MutexLock lock(content_mu_);
+    auto it = resolved_content_.find(ino);
+    if (it != resolved_content_.end() && it->second.snapshot == snapshot &&
+        it->second.volume == volume && it->second.generation == generation) {
+      return it->second.location;
+    }
+  }
+  content_resolves_++;
+  const auto* volume_info = static_cast<const VolumeInfo*>(volume.get());
+  content::Location at = content_resolver_->resolve(
+      remote, volume_info ? volume_info->nfs_export : std::string(),
+      static_cast<const StoredSnapshot*>(snapshot.get())->expand().content_dir);
+  MutexLock lock(content_mu_);
+  ResolvedContent& resolved = resolved_content_[ino];
+  resolved.snapshot = std::move(snapshot);
+  resolved.volume = std::move(volume);
+  resolved.generation = generation;
+  resolved.location = at;
+  return at;
+}
+
+std::string Namespace::attached_dir(std::uint64_t ino) {
+  std::string dir = content_location(ino).dir;
   if (dir.empty()) {
+    {
+      MutexLock lock(content_mu_);
+      if (auto it = resolved_content_.find(ino); it != resolved_content_.end()) {
+        it->second.served.clear();
+      }
+    }
     content_->detach(ino);  // e.g. its NFS mount went away
-    return false;
+    return dir;
   }
   content_->attach(ino, dir);
-  return true;
+  return dir;
+}
+
+bool Namespace::attach_content(std::uint64_t ino) {
+  return !attached_dir(ino).empty();
+}
+
+void Namespace::drop_content(std::uint64_t ino, bool tell_kernel) {
+  content_->detach(ino, tell_kernel);
+  MutexLock lock(content_mu_);
+  resolved_content_.erase(ino);
 }
 
 double Namespace::entry_timeout() const {
@@ -785,7 +836,7 @@ void Namespace::publish_changes(std::uint64_t dir_ino, const DirListing* before,
       if (const Node* node = find_child_node(dir_ino, c.key)) gone.push_back(node->ino);
     }
   }
-  for (std::uint64_t ino : gone) content_->detach(ino);
+  for (std::uint64_t ino : gone) drop_content(ino);
 }
 
 std::string Namespace::tree_path(const Node& node) const {
@@ -1105,7 +1156,7 @@ void Namespace::forget(std::uint64_t ino, std::uint64_t n) {
   node->nlookup = node->nlookup > n ? node->nlookup - n : 0;
   // The kernel forgot the snapshot directory, so it holds nothing below it either: its files'
   // nodes go without a word to the kernel (a crawl of a million would queue a million notes).
-  if (node->nlookup == 0 && node->kind == NodeKind::Snapshot) content_->detach(ino, false);
+  if (node->nlookup == 0 && node->kind == NodeKind::Snapshot) drop_content(ino, false);
   // Directories above snapshots hold their listings' identity; only leaves are dropped. A leaf
   // the kernel forgot is found again by (parent, key) if it is listed later.
   if (node->nlookup == 0 && (node->kind == NodeKind::Snapshot || node->kind == NodeKind::Alias)) {
@@ -1130,13 +1181,7 @@ bool Namespace::read_only_at(const Node& node) const {
 }
 
 int Namespace::mutation_precheck(std::uint64_t parent, Node** dir) const {
-  if (content::ContentTree::is_content(parent)) return EROFS;
   *dir = find_node(parent);
-  // Inside a snapshot that shows its files: they are read-only.
-  if (*dir != nullptr && (*dir)->kind == NodeKind::Snapshot &&
-      !content_location(**dir).dir.empty()) {
-    return EROFS;
-  }
   if (*dir == nullptr) return ENOENT;
   if (read_only_at(**dir)) return EROFS;
   if ((*dir)->kind != NodeKind::SnapshotsDir) return EPERM;
@@ -1178,6 +1223,9 @@ struct Namespace::MutationTarget {
 };
 
 int Namespace::mutation_target(std::uint64_t parent, MutationTarget* target) {
+  if (content::ContentTree::is_content(parent)) return EROFS;
+  // Inside a snapshot that shows its files: they are read-only.
+  if (!content_location(parent).dir.empty()) return EROFS;
   MutexLock lock(mu_);
   Node* dir = nullptr;
   if (int rc = mutation_precheck(parent, &dir); rc != 0) return rc;
@@ -1433,7 +1481,7 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
     if (c.kind == NodeKind::Snapshot && c.key != id) snapshots.push_back(c.shared_snapshot());
   }
   listings_.replace(key, build_snapshot_listing(key, std::move(snapshots), false));
-  if (deleted_ino != 0) content_->detach(deleted_ino);
+  if (deleted_ino != 0) drop_content(deleted_ino);
   if (notifier_ != nullptr) {
     for (const auto& alias : dropped_aliases) notifier_->inval_entry(parent, alias);
     notifier_->inval_inode(parent);
@@ -1538,9 +1586,8 @@ AttrSubject Namespace::attr_subject(const Node& node) const {
   subject.volume = node.volume();
   if (const StoredSnapshot* snapshot = node.snapshot()) {
     subject.snapshot = snapshot->expand();
-    subject.content = [this, &node] {
-      MutexLock lock(mu_);
-      content::Location at = content_location(node);
+    subject.content = [this, ino = node.ino] {
+      content::Location at = content_location(ino);
       return at.dir.empty() ? at.why_not : at.dir;
     };
   }

@@ -121,12 +121,15 @@ class Namespace {
   std::size_t node_count() const;
   // Waits until no background listing is queued or running.
   void wait_background_idle();
+  // How many times a snapshot's content location was resolved (not taken from the cache).
+  std::uint64_t content_resolves() const { return content_resolves_.load(); }
 
  private:
   struct Child;
   struct DirListing;
   struct Node;
   struct PendingChanges;
+  struct ResolvedContent;
   struct ServiceSnapshots;
   using ListingPtr = std::shared_ptr<const DirListing>;
 
@@ -227,8 +230,15 @@ class Namespace {
   // The objects `node` shows attributes of; the snapshot's "content" is read under mu_ when
   // asked, so the subject of a node copy is used without mu_ held.
   AttrSubject attr_subject(const Node& node) const;
-  // Where a snapshot's files are on this host, or why they are not shown.
-  content::Location content_location(const Node& snapshot) const REQUIRES(mu_);
+  // Where the files of snapshot node `ino` are on this host, or why they are not shown (an empty
+  // Location when `ino` is no snapshot). Resolved without mu_ held, and reused while the
+  // snapshot's entry, its volume's entry and the mount table's generation stay the same.
+  content::Location content_location(std::uint64_t ino) const EXCLUDES(mu_, content_mu_);
+  // The directory attach_content() attached to `ino`, or empty.
+  std::string attached_dir(std::uint64_t ino) EXCLUDES(mu_, content_mu_);
+  // The snapshot `ino` went away (`tell_kernel` as ContentTree::detach): its files' tree and
+  // its resolved location go.
+  void drop_content(std::uint64_t ino, bool tell_kernel = true) EXCLUDES(content_mu_);
   const AttrSpec* find_spec(const Node& node, const std::string& key) const;
   int apply_update(std::uint64_t ino, const AttrUpdate& update);
   int mutation_precheck(std::uint64_t parent, Node** dir) const REQUIRES(mu_);
@@ -272,8 +282,9 @@ class Namespace {
   //      listing under mu_. No cache calls back into this class while holding its lock.
   //   3. a TtlCache flight's lock (see ttl_cache.h).
   //   4. PrefetchPool's lock: schedule() is called without mu_, never from inside the pool's.
-  //   The content resolver's MountTable lock and the ContentTree's lock come after mu_
-  //   (content_location() resolves under it, forget() detaches under it); neither calls back.
+  //   The ContentTree's lock comes after mu_ (forget() detaches under it), and content_mu_
+  //   after mu_ (forget() drops the snapshot's resolved location under it); the content
+  //   resolver's MountTable lock is taken with neither held (content_location()). None calls back.
   //   The KernelNotifier queues under its own lock, a leaf: called with or without mu_; so is
   //   attributes_' lock (default-expiration settings, fs/attributes.h).
   mutable Mutex mu_;
@@ -301,7 +312,13 @@ class Namespace {
   TtlCache<AttrList> lazy_attrs_;
   // Set at destruction: background listings still running give up at once.
   std::shared_ptr<std::atomic<bool>> shutting_down_ = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<content::MountTable> mounts_;  // the resolver's; its generation dates a location
   std::unique_ptr<content::Resolver> content_resolver_;
+  // Resolved content locations, by snapshot inode: a leaf lock, taken after mu_ when nested.
+  mutable Mutex content_mu_ ACQUIRED_AFTER(mu_);
+  mutable std::unordered_map<std::uint64_t, ResolvedContent> resolved_content_
+      GUARDED_BY(content_mu_);
+  mutable std::atomic<std::uint64_t> content_resolves_{0};
   std::unique_ptr<content::ContentTree> content_;
   // Last member: its workers stop before anything they use is destroyed.
   std::unique_ptr<PrefetchPool> pool_;

@@ -123,6 +123,12 @@ std::uint64_t MountTable::reads() const {
   return reads_;
 }
 
+std::uint64_t MountTable::generation() {
+  std::lock_guard<std::mutex> lock(mu_);
+  refresh_locked();
+  return reads_;
+}
+
 bool MountTable::changed_locked() {
   if (!loaded_) return true;
   if (is_proc_) {

@@ -46,6 +46,9 @@ class MountTable {
   const std::string& path() const { return path_; }
   // How many times the table was read: tests check that an unchanged table is not read again.
   std::uint64_t reads() const;
+  // Changes each time the table is read anew, after checking for a change as find() does: what
+  // was found under an older generation may be out of date.
+  std::uint64_t generation();
 
  private:
   void refresh_locked();  // requires mu_

@@ -1,0 +1,117 @@
+// The content location of a snapshot directory, asked on every lookup and readdir inside it, is
+// resolved once and reused while the snapshot's entry and the mount table stay the same.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "fs/content/mount_table.h"
+#include "fs/namespace.h"
+#include "tests/unit/fake_provider.h"
+
+namespace snapfs::test {
+namespace {
+
+class ContentLocationCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/snapfs-nscache-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    export_ = tmpl;
+    for (const char* dir : {"/.zfs", "/.zfs/snapshot", "/.zfs/snapshot/daily",
+                            "/.zfs/snapshot/moved"}) {
+      ASSERT_EQ(mkdir((export_ + dir).c_str(), 0755), 0);
+    }
+    std::ofstream(export_ + "/.zfs/snapshot/daily/report.txt") << "old";
+    std::ofstream(export_ + "/.zfs/snapshot/moved/other.txt") << "new";
+    fake_ = new FakeProvider();
+    auto& volume = fake_->add_volume("nas-1", "partition1", "partition1");
+    volume.info.nfs_export = "10.16.101.42:/zpool-123456/partition1";
+    fake_->add_snapshot("nas-1", "partition1", "daily", "daily", 1'700'000'000'000'000LL)
+        .content_dir = ".zfs/snapshot/daily";
+    std::vector<Remote> remotes;
+    RemoteConfig rc;
+    rc.name = "nas";
+    rc.type = "ovh-nasha";
+    rc.keys["content_map"] = "10.16.101.42:/zpool-123456/partition1=" + export_;
+    remotes.push_back(Remote{rc, std::unique_ptr<Provider>(fake_)});
+    FsOptions options;
+    options.prefetch = 0;
+    ns_ = std::make_unique<Namespace>(std::move(remotes), options, nullptr);
+  }
+  void TearDown() override {
+    ns_.reset();
+    std::system(("rm -rf " + export_).c_str());
+  }
+  static OpContext Ctx() { return OpContext(std::chrono::seconds(5)); }
+  std::uint64_t Ino(const std::string& path) {
+    std::uint64_t ino = Namespace::kRootIno;
+    std::size_t start = 1;
+    while (start < path.size()) {
+      std::size_t slash = path.find('/', start);
+      if (slash == std::string::npos) slash = path.size();
+      EntryReply entry;
+      if (ns_->lookup(ino, path.substr(start, slash - start), Ctx(), &entry) != 0) return 0;
+      ino = entry.ino;
+      start = slash + 1;
+    }
+    return ino;
+  }
+  std::vector<std::string> Names(std::uint64_t dir, bool* unchanged = nullptr) {
+    std::vector<DirEntryReply> entries;
+    EXPECT_EQ(ns_->readdir(dir, Ctx(), &entries, unchanged), 0);
+    std::vector<std::string> names;
+    for (const auto& e : entries) names.push_back(e.name);
+    return names;
+  }
+
+  std::string export_;
+  FakeProvider* fake_ = nullptr;
+  std::unique_ptr<Namespace> ns_;
+};
+
+constexpr const char* kSnaps = "/nas/nas-1/partition1/.snapshots";
+
+TEST_F(ContentLocationCacheTest, LookupsAndReadsInsideASnapshotResolveItsLocationOnce) {
+  const std::uint64_t daily = Ino(std::string(kSnaps) + "/daily");
+  ASSERT_NE(daily, 0u);
+  const std::uint64_t before = ns_->content_resolves();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(Names(daily), std::vector<std::string>{"report.txt"});
+    EntryReply file;
+    EXPECT_EQ(ns_->lookup(daily, "report.txt", Ctx(), &file), 0);
+    EXPECT_EQ(ns_->refused_at(daily), EROFS);
+  }
+  EXPECT_EQ(ns_->content_resolves(), before + 1);
+}
+
+TEST_F(ContentLocationCacheTest, ANewListingOfTheSnapshotIsResolvedAnew) {
+  const std::uint64_t daily = Ino(std::string(kSnaps) + "/daily");
+  ASSERT_EQ(Names(daily), std::vector<std::string>{"report.txt"});
+  fake_->find_volume("nas-1", "partition1")->snapshots[0].content_dir = ".zfs/snapshot/moved";
+  ASSERT_EQ(ns_->setxattr(Ino(kSnaps), "user.snapfs.refresh", "", Ctx()), 0);
+  ASSERT_EQ(Ino(std::string(kSnaps) + "/daily"), daily);  // the node shows the new entry
+  EXPECT_EQ(Names(daily), std::vector<std::string>{"other.txt"});
+  std::string value;
+  ASSERT_EQ(ns_->getxattr(daily, "user.snapfs.content", Ctx(), &value), 0);
+  EXPECT_EQ(value, export_ + "/.zfs/snapshot/moved");
+}
+
+TEST(MountTableGeneration, ChangesWhenTheTableIsReadAnew) {
+  char tmpl[] = "/tmp/snapfs-mountgen-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string path = std::string(tmpl) + "/mountinfo";
+  std::ofstream(path) << "36 25 0:50 / /mnt/a rw - nfs4 h:/a rw\n";
+  content::MountTable table(path, std::chrono::milliseconds(0));
+  const std::uint64_t first = table.generation();
+  EXPECT_EQ(table.generation(), first);  // unchanged: same generation, not read again
+  EXPECT_EQ(table.reads(), 1u);
+  std::ofstream(path, std::ios::trunc) << "37 25 0:51 / /mnt/b rw - nfs4 h:/b rw, extra\n";
+  EXPECT_NE(table.generation(), first);
+  EXPECT_EQ(table.find("h:/b"), "/mnt/b");
+  std::system(("rm -rf " + std::string(tmpl)).c_str());
+}
+
+}  // namespace
+}  // namespace snapfs::test
