@@ -472,6 +472,15 @@ bool Namespace::attach_content(std::uint64_t ino) {
   return !attached_dir(ino).empty();
 }
 
+bool Namespace::served_content(std::uint64_t ino, const std::string& dir) {
+  MutexLock lock(content_mu_);
+  auto it = resolved_content_.find(ino);
+  if (it == resolved_content_.end()) return false;
+  const bool same = it->second.served == dir;
+  it->second.served = dir;
+  return same;
+}
+
 void Namespace::drop_content(std::uint64_t ino, bool tell_kernel) {
   content_->detach(ino, tell_kernel);
   MutexLock lock(content_mu_);
@@ -1113,9 +1122,16 @@ int Namespace::lookup(std::uint64_t parent, const std::string& name, const OpCon
 int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirEntryReply>* out,
                        bool* unchanged) {
   readdirs_++;
-  if (content::ContentTree::is_content(ino) || attach_content(ino)) {
-    if (unchanged != nullptr) *unchanged = false;
+  if (content::ContentTree::is_content(ino)) {
+    // A snapshot's files never change, and a content inode names one directory of one attached
+    // tree (a tree attached anew numbers its files anew): the kernel keeps its copy.
+    if (unchanged != nullptr) *unchanged = true;
     return content_->readdir(ino, ctx, out);
+  }
+  if (std::string dir = attached_dir(ino); !dir.empty()) {
+    int rc = content_->readdir(ino, ctx, out);
+    if (unchanged != nullptr) *unchanged = rc == 0 && served_content(ino, dir);
+    return rc;
   }
   auto list = listing(ino, ctx);
   if (!list.ok()) return errno_for(list.error());

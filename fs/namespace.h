@@ -236,6 +236,9 @@ class Namespace {
   content::Location content_location(std::uint64_t ino) const EXCLUDES(mu_, content_mu_);
   // The directory attach_content() attached to `ino`, or empty.
   std::string attached_dir(std::uint64_t ino) EXCLUDES(mu_, content_mu_);
+  // Records that a readdir of snapshot `ino` showed the files of `dir`; whether the one before
+  // (since they were attached) showed the same.
+  bool served_content(std::uint64_t ino, const std::string& dir) EXCLUDES(content_mu_);
   // The snapshot `ino` went away (`tell_kernel` as ContentTree::detach): its files' tree and
   // its resolved location go.
   void drop_content(std::uint64_t ino, bool tell_kernel = true) EXCLUDES(content_mu_);

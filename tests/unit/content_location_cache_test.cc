@@ -1,5 +1,6 @@
 // The content location of a snapshot directory, asked on every lookup and readdir inside it, is
-// resolved once and reused while the snapshot's entry and the mount table stay the same.
+// resolved once and reused while the snapshot's entry and the mount table stay the same; and the
+// kernel keeps its copy of a snapshot's listing while the same files are attached.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -96,6 +97,29 @@ TEST_F(ContentLocationCacheTest, ANewListingOfTheSnapshotIsResolvedAnew) {
   std::string value;
   ASSERT_EQ(ns_->getxattr(daily, "user.snapfs.content", Ctx(), &value), 0);
   EXPECT_EQ(value, export_ + "/.zfs/snapshot/moved");
+}
+
+TEST_F(ContentLocationCacheTest, TheKernelKeepsItsCopyOfASnapshotListingWhileItsFilesStay) {
+  ASSERT_EQ(mkdir((export_ + "/.zfs/snapshot/daily/sub").c_str(), 0755), 0);
+  const std::uint64_t daily = Ino(std::string(kSnaps) + "/daily");
+  bool unchanged = true;
+  EXPECT_EQ(Names(daily, &unchanged), (std::vector<std::string>{"report.txt", "sub"}));
+  EXPECT_FALSE(unchanged);  // the first read: any copy the kernel has is not of these files
+  Names(daily, &unchanged);
+  EXPECT_TRUE(unchanged);
+  EntryReply sub;
+  ASSERT_EQ(ns_->lookup(daily, "sub", Ctx(), &sub), 0);
+  unchanged = false;
+  Names(sub.ino, &unchanged);
+  EXPECT_TRUE(unchanged);  // a directory of the snapshot's files never changes either
+  // Other files attached (the API moved the snapshot's directory): the kernel's copy goes.
+  fake_->find_volume("nas-1", "partition1")->snapshots[0].content_dir = ".zfs/snapshot/moved";
+  ASSERT_EQ(ns_->setxattr(Ino(kSnaps), "user.snapfs.refresh", "", Ctx()), 0);
+  ASSERT_EQ(Ino(std::string(kSnaps) + "/daily"), daily);
+  EXPECT_EQ(Names(daily, &unchanged), std::vector<std::string>{"other.txt"});
+  EXPECT_FALSE(unchanged);
+  Names(daily, &unchanged);
+  EXPECT_TRUE(unchanged);
 }
 
 TEST(MountTableGeneration, ChangesWhenTheTableIsReadAnew) {
