@@ -15,6 +15,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -199,53 +200,251 @@ bool parse_unsigned(const char* text, int base, unsigned long* out) {
   return true;
 }
 
-int run(int argc, char* argv[]) {
+// Prints "snapfs: MESSAGE" for a refused command line; false, for the caller to exit with 2.
+bool refuse(const char* message) {
+  std::fprintf(stderr, "snapfs: %s\n", message);
+  return false;
+}
+
+// `snapfs status` and `snapfs versions` are commands of their own: the exit code when argv names
+// one, nothing when it is a mount or --check-config.
+std::optional<int> run_command(int argc, char* argv[]) {
+  if (argc < 2) return std::nullopt;
   // A configuration file named "status" is still mountable as ./status.
-  if (argc >= 2 && std::strcmp(argv[1], "status") == 0) {
+  if (std::strcmp(argv[1], "status") == 0) {
     if (argc != 3) {
       std::fprintf(stderr, "usage: snapfs status MOUNTPOINT\n");
       return 2;
     }
     return run_status(argv[2], stdout, stderr);
   }
-  if (argc >= 2 && std::strcmp(argv[1], "versions") == 0) {
+  if (std::strcmp(argv[1], "versions") == 0) {
     return run_versions(std::vector<std::string>(argv + 2, argv + argc), stdout, stderr);
   }
+  return std::nullopt;
+}
+
+void print_version() {
+  std::printf("snapfs %s\n", SNAPFS_VERSION);
+  // The version alone does not tell builds of a checkout apart; the commit does.
+  if (SNAPFS_GIT_COMMIT[0] != '\0') std::printf("git commit %s\n", SNAPFS_GIT_COMMIT);
+  std::printf("FUSE library version %s\n", fuse_pkgversion());
+}
+
+// mount.fuse3 passes the fstab "device" (our configuration file) before the mount point; an
+// explicit config= option wins over it.
+int run_check_config_command(const CliOptions& cli, std::string config_path,
+                             const std::vector<std::string>& wanted) {
+  if (cli.positional.size() > 1) {
+    std::fprintf(stderr, "snapfs: --check-config takes at most one configuration file\n");
+    return 2;
+  }
+  if (config_path.empty() && !cli.positional.empty()) config_path = cli.positional[0];
+  return run_check_config(config_path, wanted, default_provider_env(), stdout, stderr);
+}
+
+// Leaves the mount point alone in cli->positional, taking a configuration file in front of it
+// (mount.fuse3's "device") into *config_path unless one was given already.
+bool take_mount_point(CliOptions* cli, std::string* config_path) {
+  if (cli->positional.size() == 2) {
+    if (config_path->empty()) *config_path = cli->positional[0];
+    cli->positional.erase(cli->positional.begin());
+  }
+  if (cli->positional.size() != 1) return refuse("expected one mount point (see --help)");
+  return true;
+}
+
+// libfuse's -d means debug; log_level= overrides it either way.
+bool apply_log_level(const CliOptions& cli, const fuse_cmdline_opts& cmd) {
+  LogLevel level = cmd.debug ? LogLevel::Debug : LogLevel::Info;
+  if (cli.log_level && !parse_log_level(cli.log_level, &level)) {
+    return refuse("log_level must be error, warning, info or debug");
+  }
+  set_log_level(level);
+  return true;
+}
+
+// Every entry's owner and modes: the mounting user's unless uid=, gid= or umask= say otherwise.
+bool parse_ownership(const CliOptions& cli, FsOptions* fs) {
+  fs->uid = getuid();
+  fs->gid = getgid();
+  unsigned long number = 0;
+  if (cli.uid) {
+    if (!parse_unsigned(cli.uid, 10, &number)) return refuse("bad uid");
+    fs->uid = static_cast<uid_t>(number);
+  }
+  if (cli.gid) {
+    if (!parse_unsigned(cli.gid, 10, &number)) return refuse("bad gid");
+    fs->gid = static_cast<gid_t>(number);
+  }
+  if (cli.umask) {
+    if (!parse_unsigned(cli.umask, 8, &number) || number > 0777) return refuse("bad umask");
+    fs->umask = static_cast<mode_t>(number);
+  }
+  return true;
+}
+
+bool parse_fs_options(const CliOptions& cli, FsOptions* fs) {
+  fs->read_only = cli.read_only != 0;
+  if (!parse_ownership(cli, fs)) return false;
+  if (!parse_seconds(cli.cache_ttl, &fs->cache_ttl)) {
+    return refuse("cache_ttl must be a number of seconds");
+  }
+  if (!parse_seconds(cli.timeout, &fs->timeout) || fs->timeout.count() == 0) {
+    return refuse("timeout must be a positive number of seconds");
+  }
+  unsigned long number = 0;
+  if (cli.prefetch) {
+    if (!parse_unsigned(cli.prefetch, 10, &number) || number > 64) {
+      return refuse("prefetch must be a number of workers, 0 to 64");
+    }
+    fs->prefetch = number;
+  }
+  return true;
+}
+
+// max_rps is handed to each remote as its default (see make_remotes); only checked here.
+bool check_max_rps(const CliOptions& cli) {
+  if (cli.max_rps && !valid_max_rps(cli.max_rps)) {
+    return refuse("max_rps must be a positive number of requests per second");
+  }
+  return true;
+}
+
+bool parse_loop_options(const CliOptions& cli, const fuse_cmdline_opts& cmd,
+                        SessionLoopOptions* loop, bool* use_io_uring) {
+  loop->threads = cmd.singlethread ? 1 : cmd.max_threads;
+  loop->busy_poll = std::chrono::microseconds(kDefaultBusyPollUs);
+  unsigned long number = 0;
+  if (cli.busy_poll_us) {
+    if (!parse_unsigned(cli.busy_poll_us, 10, &number) || number > 1000000) {
+      return refuse("busy_poll_us must be 0 to 1000000 microseconds");
+    }
+    loop->busy_poll = std::chrono::microseconds(number);
+  }
+  *use_io_uring = true;
+  if (cli.io_uring) {
+    if (std::strcmp(cli.io_uring, "0") != 0 && std::strcmp(cli.io_uring, "1") != 0) {
+      return refuse("io_uring must be 0 or 1");
+    }
+    *use_io_uring = cli.io_uring[0] == '1';
+  }
+  return true;
+}
+
+// What the -o options ask of a mount, once checked.
+struct MountOptions {
+  FsOptions fs;
+  SessionLoopOptions loop;
+  bool use_io_uring = true;
+};
+
+// In the order of the error messages: the first bad option is the one reported.
+bool parse_mount_options(const CliOptions& cli, const fuse_cmdline_opts& cmd, MountOptions* out) {
+  return parse_fs_options(cli, &out->fs) && check_max_rps(cli) &&
+         parse_loop_options(cli, cmd, &out->loop, &out->use_io_uring);
+}
+
+// Reads the configuration file (*config_path: the one given, then the one read) and makes a
+// provider for each remote wanted.
+bool make_remotes(const CliOptions& cli, const std::vector<std::string>& wanted,
+                  std::string* config_path, std::vector<Remote>* remotes) {
+  ProviderEnv env = default_provider_env();
+  auto config = load_mount_config(*config_path, env);
+  if (!config.ok()) return refuse(config.error().message.c_str());
+  *config_path = config->path;
+  auto selected = select_remotes(config.value(), wanted);
+  if (!selected.ok()) return refuse(selected.error().message.c_str());
+  for (RemoteConfig& rc : selected.value()) {
+    // The mount option is every remote's default; a remote's own max_rps key wins.
+    if (cli.max_rps && rc.keys.count("max_rps") == 0) rc.keys["max_rps"] = cli.max_rps;
+    auto provider = make_provider(rc, env);
+    if (!provider.ok()) {
+      std::fprintf(stderr, "snapfs: remote [%s]: %s\n", rc.name.c_str(),
+                   provider.error().message.c_str());
+      return false;
+    }
+    remotes->push_back(Remote{rc, std::move(provider.value())});
+  }
+  return true;
+}
+
+// The mounted life of the daemon: from its mount line to the unmount. Returns the session
+// loop's result (non-zero: failed).
+int serve_mounted(fuse_session* session, const fuse_cmdline_opts& cmd, FuseNotifier* notifier,
+                  FuseAdapterConfig* adapter, const MountOptions& options,
+                  const std::string& config_path) {
+  int rc = 1;
+  // The daemon's journal starts with its mount line.
+  if (!cmd.foreground) log_to_syslog("snapfs");
+  log_info("mounted " + std::string(cmd.mountpoint) + " from " + config_path);
+  fuse_daemonize(cmd.foreground);
+  notifier->start(session);
+  // FUSE over io_uring needs a thread per CPU, so not with -s.
+  const bool rings_wanted = options.use_io_uring && !cmd.singlethread;
+  FuseUring uring(session, rings_wanted);
+  // Declined, the session keeps libfuse's own /dev/fuse reads and writes: no hook stands
+  // between libfuse and the device.
+  if (!rings_wanted) log_info("FUSE requests over /dev/fuse only: io_uring not used");
+  if (rings_wanted && !uring.install()) {
+    log_error("cannot install the FUSE I/O hooks");
+  } else {
+    SessionLoopOptions loop_options = options.loop;
+    // Calls still waiting on the API end now, with ENOTCONN, rather than at their deadline.
+    loop_options.on_exit = [adapter] { adapter->requests.cancel_all(); };
+    rc = run_session_loop(session, loop_options, rings_wanted ? &uring : nullptr);
+  }
+  notifier->stop();
+  fuse_session_unmount(session);
+  log_info("unmounted " + std::string(cmd.mountpoint));
+  return rc;
+}
+
+// Mounts the remotes and answers the kernel until the mount goes away; the exit code.
+int mount_and_serve(fuse_args* args, const fuse_cmdline_opts& cmd, std::vector<Remote> remotes,
+                    const MountOptions& options, const std::string& config_path) {
+  // The kernel enforces the modes we report (0755 .snapshots, 0555 elsewhere), also with
+  // allow_other; fsname/subtype name the mount in /proc/mounts and df.
+  fuse_opt_add_arg(args, "-odefault_permissions,fsname=snapfs,subtype=snapfs");
+
+  FuseNotifier notifier;
+  Namespace ns(std::move(remotes), options.fs, &notifier);
+  FuseAdapterConfig adapter;
+  adapter.ns = &ns;
+  adapter.timeout = options.fs.timeout;
+  fuse_lowlevel_ops ops = make_lowlevel_ops();
+  fuse_session* session = fuse_session_new(args, &ops, sizeof ops, &adapter);
+  if (session == nullptr) return 1;
+  int rc = 1;
+  if (fuse_set_signal_handlers(session) == 0) {
+    if (fuse_session_mount(session, cmd.mountpoint) == 0) {
+      rc = serve_mounted(session, cmd, &notifier, &adapter, options, config_path);
+    }
+    fuse_remove_signal_handlers(session);
+  }
+  fuse_session_destroy(session);
+  return rc == 0 ? 0 : 1;
+}
+
+int run(int argc, char* argv[]) {
+  if (auto exit_code = run_command(argc, argv)) return *exit_code;
   fuse_args args = FUSE_ARGS_INIT(argc, argv);
   FuseArgsGuard args_guard{&args};
   CliOptions cli;
   if (fuse_opt_parse(&args, &cli, kOptions, option_proc) != 0) return 2;
   if (cli.show_version) {
-    std::printf("snapfs %s\n", SNAPFS_VERSION);
-    // The version alone does not tell builds of a checkout apart; the commit does.
-    if (SNAPFS_GIT_COMMIT[0] != '\0') std::printf("git commit %s\n", SNAPFS_GIT_COMMIT);
-    std::printf("FUSE library version %s\n", fuse_pkgversion());
+    print_version();
     return 0;
   }
   if (cli.show_help) {
     print_help(argv[0]);
     return 0;
   }
-  // mount.fuse3 passes the fstab "device" (our configuration file) before the mount point.
   std::string config_path = cli.config ? cli.config : "";
   std::vector<std::string> wanted =
       cli.remotes ? split_list(cli.remotes) : std::vector<std::string>{};
-  if (cli.check_config) {
-    if (cli.positional.size() > 1) {
-      std::fprintf(stderr, "snapfs: --check-config takes at most one configuration file\n");
-      return 2;
-    }
-    if (config_path.empty() && !cli.positional.empty()) config_path = cli.positional[0];
-    return run_check_config(config_path, wanted, default_provider_env(), stdout, stderr);
-  }
-  if (cli.positional.size() == 2) {
-    if (config_path.empty()) config_path = cli.positional[0];
-    cli.positional.erase(cli.positional.begin());
-  }
-  if (cli.positional.size() != 1) {
-    std::fprintf(stderr, "snapfs: expected one mount point (see --help)\n");
-    return 2;
-  }
+  if (cli.check_config) return run_check_config_command(cli, config_path, wanted);
+  if (!take_mount_point(&cli, &config_path)) return 2;
   fuse_opt_add_arg(&args, cli.positional[0].c_str());
 
   fuse_cmdline_opts cmd{};
@@ -255,137 +454,12 @@ int run(int argc, char* argv[]) {
     print_help(argv[0]);
     return 0;
   }
-
-  LogLevel level = cmd.debug ? LogLevel::Debug : LogLevel::Info;
-  if (cli.log_level && !parse_log_level(cli.log_level, &level)) {
-    std::fprintf(stderr, "snapfs: log_level must be error, warning, info or debug\n");
-    return 2;
-  }
-  set_log_level(level);
-
-  FsOptions fs_options;
-  fs_options.uid = getuid();
-  fs_options.gid = getgid();
-  fs_options.read_only = cli.read_only != 0;
-  unsigned long number = 0;
-  if (cli.uid) {
-    if (!parse_unsigned(cli.uid, 10, &number)) return std::fprintf(stderr, "snapfs: bad uid\n"), 2;
-    fs_options.uid = static_cast<uid_t>(number);
-  }
-  if (cli.gid) {
-    if (!parse_unsigned(cli.gid, 10, &number)) return std::fprintf(stderr, "snapfs: bad gid\n"), 2;
-    fs_options.gid = static_cast<gid_t>(number);
-  }
-  if (cli.umask) {
-    if (!parse_unsigned(cli.umask, 8, &number) || number > 0777) {
-      return std::fprintf(stderr, "snapfs: bad umask\n"), 2;
-    }
-    fs_options.umask = static_cast<mode_t>(number);
-  }
-  if (!parse_seconds(cli.cache_ttl, &fs_options.cache_ttl)) {
-    std::fprintf(stderr, "snapfs: cache_ttl must be a number of seconds\n");
-    return 2;
-  }
-  if (!parse_seconds(cli.timeout, &fs_options.timeout) || fs_options.timeout.count() == 0) {
-    std::fprintf(stderr, "snapfs: timeout must be a positive number of seconds\n");
-    return 2;
-  }
-
-  if (cli.prefetch) {
-    if (!parse_unsigned(cli.prefetch, 10, &number) || number > 64) {
-      return std::fprintf(stderr, "snapfs: prefetch must be a number of workers, 0 to 64\n"), 2;
-    }
-    fs_options.prefetch = number;
-  }
-  if (cli.max_rps && !valid_max_rps(cli.max_rps)) {
-    std::fprintf(stderr, "snapfs: max_rps must be a positive number of requests per second\n");
-    return 2;
-  }
-
-  SessionLoopOptions loop_options;
-  loop_options.threads = cmd.singlethread ? 1 : cmd.max_threads;
-  loop_options.busy_poll = std::chrono::microseconds(kDefaultBusyPollUs);
-  if (cli.busy_poll_us) {
-    if (!parse_unsigned(cli.busy_poll_us, 10, &number) || number > 1000000) {
-      return std::fprintf(stderr, "snapfs: busy_poll_us must be 0 to 1000000 microseconds\n"), 2;
-    }
-    loop_options.busy_poll = std::chrono::microseconds(number);
-  }
-
-  bool use_io_uring = true;
-  if (cli.io_uring) {
-    if (std::strcmp(cli.io_uring, "0") != 0 && std::strcmp(cli.io_uring, "1") != 0) {
-      return std::fprintf(stderr, "snapfs: io_uring must be 0 or 1\n"), 2;
-    }
-    use_io_uring = cli.io_uring[0] == '1';
-  }
-
-  ProviderEnv env = default_provider_env();
-  auto config = load_mount_config(config_path, env);
-  if (!config.ok()) {
-    std::fprintf(stderr, "snapfs: %s\n", config.error().message.c_str());
-    return 2;
-  }
-  config_path = config->path;
-  auto selected = select_remotes(config.value(), wanted);
-  if (!selected.ok()) {
-    std::fprintf(stderr, "snapfs: %s\n", selected.error().message.c_str());
-    return 2;
-  }
+  if (!apply_log_level(cli, cmd)) return 2;
+  MountOptions options;
+  if (!parse_mount_options(cli, cmd, &options)) return 2;
   std::vector<Remote> remotes;
-  for (RemoteConfig& rc : selected.value()) {
-    // The mount option is every remote's default; a remote's own max_rps key wins.
-    if (cli.max_rps && rc.keys.count("max_rps") == 0) rc.keys["max_rps"] = cli.max_rps;
-    auto provider = make_provider(rc, env);
-    if (!provider.ok()) {
-      std::fprintf(stderr, "snapfs: remote [%s]: %s\n", rc.name.c_str(),
-                   provider.error().message.c_str());
-      return 2;
-    }
-    remotes.push_back(Remote{rc, std::move(provider.value())});
-  }
-
-  // The kernel enforces the modes we report (0755 .snapshots, 0555 elsewhere), also with
-  // allow_other; fsname/subtype name the mount in /proc/mounts and df.
-  fuse_opt_add_arg(&args, "-odefault_permissions,fsname=snapfs,subtype=snapfs");
-
-  FuseNotifier notifier;
-  Namespace ns(std::move(remotes), fs_options, &notifier);
-  FuseAdapterConfig adapter;
-  adapter.ns = &ns;
-  adapter.timeout = fs_options.timeout;
-  fuse_lowlevel_ops ops = make_lowlevel_ops();
-  fuse_session* session = fuse_session_new(&args, &ops, sizeof ops, &adapter);
-  if (session == nullptr) return 1;
-  int rc = 1;
-  if (fuse_set_signal_handlers(session) == 0) {
-    if (fuse_session_mount(session, cmd.mountpoint) == 0) {
-      // The daemon's journal starts with its mount line.
-      if (!cmd.foreground) log_to_syslog("snapfs");
-      log_info("mounted " + std::string(cmd.mountpoint) + " from " + config_path);
-      fuse_daemonize(cmd.foreground);
-      notifier.start(session);
-      // FUSE over io_uring needs a thread per CPU, so not with -s.
-      const bool rings_wanted = use_io_uring && !cmd.singlethread;
-      FuseUring uring(session, rings_wanted);
-      // Declined, the session keeps libfuse's own /dev/fuse reads and writes: no hook stands
-      // between libfuse and the device.
-      if (!rings_wanted) log_info("FUSE requests over /dev/fuse only: io_uring not used");
-      if (rings_wanted && !uring.install()) {
-        log_error("cannot install the FUSE I/O hooks");
-      } else {
-        // Calls still waiting on the API end now, with ENOTCONN, rather than at their deadline.
-        loop_options.on_exit = [&adapter] { adapter.requests.cancel_all(); };
-        rc = run_session_loop(session, loop_options, rings_wanted ? &uring : nullptr);
-      }
-      notifier.stop();
-      fuse_session_unmount(session);
-      log_info("unmounted " + std::string(cmd.mountpoint));
-    }
-    fuse_remove_signal_handlers(session);
-  }
-  fuse_session_destroy(session);
-  return rc == 0 ? 0 : 1;
+  if (!make_remotes(cli, wanted, &config_path, &remotes)) return 2;
+  return mount_and_serve(&args, cmd, std::move(remotes), options, config_path);
 }
 
 }  // namespace
