@@ -396,6 +396,87 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   }
 }
 
+// Without a directory handle (no OPENDIR), the reader's own copy of the listing, named by the
+// offset; a new copy when the read starts or its copy is gone. *index: where the read goes on
+// in that copy. 0 or the errno of listing the directory.
+int handle_free_copy(fuse_req_t req, fuse_ino_t ino, off_t offset, DirReads::CopyPtr* taken,
+                     std::uint64_t* index) {
+  FuseAdapterConfig* config = config_of(req);
+  *taken = config->dir_reads.continued(ino, offset);
+  if (*taken) {
+    *index = DirReads::index_of(offset);
+    return 0;
+  }
+  auto copy = std::make_shared<DirReads::Copy>();
+  copy->ino = ino;
+  RequestContext ctx(req);
+  if (int rc = config->ns->readdir(ino, ctx, &copy->entries); rc != 0) return rc;
+  *taken = config->dir_reads.started(std::move(copy));
+  // A read past offset 0 whose copy is gone goes on after the name it read last.
+  *index = offset == 0 ? 0 : DirReads::resume_at(**taken, offset);
+  return 0;
+}
+
+// Entry `i` of a listing as a reader sees it: "." and ".." first, then the listing's entries.
+struct ListedEntry {
+  std::string name;
+  struct stat st {};
+  bool dot = false;
+};
+
+ListedEntry listed_entry(const DirReads::Copy& listing, std::uint64_t i) {
+  ListedEntry entry;
+  entry.dot = i < 2;
+  if (entry.dot) {
+    entry.name = i == 0 ? "." : "..";
+    entry.st.st_ino = listing.ino;
+    entry.st.st_mode = S_IFDIR;
+  } else {
+    entry.name = listing.entries[i - 2].name;
+    entry.st = listing.entries[i - 2].attr;
+  }
+  return entry;
+}
+
+// Adds `entry` to the reply at `buf` (`room` bytes left); its size, more than `room` when it
+// did not fit. `timeout`: the namespace's entry timeout.
+size_t add_listed_entry(fuse_req_t req, char* buf, size_t room, const ListedEntry& entry,
+                        off_t next, bool plus, double timeout) {
+  if (!plus) return fuse_add_direntry(req, buf, room, entry.name.c_str(), &entry.st, next);
+  fuse_entry_param e{};
+  e.attr = entry.st;
+  if (!entry.dot) {
+    e.ino = entry.st.st_ino;  // "." and ".." carry no lookup reference
+    const bool file = content::ContentTree::is_content(entry.st.st_ino);  // a snapshot's
+    e.attr_timeout = file ? content::ContentTree::kTimeout : timeout;
+    e.entry_timeout = e.attr_timeout;
+  }
+  return fuse_add_direntry_plus(req, buf, room, entry.name.c_str(), &e, next);
+}
+
+// Fills `buf` with the entries of `listing` from `index` on, as many as fit; the bytes used.
+// *referenced: the inodes a READDIRPLUS reply gives the kernel a lookup reference to.
+size_t fill_listing(fuse_req_t req, const DirReads::Copy& listing, std::uint64_t index, bool plus,
+                    double timeout, std::vector<char>* buf,
+                    std::vector<std::uint64_t>* referenced) {
+  const std::uint64_t end = listing.entries.size() + 2;  // with "." and ".."
+  const size_t size = buf->size();
+  size_t used = 0;
+  for (std::uint64_t i = index; i < end; ++i) {
+    const ListedEntry entry = listed_entry(listing, i);
+    // The next offset marks the name read last, for a reader whose copy is gone to go on after it.
+    const off_t next = DirReads::offset_of(
+        listing.generation, i + 1,
+        entry.dot || listing.generation == 0 ? 0 : DirReads::mark_of_name(entry.name));
+    const size_t entry_size =
+        add_listed_entry(req, buf->data() + used, size - used, entry, next, plus, timeout);
+    if (entry_size > size - used) break;
+    used += entry_size;
+    if (plus && !entry.dot) referenced->push_back(entry.st.st_ino);
+  }
+  return used;
+}
+
 void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info* fi,
                 bool plus) {
   FuseAdapterConfig* config = config_of(req);
@@ -405,62 +486,16 @@ void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_
   // With a handle, offsets are plain indexes; without one they also name the reader's copy.
   std::uint64_t index = static_cast<std::uint64_t>(offset);
   if (listing == nullptr) {
-    taken = config->dir_reads.continued(ino, offset);
-    if (!taken) {
-      auto copy = std::make_shared<DirReads::Copy>();
-      copy->ino = ino;
-      RequestContext ctx(req);
-      if (int rc = ns->readdir(ino, ctx, &copy->entries); rc != 0) {
-        reply_err(req, rc);
-        return;
-      }
-      taken = config->dir_reads.started(std::move(copy));
-      // A read past offset 0 whose copy is gone goes on after the name it read last.
-      index = offset == 0 ? 0 : DirReads::resume_at(*taken, offset);
-    } else {
-      index = DirReads::index_of(offset);
+    if (int rc = handle_free_copy(req, ino, offset, &taken, &index); rc != 0) {
+      reply_err(req, rc);
+      return;
     }
     listing = taken.get();
   }
-  const std::uint64_t end = listing->entries.size() + 2;  // with "." and ".."
   std::vector<char> buf(size);
-  size_t used = 0;
-  const double timeout = ns->entry_timeout();
   std::vector<std::uint64_t> referenced;
-  for (std::uint64_t i = index; i < end; ++i) {
-    std::string name;
-    struct stat st {};
-    bool dot = i < 2;
-    if (dot) {
-      name = i == 0 ? "." : "..";
-      st.st_ino = listing->ino;
-      st.st_mode = S_IFDIR;
-    } else {
-      name = listing->entries[i - 2].name;
-      st = listing->entries[i - 2].attr;
-    }
-    const off_t next =
-        DirReads::offset_of(listing->generation, i + 1,
-                            dot || listing->generation == 0 ? 0 : DirReads::mark_of_name(name));
-    size_t entry_size;
-    if (plus) {
-      fuse_entry_param e{};
-      e.attr = st;
-      if (!dot) {
-        e.ino = st.st_ino;  // "." and ".." carry no lookup reference
-        const bool file = content::ContentTree::is_content(st.st_ino);  // a snapshot's
-        e.attr_timeout = file ? content::ContentTree::kTimeout : timeout;
-        e.entry_timeout = e.attr_timeout;
-      }
-      entry_size =
-          fuse_add_direntry_plus(req, buf.data() + used, size - used, name.c_str(), &e, next);
-    } else {
-      entry_size = fuse_add_direntry(req, buf.data() + used, size - used, name.c_str(), &st, next);
-    }
-    if (entry_size > size - used) break;
-    used += entry_size;
-    if (plus && !dot) referenced.push_back(st.st_ino);
-  }
+  const size_t used =
+      fill_listing(req, *listing, index, plus, ns->entry_timeout(), &buf, &referenced);
   if (taken && used == 0) config->dir_reads.finished(*taken);  // the end was read
   // Count the kernel's references before it can forget them.
   for (std::uint64_t child : referenced) ns->add_lookup(child);
