@@ -69,6 +69,13 @@ const std::vector<std::string>& snapfs_keys() {
   return kKeys;
 }
 
+// "a, b, c": the known types or keys, in messages.
+std::string comma_list(const std::vector<std::string>& items) {
+  std::string list;
+  for (const std::string& item : items) list += (list.empty() ? "" : ", ") + item;
+  return list;
+}
+
 // Edits (insert, delete, replace, swap of neighbours) from a to b: a typed key is most often one
 // of these away from the key meant.
 std::size_t edit_distance(const std::string& a, const std::string& b) {
@@ -104,9 +111,96 @@ std::string unknown_key_message(const RemoteConfig& remote, const std::string& k
   if (nearest != nullptr && best <= std::max<std::size_t>(2, key.size() / 3)) {
     return message + " (did you mean '" + *nearest + "'?)";
   }
-  std::string list;
-  for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
-  return message + " (keys of type " + remote.type + ": " + list + ")";
+  return message + " (keys of type " + remote.type + ": " + comma_list(known) + ")";
+}
+
+// fopen() accepts a directory and reads it as empty: it would mount an empty tree.
+Status check_regular_file(const std::string& path, const struct stat& st) {
+  if (S_ISREG(st.st_mode)) return Status::Ok();
+  return Error(ErrorKind::InvalidArgument,
+               path + " is not a configuration file (" +
+                   (S_ISDIR(st.st_mode) ? "a directory" : "not a regular file") + ")");
+}
+
+// Reads the sections of the file into *state, or says why they cannot be read.
+Status parse_file(const std::string& path, ParseState* state) {
+  int rc = ini_parse(path.c_str(), on_entry, state);
+  if (rc < 0) return Error(ErrorKind::NotFound, "cannot read configuration file " + path);
+  if (!state->error.empty()) return Error(ErrorKind::InvalidArgument, path + ": " + state->error);
+  if (rc > 0) {
+    return Error(ErrorKind::InvalidArgument, path + ":" + std::to_string(rc) + ": syntax error");
+  }
+  return Status::Ok();
+}
+
+// The section's name becomes a directory; its type must be one make_provider knows.
+Status check_name_and_type(const std::string& path, const RemoteConfig& remote,
+                           const std::vector<std::string>& types) {
+  if (!valid_remote_name(remote.name)) {
+    return Error(ErrorKind::InvalidArgument,
+                 path + ": [" + remote.name + "] cannot be a directory name");
+  }
+  if (remote.type.empty()) {
+    return Error(ErrorKind::InvalidArgument, path + ": [" + remote.name + "] has no type");
+  }
+  if (std::find(types.begin(), types.end(), remote.type) == types.end()) {
+    return Error(ErrorKind::InvalidArgument, path + ": [" + remote.name + "] has unknown type '" +
+                                                 remote.type + "' (known: " + comma_list(types) +
+                                                 ")");
+  }
+  return Status::Ok();
+}
+
+// The keys a section of `type` may hold: its provider's, snapfs's own and, for the types whose
+// snapshots have files, those of snapshot contents.
+std::vector<std::string> section_keys(const std::string& type) {
+  std::vector<std::string> keys = provider_config_keys(type);
+  keys.insert(keys.end(), snapfs_keys().begin(), snapfs_keys().end());
+  if (content::has_file_access(type)) {
+    keys.insert(keys.end(), content::config_keys().begin(), content::config_keys().end());
+  }
+  return keys;
+}
+
+// What the section's keys say, once its name and type are good.
+Status check_keys(const std::string& path, const RemoteConfig& remote) {
+  std::vector<std::string> keys = section_keys(remote.type);
+  for (const auto& entry : remote.keys) {
+    if (std::find(keys.begin(), keys.end(), entry.first) == keys.end()) {
+      return Error(ErrorKind::InvalidArgument,
+                   path + ": " + unknown_key_message(remote, entry.first, keys));
+    }
+  }
+  bool read_only = false;
+  if (!parse_bool(remote.get("read_only"), &read_only)) {
+    return Error(ErrorKind::InvalidArgument, path + ": [" + remote.name +
+                                                 "] read_only must be true or false, not '" +
+                                                 remote.get("read_only") + "'");
+  }
+  if (content::has_file_access(remote.type)) {
+    if (auto content = content::parse_settings(remote); !content.ok()) {
+      return Error(ErrorKind::InvalidArgument, path + ": " + content.error().message);
+    }
+  }
+  return Status::Ok();
+}
+
+bool holds_secret(const std::vector<RemoteConfig>& remotes) {
+  for (const RemoteConfig& remote : remotes) {
+    for (const auto& [key, value] : remote.keys) {
+      if (is_secret_key(key) && !value.empty()) return true;
+    }
+  }
+  return false;
+}
+
+// As ssh refuses a private key others can read.
+Status check_private(const std::string& path, const struct stat& st) {
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) == 0) return Status::Ok();
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  return Error(ErrorKind::AccessDenied, path + " holds secrets but is accessible by others (mode " +
+                                            mode + "); run: chmod 600 " + path);
 }
 
 }  // namespace
@@ -123,60 +217,15 @@ Result<ConfigFile> load_config_file(const std::string& path) {
   if (stat(path.c_str(), &st) != 0) {
     return Error(ErrorKind::NotFound, "cannot read configuration file " + path);
   }
-  // fopen() accepts a directory and reads it as empty: it would mount an empty tree.
-  if (!S_ISREG(st.st_mode)) {
-    return Error(ErrorKind::InvalidArgument,
-                 path + " is not a configuration file (" +
-                     (S_ISDIR(st.st_mode) ? "a directory" : "not a regular file") + ")");
-  }
+  if (Status regular = check_regular_file(path, st); !regular.ok()) return regular.error();
   ParseState state;
-  int rc = ini_parse(path.c_str(), on_entry, &state);
-  if (rc < 0) return Error(ErrorKind::NotFound, "cannot read configuration file " + path);
-  if (!state.error.empty()) {
-    return Error(ErrorKind::InvalidArgument, path + ": " + state.error);
-  }
-  if (rc > 0) {
-    return Error(ErrorKind::InvalidArgument, path + ":" + std::to_string(rc) + ": syntax error");
-  }
-  std::vector<std::string> known = provider_types();
-  bool has_secret = false;
+  if (Status parsed = parse_file(path, &state); !parsed.ok()) return parsed.error();
+  const std::vector<std::string> types = provider_types();
+  // Section by section, in file order: the first mistake is the one reported.
   for (const RemoteConfig& remote : state.remotes) {
-    if (!valid_remote_name(remote.name)) {
-      return Error(ErrorKind::InvalidArgument,
-                   path + ": [" + remote.name + "] cannot be a directory name");
-    }
-    if (remote.type.empty()) {
-      return Error(ErrorKind::InvalidArgument, path + ": [" + remote.name + "] has no type");
-    }
-    if (std::find(known.begin(), known.end(), remote.type) == known.end()) {
-      std::string list;
-      for (const auto& t : known) list += (list.empty() ? "" : ", ") + t;
-      return Error(ErrorKind::InvalidArgument, path + ": [" + remote.name + "] has unknown type '" +
-                                                   remote.type + "' (known: " + list + ")");
-    }
-    std::vector<std::string> keys = provider_config_keys(remote.type);
-    keys.insert(keys.end(), snapfs_keys().begin(), snapfs_keys().end());
-    if (content::has_file_access(remote.type)) {
-      keys.insert(keys.end(), content::config_keys().begin(), content::config_keys().end());
-    }
-    for (const auto& [key, value] : remote.keys) {
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-        return Error(ErrorKind::InvalidArgument,
-                     path + ": " + unknown_key_message(remote, key, keys));
-      }
-      if (is_secret_key(key) && !value.empty()) has_secret = true;
-    }
-    bool read_only = false;
-    if (!parse_bool(remote.get("read_only"), &read_only)) {
-      return Error(ErrorKind::InvalidArgument, path + ": [" + remote.name +
-                                                   "] read_only must be true or false, not '" +
-                                                   remote.get("read_only") + "'");
-    }
-    if (content::has_file_access(remote.type)) {
-      if (auto content = content::parse_settings(remote); !content.ok()) {
-        return Error(ErrorKind::InvalidArgument, path + ": " + content.error().message);
-      }
-    }
+    Status good = check_name_and_type(path, remote, types);
+    if (good.ok()) good = check_keys(path, remote);
+    if (!good.ok()) return good.error();
   }
   if (state.remotes.empty()) {
     // An empty file, or one of comments only: mounting it would show an empty tree.
@@ -185,12 +234,8 @@ Result<ConfigFile> load_config_file(const std::string& path) {
                      " defines no remote (a section such as [name] with a type = line; see "
                      "snapfs.conf(5))");
   }
-  if (has_secret && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Error(ErrorKind::AccessDenied, path +
-                                              " holds secrets but is accessible by others (mode " +
-                                              mode + "); run: chmod 600 " + path);
+  if (holds_secret(state.remotes)) {
+    if (Status mode = check_private(path, st); !mode.ok()) return mode.error();
   }
   return ConfigFile{path, std::move(state.remotes)};
 }
