@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -152,6 +153,201 @@ bool same_version(const struct stat& a, const struct stat& b) {
          a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
 }
 
+// The command line: --mount DIR (or --mount=DIR) any number of times, then FILE (after "--" when
+// it starts with a dash). False when it is anything else.
+bool parse_args(const std::vector<std::string>& args, std::vector<std::string>* snapfs_mounts,
+                std::string* file) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--mount" && i + 1 < args.size()) {
+      snapfs_mounts->push_back(args[++i]);
+    } else if (args[i].rfind("--mount=", 0) == 0) {
+      snapfs_mounts->push_back(args[i].substr(8));
+    } else if (args[i] == "--" && i + 2 == args.size()) {
+      *file = args[++i];
+    } else if (!args[i].empty() && args[i][0] != '-' && file->empty() && i + 1 == args.size()) {
+      *file = args[i];
+    } else {
+      return false;
+    }
+  }
+  return !file->empty();
+}
+
+// The file asked about, where it is, and the NFS mount it is on.
+struct Target {
+  std::string file;  // as given, for messages
+  std::string path;  // absolute
+  struct stat live {};
+  bool live_exists = false;  // a deleted file still has versions
+  std::vector<content::NfsMount> nfs;
+  const content::NfsMount* mount = nullptr;  // in nfs
+  std::string rel;                           // path below mount's mount point
+
+  Target() = default;
+  Target(const Target&) = delete;  // mount points into nfs
+  Target& operator=(const Target&) = delete;
+};
+
+// Fills *target for `file`; 0, or the exit code after the message.
+int find_target(const std::string& file, const std::string& table_path, Target* target,
+                std::FILE* err) {
+  target->file = file;
+  if (!absolute_path(file, &target->path)) {
+    std::fprintf(err, "snapfs versions: %s: %s\n", file.c_str(), std::strerror(errno));
+    return 2;
+  }
+  target->live_exists = ::lstat(target->path.c_str(), &target->live) == 0;
+  if (!target->live_exists && errno != ENOENT) {
+    std::fprintf(err, "snapfs versions: %s: %s\n", file.c_str(), std::strerror(errno));
+    return 2;
+  }
+  if (target->live_exists && S_ISDIR(target->live.st_mode)) {
+    std::fprintf(err, "snapfs versions: %s: %s\n", file.c_str(), std::strerror(EISDIR));
+    return 2;
+  }
+  std::string table;
+  if (!read_text(table_path, &table)) {
+    std::fprintf(err, "snapfs versions: cannot read %s: %s\n", table_path.c_str(),
+                 std::strerror(errno));
+    return 2;
+  }
+  target->nfs = content::parse_mountinfo(table);
+  target->mount = nfs_mount_of(target->nfs, target->path, &target->rel);
+  if (target->mount == nullptr || target->rel.empty()) {
+    std::fprintf(err, "snapfs versions: %s is not on an NFS mount\n", file.c_str());
+    return 2;
+  }
+  return 0;
+}
+
+// The snapfs mounts of this host. The FUSE mounts are real even when a test hands the NFS table
+// over; look in both.
+std::vector<std::string> find_snapfs_mounts(const std::string& table_path) {
+  std::vector<std::string> found;
+  std::set<std::string> seen;
+  for (const std::string& source : {std::string("/proc/self/mountinfo"), table_path}) {
+    std::string text;
+    if (!read_text(source, &text)) continue;
+    for (std::string& m : snapfs_mounts_in(text)) {
+      if (seen.insert(m).second) found.push_back(std::move(m));
+    }
+  }
+  return found;
+}
+
+// Calls visit(DIR) for each ROOT/<remote>/<service>/<volume>/.snapshots directory, in name
+// order. Directories that cannot be listed are passed over; the root and the .snapshots
+// directories, which should always be readable, are named in a message.
+void for_each_snapshots_dir(const std::string& root, std::FILE* err,
+                            const std::function<void(const std::string&)>& visit) {
+  std::vector<std::string> remotes, services, volumes;
+  if (!list_dir(root, &remotes)) {
+    std::fprintf(err, "snapfs versions: %s: %s\n", root.c_str(), std::strerror(errno));
+    return;
+  }
+  for (const std::string& remote : remotes) {
+    const std::string rdir = root + "/" + remote;
+    if (!is_real_dir(rdir) || !list_dir(rdir, &services)) continue;
+    for (const std::string& service : services) {
+      const std::string sdir = rdir + "/" + service;
+      if (!is_real_dir(sdir) || !list_dir(sdir, &volumes)) continue;
+      for (const std::string& volume : volumes) {
+        const std::string snapdir = sdir + "/" + volume + "/.snapshots";
+        if (is_real_dir(snapdir)) visit(snapdir);
+      }
+    }
+  }
+}
+
+// Where a snapshot's files are, as far as this search cares.
+enum class SnapshotFiles {
+  kNone,       // not a snapshot directory, or this one has no directory of its files
+  kElsewhere,  // not on the target's NFS mount: nor are its siblings'
+  kHere,       // on the target's NFS mount
+};
+
+SnapshotFiles files_of(const std::string& snapshot_dir, const Target& target) {
+  std::string where;
+  // Links are the names NAVER's own snapshot names stand behind: seen under those.
+  if (!is_real_dir(snapshot_dir) || !get_xattr(snapshot_dir, "user.snapfs.content", &where)) {
+    return SnapshotFiles::kNone;
+  }
+  if (where.empty() || where[0] != '/') {
+    // Content off, no local mount, block volume: the same for every snapshot of the volume.
+    return where == kNoSnapshotDir ? SnapshotFiles::kNone : SnapshotFiles::kElsewhere;
+  }
+  std::string unused;
+  const content::NfsMount* holder = nfs_mount_of(target.nfs, where, &unused);
+  if (holder == nullptr || holder->mount_point != target.mount->mount_point) {
+    return SnapshotFiles::kElsewhere;
+  }
+  return SnapshotFiles::kHere;
+}
+
+// The target's version in a snapshot whose files are on its NFS mount; false when the snapshot
+// holds no other version of it.
+bool version_in(const std::string& snapshot_dir, const std::string& snapshot, const Target& target,
+                std::FILE* err, Version* v) {
+  v->snapshot = snapshot;
+  v->path = snapshot_dir + "/" + target.rel;
+  if (::lstat(v->path.c_str(), &v->st) != 0) {
+    if (errno != ENOENT && errno != ENOTDIR) {
+      std::fprintf(err, "snapfs versions: %s: %s\n", v->path.c_str(), std::strerror(errno));
+    }
+    return false;
+  }
+  if (S_ISDIR(v->st.st_mode)) return false;
+  if (target.live_exists && same_version(v->st, target.live)) return false;
+  get_xattr(snapshot_dir, "user.snapfs.created", &v->created);
+  return true;
+}
+
+// The versions in one volume's .snapshots directory; *volume_found when its files are on the
+// target's NFS mount.
+void scan_snapshots(const std::string& snapdir, const Target& target, std::FILE* err,
+                    bool* volume_found, std::vector<Version>* versions) {
+  std::vector<std::string> snapshots;
+  if (!list_dir(snapdir, &snapshots)) {
+    std::fprintf(err, "snapfs versions: %s: %s\n", snapdir.c_str(), std::strerror(errno));
+    return;
+  }
+  for (const std::string& snapshot : snapshots) {
+    const std::string snapshot_dir = snapdir + "/" + snapshot;
+    const SnapshotFiles files = files_of(snapshot_dir, target);
+    if (files == SnapshotFiles::kNone) continue;
+    if (files == SnapshotFiles::kElsewhere) return;
+    *volume_found = true;
+    Version v;
+    if (version_in(snapshot_dir, snapshot, target, err, &v)) versions->push_back(std::move(v));
+  }
+}
+
+// Newest snapshot first (snapshots made within one second of each other: the newer file
+// first); a version that several snapshots hold is shown once, with the newest of them.
+// The exit code: 0 when a version was printed, 1 when none.
+int print_versions(std::vector<Version> versions, const std::string& file, std::FILE* out,
+                   std::FILE* err) {
+  std::sort(versions.begin(), versions.end(), [](const Version& a, const Version& b) {
+    return std::tie(a.created, a.st.st_mtim.tv_sec, a.st.st_mtim.tv_nsec, a.snapshot) >
+           std::tie(b.created, b.st.st_mtim.tv_sec, b.st.st_mtim.tv_nsec, b.snapshot);
+  });
+  std::vector<const Version*> shown;
+  for (const Version& v : versions) {
+    bool dup = false;
+    for (const Version* s : shown) dup = dup || same_version(s->st, v.st);
+    if (!dup) shown.push_back(&v);
+  }
+  for (const Version* v : shown) {
+    std::fprintf(out, "%s %lld %s\n", utc(v->st.st_mtim).c_str(),
+                 static_cast<long long>(v->st.st_size), v->path.c_str());
+  }
+  if (shown.empty()) {
+    std::fprintf(err, "snapfs versions: no snapshot holds another version of %s\n", file.c_str());
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 std::vector<std::string> snapfs_mounts_in(std::string_view mountinfo) {
@@ -173,67 +369,14 @@ std::vector<std::string> snapfs_mounts_in(std::string_view mountinfo) {
 int run_versions(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
   std::vector<std::string> snapfs_mounts;
   std::string file;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--mount" && i + 1 < args.size()) {
-      snapfs_mounts.push_back(args[++i]);
-    } else if (args[i].rfind("--mount=", 0) == 0) {
-      snapfs_mounts.push_back(args[i].substr(8));
-    } else if (args[i] == "--" && i + 2 == args.size()) {
-      file = args[++i];
-    } else if (!args[i].empty() && args[i][0] != '-' && file.empty() && i + 1 == args.size()) {
-      file = args[i];
-    } else {
-      std::fputs(kUsage, err);
-      return 2;
-    }
-  }
-  if (file.empty()) {
+  if (!parse_args(args, &snapfs_mounts, &file)) {
     std::fputs(kUsage, err);
     return 2;
   }
-
-  std::string path;
-  if (!absolute_path(file, &path)) {
-    std::fprintf(err, "snapfs versions: %s: %s\n", file.c_str(), std::strerror(errno));
-    return 2;
-  }
-  struct stat live {};
-  bool live_exists = ::lstat(path.c_str(), &live) == 0;
-  if (!live_exists && errno != ENOENT) {
-    std::fprintf(err, "snapfs versions: %s: %s\n", file.c_str(), std::strerror(errno));
-    return 2;
-  }
-  if (live_exists && S_ISDIR(live.st_mode)) {
-    std::fprintf(err, "snapfs versions: %s: %s\n", file.c_str(), std::strerror(EISDIR));
-    return 2;
-  }
-
   const std::string table_path = nfs_table_path();
-  std::string table;
-  if (!read_text(table_path, &table)) {
-    std::fprintf(err, "snapfs versions: cannot read %s: %s\n", table_path.c_str(),
-                 std::strerror(errno));
-    return 2;
-  }
-  const std::vector<content::NfsMount> nfs = content::parse_mountinfo(table);
-  std::string rel;
-  const content::NfsMount* mount = nfs_mount_of(nfs, path, &rel);
-  if (mount == nullptr || rel.empty()) {
-    std::fprintf(err, "snapfs versions: %s is not on an NFS mount\n", file.c_str());
-    return 2;
-  }
-
-  if (snapfs_mounts.empty()) {
-    // The FUSE mounts are real even when a test hands the NFS table over; look in both.
-    std::set<std::string> seen;
-    for (const std::string& source : {std::string("/proc/self/mountinfo"), table_path}) {
-      std::string text;
-      if (!read_text(source, &text)) continue;
-      for (std::string& m : snapfs_mounts_in(text)) {
-        if (seen.insert(m).second) snapfs_mounts.push_back(std::move(m));
-      }
-    }
-  }
+  Target target;
+  if (int rc = find_target(file, table_path, &target, err); rc != 0) return rc;
+  if (snapfs_mounts.empty()) snapfs_mounts = find_snapfs_mounts(table_path);
   if (snapfs_mounts.empty()) {
     std::fprintf(err,
                  "snapfs versions: no snapfs mount on this host (give one with --mount DIR)\n");
@@ -244,85 +387,18 @@ int run_versions(const std::vector<std::string>& args, std::FILE* out, std::FILE
   bool volume_found = false;
   std::vector<Version> versions;
   for (const std::string& root : snapfs_mounts) {
-    std::vector<std::string> remotes, services, volumes, snapshots;
-    if (!list_dir(root, &remotes)) {
-      std::fprintf(err, "snapfs versions: %s: %s\n", root.c_str(), std::strerror(errno));
-      continue;
-    }
-    for (const std::string& remote : remotes) {
-      const std::string rdir = root + "/" + remote;
-      if (!is_real_dir(rdir) || !list_dir(rdir, &services)) continue;
-      for (const std::string& service : services) {
-        const std::string sdir = rdir + "/" + service;
-        if (!is_real_dir(sdir) || !list_dir(sdir, &volumes)) continue;
-        for (const std::string& volume : volumes) {
-          const std::string snapdir = sdir + "/" + volume + "/.snapshots";
-          if (!is_real_dir(snapdir)) continue;
-          if (!list_dir(snapdir, &snapshots)) {
-            std::fprintf(err, "snapfs versions: %s: %s\n", snapdir.c_str(), std::strerror(errno));
-            continue;
-          }
-          for (const std::string& snapshot : snapshots) {
-            // Links are the names NAVER's own snapshot names stand behind: seen under those.
-            const std::string sdir2 = snapdir + "/" + snapshot;
-            std::string where;
-            if (!is_real_dir(sdir2) || !get_xattr(sdir2, "user.snapfs.content", &where)) continue;
-            if (where.empty() || where[0] != '/') {
-              if (where == kNoSnapshotDir) continue;
-              break;  // content off, no local mount, block volume: the same for every snapshot
-            }
-            std::string unused;
-            const content::NfsMount* holder = nfs_mount_of(nfs, where, &unused);
-            if (holder == nullptr || holder->mount_point != mount->mount_point) break;
-            volume_found = true;
-            Version v;
-            v.snapshot = snapshot;
-            v.path = sdir2 + "/" + rel;
-            if (::lstat(v.path.c_str(), &v.st) != 0) {
-              if (errno != ENOENT && errno != ENOTDIR) {
-                std::fprintf(err, "snapfs versions: %s: %s\n", v.path.c_str(),
-                             std::strerror(errno));
-              }
-              continue;
-            }
-            if (S_ISDIR(v.st.st_mode)) continue;
-            if (live_exists && same_version(v.st, live)) continue;
-            get_xattr(sdir2, "user.snapfs.created", &v.created);
-            versions.push_back(std::move(v));
-          }
-        }
-      }
-    }
+    for_each_snapshots_dir(root, err, [&](const std::string& snapdir) {
+      scan_snapshots(snapdir, target, err, &volume_found, &versions);
+    });
   }
   if (!volume_found) {
     std::fprintf(err,
                  "snapfs versions: no snapshot on a snapfs mount has its files on %s (mounted "
                  "on %s)\n",
-                 mount->source.c_str(), mount->mount_point.c_str());
+                 target.mount->source.c_str(), target.mount->mount_point.c_str());
     return 2;
   }
-
-  // Newest snapshot first (snapshots made within one second of each other: the newer file
-  // first); a version that several snapshots hold is shown once, with the newest of them.
-  std::sort(versions.begin(), versions.end(), [](const Version& a, const Version& b) {
-    return std::tie(a.created, a.st.st_mtim.tv_sec, a.st.st_mtim.tv_nsec, a.snapshot) >
-           std::tie(b.created, b.st.st_mtim.tv_sec, b.st.st_mtim.tv_nsec, b.snapshot);
-  });
-  std::vector<const Version*> shown;
-  for (const Version& v : versions) {
-    bool dup = false;
-    for (const Version* s : shown) dup = dup || same_version(s->st, v.st);
-    if (!dup) shown.push_back(&v);
-  }
-  for (const Version* v : shown) {
-    std::fprintf(out, "%s %lld %s\n", utc(v->st.st_mtim).c_str(),
-                 static_cast<long long>(v->st.st_size), v->path.c_str());
-  }
-  if (shown.empty()) {
-    std::fprintf(err, "snapfs versions: no snapshot holds another version of %s\n", file.c_str());
-    return 1;
-  }
-  return 0;
+  return print_versions(std::move(versions), file, out, err);
 }
 
 }  // namespace snapfs
