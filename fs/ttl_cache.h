@@ -44,84 +44,12 @@ class TtlCache {
   // decide on what the API says now).
   Result<Ptr> get(const std::string& key, std::chrono::milliseconds ttl, const OpContext& ctx,
                   const Fetch& fetch, bool serve_stale = true) {
-    std::shared_ptr<Flight> flight;
-    bool leader = false;
-    std::uint64_t generation = 0;
-    {
-      MutexLock lock(mu_);
-      Slot& slot = slots_[key];
-      if (slot.value && !slot.expired && Clock::now() - slot.fetched_at < ttl) {
-        counters_->hits++;
-        return slot.value;
-      }
-      counters_->misses++;
-      if (slot.flight) {
-        counters_->shared++;
-        flight = slot.flight;
-      } else {
-        flight = std::make_shared<Flight>();
-        slot.flight = flight;
-        leader = true;
-        generation = slot.generation;
-        counters_->fetches++;
-      }
-    }
+    Joined joined;
+    if (Ptr value = fresh_or_join(key, ttl, &joined)) return value;
     // Either way this thread now waits: on the provider, or on the leader's answer.
     WaitNotice::before_waiting();
-    if (leader) {
-      Result<Ptr> result = fetch();
-      MutexLock lock(mu_);
-      Slot& slot = slots_[key];
-      slot.flight.reset();
-      slot.revalidation_queued = false;
-      if (result.ok()) {
-        if (slot.generation == generation) {
-          slot.value = result.value();
-          slot.fetched_at = Clock::now();
-          slot.expired = false;
-        } else {
-          // The entry changed while this fetch ran (a mkdir, a refresh request): the answer may
-          // predate the change, so keep the changed value and fetch again on the next access.
-          if (!slot.value) slot.value = result.value();
-          slot.expired = true;
-        }
-      }
-      {
-        MutexLock flight_lock(flight->mu);
-        flight->done = true;
-        flight->result = std::make_shared<Result<Ptr>>(result);
-      }
-      flight->cv.notify_all();
-      if (!result.ok() && slot.value && serve_stale) {
-        counters_->stale++;
-        return slot.value;
-      }
-      return result;
-    }
-    // Follower: wait for the leader's answer, but never past our own deadline.
-    std::shared_ptr<Result<Ptr>> answer;
-    {
-      UniqueLock flight_lock(flight->mu);
-      while (!flight->done && !ctx.cancelled()) {
-        if (flight->cv.wait_until(
-                flight_lock.native(),
-                std::min(ctx.deadline(), Clock::now() + std::chrono::milliseconds(100))) ==
-                std::cv_status::timeout &&
-            ctx.expired()) {
-          break;
-        }
-      }
-      answer = flight->result;
-    }
-    if (answer && answer->ok()) return *answer;
-    Ptr stale = serve_stale ? peek(key) : nullptr;
-    if (stale) {
-      counters_->stale++;
-      return stale;
-    }
-    if (answer) return *answer;
-    if (ctx.cancelled()) return Error(ErrorKind::Cancelled, "interrupted");
-    return Error(ErrorKind::Timeout, "timed out waiting for a listing");
+    if (joined.leader) return lead(key, joined, fetch, serve_stale);
+    return follow(key, *joined.flight, ctx, serve_stale);
   }
 
   // Like get(), but a value older than `ttl` and younger than `ttl + grace` (and not invalidated)
@@ -221,6 +149,104 @@ class TtlCache {
     std::shared_ptr<Flight> flight;
     bool revalidation_queued = false;  // a background refresh is on its way
   };
+
+  // The fetch a reader of a cold or expired key takes part in: as its leader (which fetches)
+  // or as a follower (which waits for the leader's answer).
+  struct Joined {
+    std::shared_ptr<Flight> flight;
+    bool leader = false;
+    std::uint64_t generation = 0;  // the slot's, when the leader started
+  };
+
+  // The value of `key` when younger than `ttl`; otherwise null, and *joined is the fetch this
+  // reader leads or follows.
+  Ptr fresh_or_join(const std::string& key, std::chrono::milliseconds ttl, Joined* joined) {
+    MutexLock lock(mu_);
+    Slot& slot = slots_[key];
+    if (slot.value && !slot.expired && Clock::now() - slot.fetched_at < ttl) {
+      counters_->hits++;
+      return slot.value;
+    }
+    counters_->misses++;
+    if (slot.flight) {
+      counters_->shared++;
+      joined->flight = slot.flight;
+      return nullptr;
+    }
+    joined->flight = std::make_shared<Flight>();
+    slot.flight = joined->flight;
+    joined->leader = true;
+    joined->generation = slot.generation;
+    counters_->fetches++;
+    return nullptr;
+  }
+
+  // The leader: fetches, keeps the answer unless the entry changed meanwhile, and hands it to
+  // the followers.
+  Result<Ptr> lead(const std::string& key, const Joined& joined, const Fetch& fetch,
+                   bool serve_stale) {
+    Result<Ptr> result = fetch();
+    MutexLock lock(mu_);
+    Slot& slot = slots_[key];
+    slot.flight.reset();
+    slot.revalidation_queued = false;
+    if (result.ok()) keep(&slot, joined.generation, result.value());
+    {
+      MutexLock flight_lock(joined.flight->mu);
+      joined.flight->done = true;
+      joined.flight->result = std::make_shared<Result<Ptr>>(result);
+    }
+    joined.flight->cv.notify_all();
+    if (!result.ok() && slot.value && serve_stale) {
+      counters_->stale++;
+      return slot.value;
+    }
+    return result;
+  }
+
+  // A fetched value, into the slot it was fetched for when that was at `generation`.
+  static void keep(Slot* slot, std::uint64_t generation, const Ptr& value) {
+    if (slot->generation == generation) {
+      slot->value = value;
+      slot->fetched_at = Clock::now();
+      slot->expired = false;
+      return;
+    }
+    // The entry changed while this fetch ran (a mkdir, a refresh request): the answer may
+    // predate the change, so keep the changed value and fetch again on the next access.
+    if (!slot->value) slot->value = value;
+    slot->expired = true;
+  }
+
+  // A follower: waits for the leader's answer, but never past its own deadline.
+  Result<Ptr> follow(const std::string& key, Flight& flight, const OpContext& ctx,
+                     bool serve_stale) {
+    std::shared_ptr<Result<Ptr>> answer = wait_for_answer(flight, ctx);
+    if (answer && answer->ok()) return *answer;
+    Ptr stale = serve_stale ? peek(key) : nullptr;
+    if (stale) {
+      counters_->stale++;
+      return stale;
+    }
+    if (answer) return *answer;
+    if (ctx.cancelled()) return Error(ErrorKind::Cancelled, "interrupted");
+    return Error(ErrorKind::Timeout, "timed out waiting for a listing");
+  }
+
+  // The leader's answer, or null when the reader was cancelled or its deadline passed first.
+  static std::shared_ptr<Result<Ptr>> wait_for_answer(Flight& flight, const OpContext& ctx) {
+    UniqueLock flight_lock(flight.mu);
+    while (!flight.done && !ctx.cancelled()) {
+      if (flight.cv.wait_until(
+              flight_lock.native(),
+              std::min(ctx.deadline(), Clock::now() + std::chrono::milliseconds(100))) ==
+              std::cv_status::timeout &&
+          ctx.expired()) {
+        break;
+      }
+    }
+    return flight.result;
+  }
 
   // Guards the slots; held only for map work, never across a fetch or a wait. Taken after any
   // lock of the caller's (Namespace's), and before a Flight's.
