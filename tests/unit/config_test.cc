@@ -123,6 +123,63 @@ TEST_F(ConfigTest, ReadOnlyMustBeABoolean) {
   }
 }
 
+// Each check names the file, the section and what is wrong, in these words.
+TEST_F(ConfigTest, EachMistakeIsNamedInFull) {
+  auto message = [&](const std::string& text) {
+    auto config = load_config_file(Write(text, 0600));
+    EXPECT_FALSE(config.ok()) << text;
+    return config.ok() ? std::string() : config.error().message;
+  };
+  const std::string path = dir_ + "/snapfs.conf";
+  std::string types;
+  for (const std::string& type : provider_types()) types += (types.empty() ? "" : ", ") + type;
+  EXPECT_EQ(message("[x]\nzones = a\n"), path + ": [x] has no type");
+  EXPECT_EQ(message("[..]\ntype = scaleway-instance\n"),
+            path + ": [..] cannot be a directory name");
+  EXPECT_EQ(message("[x]\ntype = floppy\n"),
+            path + ": [x] has unknown type 'floppy' (known: " + types + ")");
+  EXPECT_EQ(message("zones = a\n[x]\ntype = scaleway-instance\n"),
+            path + ": key 'zones' is outside any [remote] section");
+  EXPECT_EQ(message("[x]\ntype = scaleway-instance\n[y]\ntype = scaleway-block\n[x]\nzones = a\n"),
+            path + ": section [x] appears twice");
+  EXPECT_EQ(message("[x]\ntype = scaleway-instance\nno equals sign\n"), path + ":3: syntax error");
+  EXPECT_EQ(message("[x]\ntype = ovh-nasha\ncontent = sometimes\n"),
+            path + ": [x] content must be auto or off, not 'sometimes'");
+}
+
+// Sections are checked in file order, each completely, and the file's mode only once every
+// section is good: the first mistake in the file is the one reported.
+TEST_F(ConfigTest, TheFirstMistakeInTheFileIsReported) {
+  auto message = [&](const std::string& text, mode_t mode) {
+    auto config = load_config_file(Write(text, mode));
+    EXPECT_FALSE(config.ok()) << text;
+    return config.ok() ? std::string() : config.error().message;
+  };
+  const std::string path = dir_ + "/snapfs.conf";
+  EXPECT_EQ(message("[a]\ntype = scaleway-instance\nread_only = maybe\n[b]\ntype = floppy\n", 0600),
+            path + ": [a] read_only must be true or false, not 'maybe'");
+  EXPECT_EQ(message("[a]\ntype = scaleway-instance\n[b]\ntype = floppy\nread_only = maybe\n", 0600)
+                .find(path + ": [b] has unknown type 'floppy'"),
+            0u);
+  // A secret in a group-readable file, and a mistake in a later section: the mistake.
+  EXPECT_EQ(message("[a]\ntype = scaleway-instance\nsecret_key = s3cr3t-value\n"
+                    "[b]\ntype = scaleway-block\nread_only = 2\n",
+                    0640),
+            path + ": [b] read_only must be true or false, not '2'");
+  // The secret of a later section counts as much as the first's.
+  auto later = load_config_file(Write(
+      "[a]\ntype = scaleway-instance\n[b]\ntype = scaleway-block\nsecret_key = s3cr3t-value\n",
+      0604));
+  ASSERT_FALSE(later.ok());
+  EXPECT_EQ(later.error().kind, ErrorKind::AccessDenied);
+  EXPECT_EQ(later.error().message, path +
+                                       " holds secrets but is accessible by others (mode 0604); "
+                                       "run: chmod 600 " +
+                                       path);
+  // An empty secret is no secret.
+  EXPECT_TRUE(load_config_file(Write("[a]\ntype = scaleway-instance\nsecret_key =\n", 0644)).ok());
+}
+
 TEST(ConfigListTest, RepeatedItemsOfACommaListCountOnce) {
   EXPECT_EQ(split_list("fr-par-1,fr-par-1"), std::vector<std::string>{"fr-par-1"});
   EXPECT_EQ(split_list(" nl-ams-1, fr-par-1 ,nl-ams-1,,fr-par-1"),
