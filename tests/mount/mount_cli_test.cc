@@ -275,6 +275,64 @@ TEST_F(CliTest, BusyPollZeroStillServesAndBadLoopValuesFailLoudly) {
   }
 }
 
+// Every bad option value fails with exit code 2 and its own message, before the configuration
+// file is read. The options are checked in one fixed order, whatever their order on the command
+// line: the first bad one in that order is the one reported.
+TEST_F(CliTest, EachBadOptionFailsWithItsMessageTheFirstInAFixedOrder) {
+  const std::string mnt = dir_.path() + "/refused-mnt";
+  ASSERT_EQ(run_command("mkdir -p " + shell_quote(mnt)).exit_code, 0);
+  auto refused = [&](const std::string& args) {
+    return run_command(
+        snapfs_command("-f --config " + shell_quote(dir_.path() + "/absent.conf") + " " + args),
+        std::chrono::seconds(20));
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"log_level=loud", "log_level must be error, warning, info or debug"},
+      {"uid=me", "bad uid"},
+      {"gid=-", "bad gid"},
+      {"umask=0778", "bad umask"},
+      {"umask=1000", "bad umask"},
+      {"cache_ttl=long", "cache_ttl must be a number of seconds"},
+      {"timeout=0", "timeout must be a positive number of seconds"},
+      {"prefetch=65", "prefetch must be a number of workers, 0 to 64"},
+      {"max_rps=0", "max_rps must be a positive number of requests per second"},
+      {"busy_poll_us=1000001", "busy_poll_us must be 0 to 1000000 microseconds"},
+      {"io_uring=2", "io_uring must be 0 or 1"},
+      // Several bad ones, the later in the fixed order first on the command line.
+      {"uid=me,log_level=loud", "log_level must be error, warning, info or debug"},
+      {"umask=9,gid=-,uid=me", "bad uid"},
+      {"umask=9,gid=-", "bad gid"},
+      {"io_uring=2,busy_poll_us=x,max_rps=0,prefetch=99,timeout=0,cache_ttl=x",
+       "cache_ttl must be a number of seconds"},
+      {"io_uring=2,busy_poll_us=x,max_rps=0,prefetch=99,timeout=0",
+       "timeout must be a positive number of seconds"},
+      {"io_uring=2,busy_poll_us=x,max_rps=0,prefetch=99",
+       "prefetch must be a number of workers, 0 to 64"},
+      {"io_uring=2,busy_poll_us=x,max_rps=0",
+       "max_rps must be a positive number of requests per second"},
+      {"io_uring=2,busy_poll_us=x", "busy_poll_us must be 0 to 1000000 microseconds"},
+  };
+  for (const auto& [option, message] : cases) {
+    CommandResult r = refused(shell_quote(mnt) + " -o " + option);
+    EXPECT_EQ(r.exit_code, 2) << option;
+    EXPECT_EQ(r.err, "snapfs: " + message + "\n") << option;
+  }
+  // All good: the configuration file is read next.
+  CommandResult good = refused(shell_quote(mnt) + " -o uid=1,gid=2,umask=022,timeout=3");
+  EXPECT_EQ(good.exit_code, 2);
+  EXPECT_EQ(good.err, "snapfs: cannot read configuration file " + dir_.path() + "/absent.conf\n");
+
+  CommandResult two = refused("a b " + shell_quote(mnt));
+  EXPECT_EQ(two.exit_code, 2);
+  EXPECT_EQ(two.err, "snapfs: expected one mount point (see --help)\n");
+  CommandResult check = run_command(snapfs_command("--check-config a b"));
+  EXPECT_EQ(check.exit_code, 2);
+  EXPECT_EQ(check.err, "snapfs: --check-config takes at most one configuration file\n");
+  CommandResult status = run_command(snapfs_command("status"));
+  EXPECT_EQ(status.exit_code, 2);
+  EXPECT_EQ(status.err, "usage: snapfs status MOUNTPOINT\n");
+}
+
 TEST_F(CliTest, EveryHelpOptionIsInTheManPage) {
   CommandResult help = run_command(snapfs_command("--help"));
   ASSERT_EQ(help.exit_code, 0);
