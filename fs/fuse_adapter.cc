@@ -337,21 +337,32 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char*, mode_t, fuse_file
   reply_err(req, config_of(req)->ns->refused_at(parent));
 }
 
-// Files exist only inside snapshots: opened read-only, read through the descriptor, kept in
-// the kernel's page cache (they never change).
+// Files exist only inside snapshots: opened read-only (as the caller), read through the
+// descriptor, kept in the kernel's page cache (they never change). With passthrough the kernel
+// reads the descriptor itself: the open still decides who may read.
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   RequestContext ctx(req);
   std::uint64_t fh = 0;
-  int rc = content::ContentTree::is_content(ino)
-               ? config_of(req)->ns->content().open(ino, fi->flags, ctx, &fh)
-               : EACCES;
+  content::ContentTree& content = config_of(req)->ns->content();
+  int rc = content::ContentTree::is_content(ino) ? content.open(ino, fi->flags, ctx, &fh) : EACCES;
   if (rc != 0) {
     reply_err(req, rc);
     return;
   }
   fi->fh = fh;
   fi->keep_cache = 1;
-  if (fuse_reply_open(req, fi) == -ENOENT) config_of(req)->ns->content().release(fh);
+  Passthrough* passthrough = config_of(req)->passthrough;
+  const std::int32_t backing =
+      passthrough == nullptr ? 0 : passthrough->open(ino, [&] { return content.backing_fd(fh); });
+  int sent = 0;
+  {
+    Passthrough::Answer answer(backing);
+    sent = fuse_reply_open(req, fi);
+  }
+  if (sent == -ENOENT) {  // the caller gave up: no RELEASE will come
+    content.release(fh);
+    if (passthrough != nullptr) passthrough->release(ino);
+  }
 }
 
 void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
@@ -365,8 +376,9 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
   }
 }
 
-void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   config_of(req)->ns->content().release(fi->fh);
+  if (Passthrough* passthrough = config_of(req)->passthrough) passthrough->release(ino);
   reply_err(req, 0);
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "fs/namespace.h"
+#include "fs/passthrough.h"
 #include "providers/common/thread_annotations.h"
 
 namespace snapfs {
@@ -136,6 +137,7 @@ struct FuseAdapterConfig {
   Namespace* ns = nullptr;
   std::chrono::milliseconds timeout{20000};
   bool handle_free_dirs = false;  // set in init when the kernel accepts ENOSYS from OPENDIR
+  Passthrough* passthrough = nullptr;  // null: -o passthrough=0
   DirReads dir_reads;
   RequestFlags requests;
 };

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "fs/device_io.h"
 #include "providers/common/log.h"
 #include "providers/common/wait_notice.h"
 
@@ -140,65 +141,23 @@ FuseUring::FuseUring(fuse_session* session, bool wanted)
 
 FuseUring::~FuseUring() = default;
 
-bool FuseUring::install() {
-  fuse_custom_io io{};
-  io.read = &FuseUring::read_hook;
-  io.writev = &FuseUring::writev_hook;
-  // libfuse passes the session's userdata to the hooks, and snapfs's operations need theirs; the
-  // hooks find this object through a static instead (one session per process).
-  instance() = this;
-  return fuse_session_custom_io(session_, &io, device_) == 0;
-}
-
-FuseUring*& FuseUring::instance() {
-  static FuseUring* current = nullptr;
-  return current;
-}
-
-ssize_t FuseUring::read_hook(int fd, void* buf, size_t len, void*) {
-  const ssize_t r = ::read(fd, buf, len);
-  if (r >= static_cast<ssize_t>(sizeof(fuse_in_header))) {
-    instance()->inspect_request(buf, static_cast<std::size_t>(r));
-  }
-  return r;
-}
-
-void FuseUring::inspect_request(const void* buf, std::size_t len) {
-  const auto* in = static_cast<const fuse_in_header*>(buf);
-  if (in->opcode != FUSE_INIT || len < sizeof(fuse_in_header) + sizeof(fuse_init_in)) return;
-  const auto* init = reinterpret_cast<const fuse_init_in*>(in + 1);
-  const std::uint64_t flags =
-      init->flags |
-      ((init->flags & FUSE_INIT_EXT) != 0 ? static_cast<std::uint64_t>(init->flags2) << 32 : 0);
-  offered_ = (flags & kOverIoUring) != 0;
-  init_unique_ = in->unique;
-}
-
-ssize_t FuseUring::writev_hook(int fd, struct iovec* iov, int count, void*) {
-  FuseUring* self = instance();
+bool FuseUring::take_answer(struct iovec* iov, int count, ssize_t* sent) {
   const auto* out = static_cast<const fuse_out_header*>(iov[0].iov_base);
   Entry* entry = t_answering;
-  if (entry != nullptr && out->unique != 0 && out->unique == entry->unique) {
-    t_answering = nullptr;
-    return self->commit(entry, iov, count);
-  }
-  const bool init = out->unique != 0 && out->unique == self->init_unique_.load();
-  if (init) self->accept_init_reply(iov, count);
-  const ssize_t r = ::writev(fd, iov, count);
-  if (init && r >= 0 && self->payload_size_ != 0) self->setup_due_ = true;
-  return r;
+  if (entry == nullptr || out->unique == 0 || out->unique != entry->unique) return false;
+  t_answering = nullptr;
+  *sent = commit(entry, iov, count);
+  return true;
+}
+
+void FuseUring::init_answered() {
+  if (payload_size_ != 0) setup_due_ = true;
 }
 
 // Accepts the transport in libfuse's INIT answer when the kernel offered it, and learns from
 // that answer how large a request's payload may be.
-void FuseUring::accept_init_reply(struct iovec* iov, int count) {
-  const auto* out = static_cast<const fuse_out_header*>(iov[0].iov_base);
-  if (!wanted_ || !offered_.load() || out->error != 0 || count < 2 ||
-      iov[1].iov_len < sizeof(fuse_init_out)) {
-    return;
-  }
-  auto* init = static_cast<fuse_init_out*>(iov[1].iov_base);
-  if ((init->flags & FUSE_INIT_EXT) == 0) return;
+void FuseUring::accept_init_reply(std::uint64_t offered, fuse_init_out* init) {
+  if (!wanted_ || (offered & kOverIoUring) == 0) return;
   init->flags2 |= static_cast<std::uint32_t>(kOverIoUring >> 32);
   const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   std::size_t payload = std::max<std::size_t>(kMinPayload, init->max_write);
@@ -345,6 +304,7 @@ FuseUring::Served FuseUring::serve_one(std::size_t q) {
   const std::size_t payload_len = entry->header->entry.payload_sz;
   entry->commit_id = entry->header->entry.commit_id;
   entry->unique = in->unique;
+  DeviceIo::note_request(in->unique);
   // The kernel puts the operation's fixed header in op_in and the rest in the payload; the
   // request's length tells the header's size.
   const std::size_t total = in->len;

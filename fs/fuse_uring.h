@@ -7,7 +7,7 @@
 //
 // libfuse 3.14 predates this transport, so snapfs speaks it under libfuse: requests taken from a
 // ring are laid out as /dev/fuse would deliver them and handed to fuse_session_process_buf(), and
-// libfuse's answers reach the ring through its custom I/O hooks (fuse_session_custom_io).
+// libfuse's answers reach the ring through its custom I/O hooks (DeviceIo).
 #include <fuse_lowlevel.h>
 #include <liburing.h>
 
@@ -18,6 +18,8 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+struct fuse_init_out;
 
 namespace snapfs {
 
@@ -32,8 +34,13 @@ class FuseUring {
   FuseUring(const FuseUring&) = delete;
   FuseUring& operator=(const FuseUring&) = delete;
 
-  // Installs the I/O hooks on the session; call once, before the first request is read.
-  bool install();
+  // From DeviceIo's hooks. The INIT answer accepts the transport when the kernel offered it
+  // (`offered`: its INIT flags) and tells how large a request's payload may be.
+  void accept_init_reply(std::uint64_t offered, fuse_init_out* init);
+  void init_answered();
+  // Sends an answer through the ring whose request this thread serves; false when the answer is
+  // not one of a ring's requests (it goes to the device).
+  bool take_answer(struct iovec* iov, int count, ssize_t* sent);
 
   // True once the INIT answer accepted the transport and the rings still have to be built.
   bool setup_due() const { return setup_due_.load(); }
@@ -53,20 +60,13 @@ class FuseUring {
   std::uint64_t requests() const { return requests_.load(); }
 
  private:
-  static FuseUring*& instance();
-  static ssize_t read_hook(int fd, void* buf, size_t len, void* self);
-  static ssize_t writev_hook(int fd, struct iovec* iov, int count, void* self);
   ssize_t commit(Entry* entry, const struct iovec* iov, int count);
   void answer_error(Entry* entry, int error);
   bool register_entries(Queue* queue);
-  void inspect_request(const void* buf, std::size_t len);
-  void accept_init_reply(struct iovec* iov, int count);
 
   fuse_session* session_;
   int device_;
   bool wanted_;
-  std::atomic<bool> offered_{false};
-  std::atomic<std::uint64_t> init_unique_{0};
   std::atomic<bool> setup_due_{false};
   std::size_t payload_size_ = 0;
   int stop_fd_ = -1;

@@ -21,9 +21,11 @@
 
 #include "fs/check_config.h"
 #include "fs/config.h"
+#include "fs/device_io.h"
 #include "fs/fuse_adapter.h"
 #include "fs/fuse_uring.h"
 #include "fs/namespace.h"
+#include "fs/passthrough.h"
 #include "fs/session_loop.h"
 #include "fs/status.h"
 #include "fs/versions.h"
@@ -47,6 +49,7 @@ struct CliOptions {
   char* max_rps = nullptr;
   char* busy_poll_us = nullptr;
   char* io_uring = nullptr;
+  char* passthrough = nullptr;
   int read_only = 0;
   int show_help = 0;
   int show_version = 0;
@@ -59,7 +62,7 @@ struct CliOptions {
   // fuse_opt_parse strdup()s every %s value.
   ~CliOptions() {
     for (char* value : {config, cache_ttl, timeout, log_level, remotes, uid, gid, umask, prefetch,
-                        max_rps, busy_poll_us, io_uring}) {
+                        max_rps, busy_poll_us, io_uring, passthrough}) {
       free(value);
     }
   }
@@ -93,6 +96,7 @@ const fuse_opt kOptions[] = {
     SNAPFS_OPT("max_rps=%s", max_rps),
     SNAPFS_OPT("busy_poll_us=%s", busy_poll_us),
     SNAPFS_OPT("io_uring=%s", io_uring),
+    SNAPFS_OPT("passthrough=%s", passthrough),
     FUSE_OPT_KEY("ro", kKeyReadOnly),
     FUSE_OPT_KEY("-h", kKeyHelp),
     FUSE_OPT_KEY("--help", kKeyHelp),
@@ -161,6 +165,8 @@ void print_help(const char* prog) {
       "                                   long before sleeping (default 50, 0 = never)\n"
       "    -o io_uring=FLAG               1: take requests over FUSE over io_uring when the\n"
       "                                   kernel offers it (default); 0: /dev/fuse only\n"
+      "    -o passthrough=FLAG            1: the kernel reads snapshot files itself where it\n"
+      "                                   can (default); 0: every read goes through snapfs\n"
       "    -o remotes=NAME[,NAME...]      mount only these remotes\n"
       "    -o uid=N, -o gid=N             owner of every entry (default: the mounting user)\n"
       "    -o umask=OCTAL                 permission bits to clear (default 0)\n"
@@ -332,17 +338,30 @@ bool parse_loop_options(const CliOptions& cli, const fuse_cmdline_opts& cmd,
   return true;
 }
 
+bool parse_passthrough(const CliOptions& cli, bool* use_passthrough) {
+  *use_passthrough = true;
+  if (cli.passthrough) {
+    if (std::strcmp(cli.passthrough, "0") != 0 && std::strcmp(cli.passthrough, "1") != 0) {
+      return refuse("passthrough must be 0 or 1");
+    }
+    *use_passthrough = cli.passthrough[0] == '1';
+  }
+  return true;
+}
+
 // What the -o options ask of a mount, once checked.
 struct MountOptions {
   FsOptions fs;
   SessionLoopOptions loop;
   bool use_io_uring = true;
+  bool use_passthrough = true;
 };
 
 // In the order of the error messages: the first bad option is the one reported.
 bool parse_mount_options(const CliOptions& cli, const fuse_cmdline_opts& cmd, MountOptions* out) {
   return parse_fs_options(cli, &out->fs) && check_max_rps(cli) &&
-         parse_loop_options(cli, cmd, &out->loop, &out->use_io_uring);
+         parse_loop_options(cli, cmd, &out->loop, &out->use_io_uring) &&
+         parse_passthrough(cli, &out->use_passthrough);
 }
 
 // Reads the configuration file (*config_path: the one given, then the one read) and makes a
@@ -383,10 +402,13 @@ int serve_mounted(fuse_session* session, const fuse_cmdline_opts& cmd, FuseNotif
   // FUSE over io_uring needs a thread per CPU, so not with -s.
   const bool rings_wanted = options.use_io_uring && !cmd.singlethread;
   FuseUring uring(session, rings_wanted);
-  // Declined, the session keeps libfuse's own /dev/fuse reads and writes: no hook stands
-  // between libfuse and the device.
+  Passthrough passthrough(session, options.use_passthrough);
+  adapter->passthrough = options.use_passthrough ? &passthrough : nullptr;
+  DeviceIo device_io(session, rings_wanted ? &uring : nullptr, adapter->passthrough);
+  // With both declined, the session keeps libfuse's own /dev/fuse reads and writes: no hook
+  // stands between libfuse and the device.
   if (!rings_wanted) log_info("FUSE requests over /dev/fuse only: io_uring not used");
-  if (rings_wanted && !uring.install()) {
+  if ((rings_wanted || options.use_passthrough) && !device_io.install()) {
     log_error("cannot install the FUSE I/O hooks");
   } else {
     SessionLoopOptions loop_options = options.loop;

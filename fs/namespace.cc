@@ -1872,6 +1872,7 @@ std::string Namespace::stats_json() const {
          ", \"dropped\": " + std::to_string(pool_->dropped()) +
          "}, \"readdirs\": " + std::to_string(readdirs_.load()) +
          ", \"getattrs\": " + std::to_string(getattrs_.load()) +
+         ", \"reads\": " + std::to_string(content_->reads()) +
          ", \"inodes\": " + std::to_string(inodes) + "}";
   return out;
 }

@@ -447,6 +447,7 @@ int ContentTree::open(std::uint64_t ino, int flags, const OpContext& ctx, std::u
 
 int ContentTree::read(std::uint64_t fh, std::size_t size, off_t offset, const OpContext& ctx,
                       std::string* data) {
+  reads_++;
   std::shared_ptr<OpenFile> file;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -488,6 +489,12 @@ void ContentTree::release(std::uint64_t fh) {
     open_.erase(it);
   }
   pool_.post([f = std::move(file)]() mutable { f.reset(); });
+}
+
+int ContentTree::backing_fd(std::uint64_t fh) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = open_.find(fh);
+  return it == open_.end() ? -1 : fcntl(it->second->fd, F_DUPFD_CLOEXEC, 0);
 }
 
 int ContentTree::statfs(std::uint64_t ino, const OpContext& ctx, struct statvfs* out) {

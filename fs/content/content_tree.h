@@ -11,6 +11,7 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -61,6 +62,10 @@ class ContentTree {
   int read(std::uint64_t fh, std::size_t size, off_t offset, const OpContext& ctx,
            std::string* data);
   void release(std::uint64_t fh);
+  // A new descriptor of the open file `fh` (the caller closes it), or -1.
+  int backing_fd(std::uint64_t fh) const;
+  // Reads that reached snapfs (not those the kernel passed through to the backing file).
+  std::uint64_t reads() const { return reads_.load(); }
   int statfs(std::uint64_t ino, const OpContext& ctx, struct statvfs* out);
   // The backing file's own extended attributes (none on symbolic links).
   int getxattr(std::uint64_t ino, const std::string& name, const OpContext& ctx,
@@ -106,6 +111,7 @@ class ContentTree {
   std::size_t peak_nodes_ = 0;  // the most nodes since the tables were last shrunk
   std::uint64_t next_ino_ = kFirstIno;
   std::uint64_t next_fh_ = 1;
+  std::atomic<std::uint64_t> reads_{0};
 };
 
 }  // namespace snapfs::content

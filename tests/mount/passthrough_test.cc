@@ -1,0 +1,153 @@
+// FUSE passthrough of a snapshot's files on a real mount: with it, the kernel reads an open file
+// straight from its backing file, so no read reaches snapfs (user.snapfs.stats "reads" stays 0)
+// and the bytes are the backing file's; with -o passthrough=0, or when snapfs may not use it
+// (no CAP_SYS_ADMIN), reads come to snapfs as before, with the same bytes.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/fs_call.h"
+#include "tests/support/mount.h"
+#include "tests/support/process.h"
+
+namespace snapfs::test {
+namespace {
+
+using std::chrono::seconds;
+
+constexpr const char* kExport = "10.16.101.42:/zpool-123456/partition1";
+constexpr const char* kSnap = "nas/zpool-123456/partition1/.snapshots/snap-daily-backup";
+
+class PassthroughMountTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SNAPFS_REQUIRE_FUSE();
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (passthrough needs CAP_SYS_ADMIN)";
+    emulator_ = std::make_unique<EmulatorProcess>(std::vector<std::string>{"--seed", "demo"});
+    ASSERT_TRUE(emulator_->ok());
+    const std::string root = files_.path() + "/export";
+    snapdir_ = root + "/.zfs/snapshot/snap-daily-backup";
+    // 3 MiB and a bit of varied bytes: many reads of the kernel's size, a short last one.
+    ASSERT_EQ(
+        run_command("set -e; mkdir -p " + shell_quote(snapdir_ + "/docs") +
+                    "; head -c 3146000 /dev/urandom > " + shell_quote(snapdir_ + "/docs/big.bin"))
+            .exit_code,
+        0);
+    expected_ = run_command("sha256sum < " + shell_quote(snapdir_ + "/docs/big.bin")).out;
+    ASSERT_EQ(expected_.size(), 68u) << expected_;
+    mountinfo_ = files_.write_file(
+        "mountinfo", "36 25 0:50 / " + root + " rw,relatime - nfs4 " + kExport + " rw\n", 0644);
+  }
+
+  std::string Config() const {
+    return "[nas]\ntype = ovh-nasha\nendpoint = " + emulator_->base_url() +
+           "/1.0\napplication_key = demo-ak\napplication_secret = demo-as\n"
+           "consumer_key = demo-ck\n";
+  }
+
+  std::unique_ptr<SnapfsMount> Mount(const std::vector<std::string>& options = {}) {
+    return std::make_unique<SnapfsMount>(
+        Config(), options, std::vector<std::string>{"SNAPFS_MOUNTINFO=" + mountinfo_});
+  }
+
+  // The "reads" counter of user.snapfs.stats at `root`; -1 when it shows none.
+  static long long reads_counted(const std::string& root) {
+    FsCallResult stats = fs_getxattr(root, "user.snapfs.stats", seconds(10));
+    static const std::regex kReads(R"("reads": (\d+))");
+    std::smatch m;
+    return stats.ok() && std::regex_search(stats.value, m, kReads) ? std::stoll(m[1]) : -1;
+  }
+
+  TempDir files_;
+  std::string snapdir_;
+  std::string mountinfo_;
+  std::string expected_;
+  std::unique_ptr<EmulatorProcess> emulator_;
+};
+
+TEST_F(PassthroughMountTest, TheKernelReadsASnapshotFileItself) {
+  auto mount = Mount();
+  ASSERT_TRUE(mount->ok()) << mount->log();
+  if (mount->log().find("FUSE passthrough not used: the kernel does not offer it") !=
+      std::string::npos) {
+    GTEST_SKIP() << "SKIPPED LOUDLY: this kernel has no FUSE passthrough (CONFIG_FUSE_PASSTHROUGH)";
+  }
+  const std::string file = std::string(kSnap) + "/docs/big.bin";
+  CommandResult first = mount->sh("sha256sum < " + file);
+  EXPECT_EQ(first.out, expected_) << first.err << mount->log();
+  // Two opens of the file at once share the kernel's one backing file of the inode; a later
+  // open after both were closed registers it again.
+  EXPECT_EQ(mount
+                ->sh("exec 3< " + file + " 4< " + file +
+                     " && sha256sum <&3 && sha256sum <&4 && sha256sum < " + file)
+                .out,
+            expected_ + expected_ + expected_);
+  EXPECT_EQ(
+      mount->sh("tail -c 100 " + file + " | sha256sum").out,
+      run_command("tail -c 100 " + shell_quote(snapdir_ + "/docs/big.bin") + " | sha256sum").out);
+  EXPECT_EQ(reads_counted(mount->path()), 0) << mount->log();
+  // The open is still decided by snapfs, as the caller: a write open is refused.
+  CommandResult write = mount->sh("sh -c 'echo x >> " + file + "' 2>&1");
+  EXPECT_NE(write.out.find("Read-only file system"), std::string::npos) << write.out;
+  EXPECT_EQ(mount->log().find("FUSE passthrough not used"), std::string::npos) << mount->log();
+}
+
+TEST_F(PassthroughMountTest, DeclinedEveryReadGoesThroughSnapfs) {
+  auto mount = Mount({"passthrough=0"});
+  ASSERT_TRUE(mount->ok()) << mount->log();
+  const std::string file = std::string(kSnap) + "/docs/big.bin";
+  EXPECT_EQ(mount->sh("sha256sum < " + file).out, expected_);
+  EXPECT_GT(reads_counted(mount->path()), 0) << mount->log();
+  CommandResult bad = run_command(std::string(SNAPFS_BINARY_PATH) + " -o passthrough=2 " +
+                                  shell_quote(files_.path()));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("passthrough must be 0 or 1"), std::string::npos) << bad.err;
+}
+
+// snapfs without CAP_SYS_ADMIN: it cannot mount either (fusermount3 cannot get the capability
+// it lacks), so the test mounts as a mount helper does and hands it the device as /dev/fd/N.
+// The kernel would refuse to register a backing file: snapfs does not accept passthrough, says
+// why once, and every read comes to it.
+TEST_F(PassthroughMountTest, WithoutCapSysAdminReadsStillWork) {
+  if (run_command("command -v setpriv").exit_code != 0) GTEST_SKIP() << "no setpriv";
+  const std::string mnt = files_.path() + "/mnt";
+  ASSERT_EQ(::mkdir(mnt.c_str(), 0755), 0);
+  const std::string config = files_.write_file("snapfs.conf", Config(), 0600);
+  const int device = ::open("/dev/fuse", O_RDWR);  // inherited by the daemon
+  ASSERT_GE(device, 0);
+  const std::string data =
+      "fd=" + std::to_string(device) + ",rootmode=40000,user_id=0,group_id=0,default_permissions";
+  ASSERT_EQ(::mount("snapfs", mnt.c_str(), "fuse.snapfs", MS_NOSUID | MS_NODEV, data.c_str()), 0)
+      << strerror(errno);
+  struct Unmount {  // whatever the test's end
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{mnt};
+  const std::string log = files_.path() + "/snapfs.log";
+  {
+    Subprocess daemon(
+        {"setpriv", "--inh-caps=-all", "--bounding-set=-sys_admin", SNAPFS_BINARY_PATH, "-f",
+         "--config", config, "/dev/fd/" + std::to_string(device)},
+        {"SNAPFS_MOUNTINFO=" + mountinfo_, "HOME=" + files_.path()}, log);
+    ::close(device);
+    const std::string file = mnt + "/" + kSnap + "/docs/big.bin";
+    EXPECT_EQ(run_command("sha256sum < " + shell_quote(file)).out, expected_);
+    EXPECT_GT(reads_counted(mnt), 0);
+    EXPECT_EQ(::umount2(mnt.c_str(), 0), 0) << strerror(errno);
+    EXPECT_EQ(daemon.stop(0, seconds(10)), 0);
+  }
+  const std::string logged = run_command("cat " + shell_quote(log)).out;
+  EXPECT_NE(logged.find("FUSE passthrough not used: snapfs lacks CAP_SYS_ADMIN"), std::string::npos)
+      << logged;
+}
+
+}  // namespace
+}  // namespace snapfs::test
