@@ -3,6 +3,7 @@
 // and put it back as they found it.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -173,6 +174,48 @@ TEST_F(FuseUringTest, ARequestWaitingOnTheApiLeavesTheRingsToOthers) {
       << "the interrupt did not reach the waiting request";
   emulator_->clear_faults();
   EXPECT_TRUE(mount.unmount()) << mount.log();
+  EXPECT_GT(answered_over_rings(mount.log()), 0) << mount.log();
+}
+
+// FUSE passthrough over the rings: the answer to an OPEN leaves through a ring, and still carries
+// the backing file, so the kernel reads the snapshot's file itself (no read reaches snapfs).
+TEST_F(FuseUringTest, PassthroughOpensAreAnsweredOverTheRingsToo) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (passthrough needs CAP_SYS_ADMIN)";
+  TempDir files;
+  const std::string root = files.path() + "/export";
+  const std::string snapdir = root + "/.zfs/snapshot/snap-daily-backup";
+  ASSERT_EQ(run_command("mkdir -p " + shell_quote(snapdir) + " && head -c 1000000 /dev/urandom > " +
+                        shell_quote(snapdir + "/data.bin"))
+                .exit_code,
+            0);
+  const std::string mountinfo = files.write_file(
+      "mountinfo",
+      "36 25 0:50 / " + root + " rw,relatime - nfs4 10.16.101.42:/zpool-123456/partition1 rw\n",
+      0644);
+  SnapfsMount mount("[nas]\ntype = ovh-nasha\nendpoint = " + emulator_->base_url() +
+                        "/1.0\napplication_key = demo-ak\napplication_secret = demo-as\n"
+                        "consumer_key = demo-ck\n",
+                    {}, {"SNAPFS_MOUNTINFO=" + mountinfo});
+  ASSERT_TRUE(mount.ok()) << mount.log();
+  // The kernel switches over once every CPU's ring has registered, just after the mount.
+  ASSERT_TRUE(eventually(
+      [&] {
+        fs_getxattr(mount.path(), "user.snapfs.stats", seconds(5));
+        return mount.log().find("FUSE requests over io_uring") != std::string::npos;
+      },
+      seconds(10)))
+      << mount.log();
+  const std::string file = "nas/zpool-123456/partition1/.snapshots/snap-daily-backup/data.bin";
+  CommandResult read = mount.sh("sha256sum < " + file);
+  EXPECT_EQ(read.out, run_command("sha256sum < " + shell_quote(snapdir + "/data.bin")).out)
+      << read.err << mount.log();
+  FsCallResult stats = fs_getxattr(mount.path(), "user.snapfs.stats", seconds(5));
+  ASSERT_TRUE(stats.ok()) << errno_name(stats.error);
+  EXPECT_NE(stats.value.find("\"reads\": 0,"), std::string::npos) << stats.value;
+  EXPECT_NE(mount.log().find("FUSE passthrough: the kernel reads snapshot files"),
+            std::string::npos)
+      << mount.log();
+  ASSERT_TRUE(mount.unmount()) << mount.log();
   EXPECT_GT(answered_over_rings(mount.log()), 0) << mount.log();
 }
 
