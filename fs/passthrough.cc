@@ -97,11 +97,14 @@ std::int32_t Passthrough::register_file(int fd) {
   }
   const int err = id < 0 ? errno : EIO;
   if (err == EPERM) refused_ = true;  // the kernel's answer for every file from now on
+  // ELOOP: the backing file's filesystem is stacked on another (kMaxStackDepth).
+  const std::string why =
+      err == ELOOP ? "its filesystem is stacked (overlayfs)" : std::string(strerror(err));
   if (!told_.exchange(true)) {
-    log_info("FUSE passthrough not used for a snapshot file: " + std::string(strerror(err)) +
+    log_info("FUSE passthrough not used for a snapshot file: " + why +
              "; its reads go through snapfs");
   } else {
-    log_debug("FUSE passthrough not used for a snapshot file: " + std::string(strerror(err)));
+    log_debug("FUSE passthrough not used for a snapshot file: " + why);
   }
   return 0;
 }

@@ -112,6 +112,39 @@ TEST_F(PassthroughMountTest, DeclinedEveryReadGoesThroughSnapfs) {
   EXPECT_NE(bad.err.find("passthrough must be 0 or 1"), std::string::npos) << bad.err;
 }
 
+// A snapshot whose backing files sit on an overlayfs: the kernel will not stack passthrough on
+// it (ELOOP), so each open of them is answered the old way, and reads come to snapfs.
+TEST_F(PassthroughMountTest, ABackingFileTheKernelWillNotStackOnIsReadThroughSnapfs) {
+  const std::string layers = files_.path() + "/layers";
+  const std::string merged = layers + "/merged";
+  ASSERT_EQ(
+      run_command("mkdir -p " + shell_quote(layers) + "/upper " + shell_quote(layers) + "/work " +
+                  shell_quote(merged) + " && mv " + shell_quote(files_.path() + "/export") + " " +
+                  shell_quote(layers + "/lower"))
+          .exit_code,
+      0);
+  CommandResult overlay =
+      run_command("mount -t overlay overlay -o lowerdir=" + layers + "/lower,upperdir=" + layers +
+                  "/upper,workdir=" + layers + "/work " + shell_quote(merged) + " 2>&1");
+  if (overlay.exit_code != 0) GTEST_SKIP() << "SKIPPED LOUDLY: no overlayfs: " << overlay.out;
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{merged};
+  mountinfo_ = files_.write_file(
+      "mountinfo", "36 25 0:50 / " + merged + " rw,relatime - nfs4 " + kExport + " rw\n", 0644);
+  auto mount = Mount();
+  ASSERT_TRUE(mount->ok()) << mount->log();
+  const std::string file = std::string(kSnap) + "/docs/big.bin";
+  CommandResult read = mount->sh("sha256sum < " + file + " && sha256sum < " + file);
+  EXPECT_EQ(read.out, expected_ + expected_) << read.err << mount->log();
+  EXPECT_GT(reads_counted(mount->path()), 0) << mount->log();
+  EXPECT_NE(mount->log().find("FUSE passthrough not used for a snapshot file: its filesystem is "
+                              "stacked (overlayfs)"),
+            std::string::npos)
+      << mount->log();
+}
+
 // snapfs without CAP_SYS_ADMIN: it cannot mount either (fusermount3 cannot get the capability
 // it lacks), so the test mounts as a mount helper does and hands it the device as /dev/fd/N.
 // The kernel would refuse to register a backing file: snapfs does not accept passthrough, says
