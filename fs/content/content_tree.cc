@@ -32,6 +32,22 @@ struct ContentTree::Node {
   std::uint64_t nlookup = 0;
   std::uint32_t children = 0;  // nodes whose parent this is: they need its path
   std::tuple<std::uint64_t, dev_t, ino_t> backing;
+  // A directory's attributes as last read. The kernel asks for them again after every listing
+  // it reads (it drops a directory's atime then), although the snapshot does not change; files
+  // keep theirs in the kernel for kTimeout and do not carry this.
+  std::unique_ptr<struct stat> dir_attr;
+};
+
+// A directory's entries as one caller read them, sorted by name. After a plain READDIR (the
+// kernel asks for READDIRPLUS only for a directory's first page) a crawl looks up every name it
+// was given: those lookups are answered from here, without a backing call each.
+struct ContentTree::Listing {
+  std::uint64_t dir = 0;
+  std::shared_ptr<Root> root;
+  bool caller_known = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<DirEntryReply> entries;
 };
 
 struct ContentTree::OpenFile {
@@ -84,6 +100,17 @@ int open_in_root(const std::string& root_dir, const std::string& path, int flags
     return openat(root.get(), ".", flags | O_CLOEXEC);
   }
   return open_beneath(root.get(), path, flags);
+}
+
+// Whom the current request is for, as far as a listing's reuse goes.
+struct CallerIds {
+  bool known;
+  uid_t uid;
+  gid_t gid;
+};
+CallerIds current_ids() {
+  const CurrentCaller& c = current_caller();
+  return c.set ? CallerIds{true, c.uid, c.gid} : CallerIds{false, 0, 0};
 }
 
 std::string join(const std::string& dir, const std::string& name) {
@@ -140,6 +167,11 @@ void ContentTree::detach(std::uint64_t root_ino, bool tell_kernel) {
     if (it == roots_.end()) return;
     it->second->dead = true;
     roots_.erase(it);
+    for (auto l = listings_.begin(); l != listings_.end();) {
+      auto next = std::next(l);
+      if (l->root->ino == root_ino) forget_listing(l);
+      l = next;
+    }
     for (auto n = nodes_.begin(); n != nodes_.end();) {
       if (n->second.root == root_ino) {
         forgotten.push_back(n->first);
@@ -222,6 +254,7 @@ std::uint64_t ContentTree::node_for(std::uint64_t parent, const std::shared_ptr<
     node.name = name;
     node.type = st->st_mode & S_IFMT;
     node.backing = key;
+    if (S_ISDIR(st->st_mode)) node.dir_attr = std::make_unique<struct stat>(*st);
     nodes_.emplace(ino, std::move(node));
     by_backing_.emplace(key, ino);
     if (is_content(parent)) {
@@ -230,6 +263,57 @@ std::uint64_t ContentTree::node_for(std::uint64_t parent, const std::shared_ptr<
   }
   st->st_ino = ino;
   return ino;
+}
+
+bool ContentTree::listed(std::uint64_t parent, const std::string& name, struct stat* st) {
+  auto found = listing_of_.find(parent);
+  if (found == listing_of_.end()) return false;
+  const auto l = found->second;
+  const CallerIds ids = current_ids();
+  if (l->caller_known != ids.known || l->uid != ids.uid || l->gid != ids.gid || l->root->dead) {
+    return false;
+  }
+  auto it =
+      std::lower_bound(l->entries.begin(), l->entries.end(), name,
+                       [](const DirEntryReply& e, const std::string& n) { return e.name < n; });
+  if (it == l->entries.end() || it->name != name) return false;
+  *st = it->attr;
+  // The most recently used listing stays longest: find lists the subdirectories it was given
+  // with READDIRPLUS before it looks up the first name of a later page.
+  listings_.splice(listings_.begin(), listings_, l);
+  return true;
+}
+
+void ContentTree::forget_listing(std::list<Listing>::iterator l) {
+  listed_entries_ -= l->entries.size();
+  listing_of_.erase(l->dir);
+  listings_.erase(l);
+}
+
+void ContentTree::remember_listing(std::uint64_t dir, const std::shared_ptr<Root>& root,
+                                   const std::vector<DirEntryReply>& entries) {
+  if (auto old = listing_of_.find(dir); old != listing_of_.end()) forget_listing(old->second);
+  if (entries.empty() || entries.size() > kListedEntries) return;
+  const CallerIds ids = current_ids();
+  Listing l;
+  l.dir = dir;
+  l.root = root;
+  l.caller_known = ids.known;
+  l.uid = ids.uid;
+  l.gid = ids.gid;
+  l.entries = entries;
+  std::sort(l.entries.begin(), l.entries.end(),
+            [](const DirEntryReply& a, const DirEntryReply& b) { return a.name < b.name; });
+  listed_entries_ += l.entries.size();
+  listings_.push_front(std::move(l));
+  listing_of_[dir] = listings_.begin();
+  while (listed_entries_ > kListedEntries) forget_listing(std::prev(listings_.end()));
+}
+
+int ContentTree::run_backing(const OpContext& ctx, std::function<int()> work,
+                             std::function<void()> abandoned) {
+  ++backing_calls_;
+  return pool_.run(caller_of_current_request(), ctx, std::move(work), std::move(abandoned));
 }
 
 void ContentTree::drop_node(std::uint64_t ino) {
@@ -270,6 +354,9 @@ bool ContentTree::shrink_if_emptied() {
   peak_nodes_ = std::max(peak_nodes_, nodes_.size());
   if (peak_nodes_ < kShrinkFrom || nodes_.size() * 4 > peak_nodes_) return false;
   nodes_.rehash(0);
+  listings_.clear();
+  listing_of_ = {};
+  listed_entries_ = 0;
   peak_nodes_ = nodes_.size();
   return true;
 }
@@ -303,12 +390,18 @@ int ContentTree::lookup(std::uint64_t parent, const std::string& name, const OpC
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (int rc = target_of(parent, &dir); rc != 0) return rc;
+    if (dir.type == S_IFDIR && listed(parent, name, &out->attr)) {
+      out->timeout = kTimeout;
+      out->ino = node_for(parent, dir.root, name, &out->attr);
+      nodes_[out->ino].nlookup++;
+      return 0;
+    }
   }
   if (dir.type != S_IFDIR) return ENOTDIR;
   auto st = std::make_shared<struct stat>();
   const std::string path = join(dir.path, name);
   auto root_missing = std::make_shared<bool>(false);
-  int rc = pool_.run(caller_of_current_request(), ctx, [root = dir.root, path, st, root_missing] {
+  int rc = run_backing(ctx, [root = dir.root, path, st, root_missing] {
     if (access(root->dir.c_str(), F_OK) != 0 && errno == ENOENT) {
       *root_missing = true;
       return ENOENT;
@@ -342,7 +435,7 @@ int ContentTree::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<Di
   }
   if (dir.type != S_IFDIR) return ENOTDIR;
   auto entries = std::make_shared<std::vector<DirEntryReply>>();
-  int rc = pool_.run(caller_of_current_request(), ctx, [root = dir.root, path = dir.path, entries] {
+  int rc = run_backing(ctx, [root = dir.root, path = dir.path, entries] {
     int fd = open_in_root(root->dir, path, O_RDONLY | O_DIRECTORY);
     if (fd < 0) return errno;
     DIR* d = fdopendir(fd);
@@ -372,6 +465,7 @@ int ContentTree::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<Di
   if (rc != 0) return rc;
   std::lock_guard<std::mutex> lock(mu_);
   if (dir.root->dead) return ENOENT;
+  remember_listing(ino, dir.root, *entries);  // with the backing inode numbers node_for needs
   for (DirEntryReply& entry : *entries) node_for(ino, dir.root, entry.name, &entry.attr);
   *out = std::move(*entries);
   return 0;
@@ -382,9 +476,15 @@ int ContentTree::getattr(std::uint64_t ino, const OpContext& ctx, struct stat* o
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (int rc = target_of(ino, &node); rc != 0) return rc;
+    auto it = nodes_.find(ino);
+    if (it != nodes_.end() && it->second.dir_attr) {
+      *out = *it->second.dir_attr;
+      out->st_ino = ino;
+      return 0;
+    }
   }
   auto st = std::make_shared<struct stat>();
-  int rc = pool_.run(caller_of_current_request(), ctx, [root = node.root, path = node.path, st] {
+  int rc = run_backing(ctx, [root = node.root, path = node.path, st] {
     Fd fd(open_in_root(root->dir, path, O_PATH));
     if (fd.get() < 0 || fstat(fd.get(), st.get()) != 0) return errno;
     return 0;
@@ -404,7 +504,7 @@ int ContentTree::readlink(std::uint64_t ino, const OpContext& ctx, std::string* 
   }
   if (node.type != S_IFLNK) return EINVAL;
   auto text = std::make_shared<std::string>();
-  int rc = pool_.run(caller_of_current_request(), ctx, [root = node.root, path = node.path, text] {
+  int rc = run_backing(ctx, [root = node.root, path = node.path, text] {
     Fd fd(open_in_root(root->dir, path, O_PATH));
     if (fd.get() < 0) return errno;
     text->resize(4096);
@@ -461,6 +561,7 @@ int ContentTree::read(std::uint64_t fh, std::size_t size, off_t offset, const Op
   // the backing mount grants or refuses reading (an NFS client sends its reads with the opener's
   // credentials, whoever reads). So a read costs no change of identity and no look at the
   // caller's groups, and still happens on a pool thread: a dead server blocks it there.
+  ++backing_calls_;
   int rc = pool_.run(Caller{}, ctx, [file, buf, offset] {
     std::size_t got = 0;
     while (got < buf->size()) {
@@ -504,7 +605,7 @@ int ContentTree::statfs(std::uint64_t ino, const OpContext& ctx, struct statvfs*
     if (int rc = target_of(ino, &node); rc != 0) return rc;
   }
   auto st = std::make_shared<struct statvfs>();
-  int rc = pool_.run(caller_of_current_request(), ctx, [root = node.root, st] {
+  int rc = run_backing(ctx, [root = node.root, st] {
     Fd fd(open_in_root(root->dir, ".", O_PATH));
     if (fd.get() < 0 || fstatvfs(fd.get(), st.get()) != 0) return errno;
     return 0;
@@ -524,14 +625,13 @@ int ContentTree::getxattr(std::uint64_t ino, const std::string& name, const OpCo
   }
   if (node.type == S_IFLNK) return ENODATA;
   auto text = std::make_shared<std::string>();
-  int rc =
-      pool_.run(caller_of_current_request(), ctx, [root = node.root, path = node.path, name, text] {
-        Fd fd(open_in_root(root->dir, path, O_PATH));
-        if (fd.get() < 0) return errno;
-        // An O_PATH descriptor has no xattr calls of its own; its /proc name
-        // reaches the very file it holds.
-        return xattr_read("/proc/self/fd/" + std::to_string(fd.get()), name, text.get());
-      });
+  int rc = run_backing(ctx, [root = node.root, path = node.path, name, text] {
+    Fd fd(open_in_root(root->dir, path, O_PATH));
+    if (fd.get() < 0) return errno;
+    // An O_PATH descriptor has no xattr calls of its own; its /proc name
+    // reaches the very file it holds.
+    return xattr_read("/proc/self/fd/" + std::to_string(fd.get()), name, text.get());
+  });
   if (rc != 0) return rc;
   *value = std::move(*text);
   return 0;
@@ -547,7 +647,7 @@ int ContentTree::listxattr(std::uint64_t ino, const OpContext& ctx,
   names->clear();
   if (node.type == S_IFLNK) return 0;
   auto list = std::make_shared<std::string>();
-  int rc = pool_.run(caller_of_current_request(), ctx, [root = node.root, path = node.path, list] {
+  int rc = run_backing(ctx, [root = node.root, path = node.path, list] {
     Fd fd(open_in_root(root->dir, path, O_PATH));
     if (fd.get() < 0) return errno;
     const std::string proc = "/proc/self/fd/" + std::to_string(fd.get());

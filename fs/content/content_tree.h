@@ -13,6 +13,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -77,11 +79,15 @@ class ContentTree {
 
   std::size_t node_count() const;
   std::size_t open_files() const;
+  // Backing calls handed to the pool so far, opens aside (tests check what is answered from
+  // memory).
+  std::uint64_t backing_calls() const { return backing_calls_.load(); }
 
  private:
   struct Root;
   struct Node;
   struct OpenFile;
+  struct Listing;
   // What a backing call needs, copied under mu_: the root's directory and the node's path in it.
   struct Target {
     std::shared_ptr<Root> root;
@@ -99,6 +105,17 @@ class ContentTree {
   static void give_back_memory();
   static constexpr std::size_t kShrinkFrom = 4096;  // nodes; smaller tables are not worth it
   int root_fd(const std::shared_ptr<Root>& root, const OpContext& ctx);
+  // Runs `work` on the pool as the current request's caller.
+  int run_backing(const OpContext& ctx, std::function<int()> work,
+                  std::function<void()> abandoned = {});
+  // The entry `name` of a listing of `parent` that this caller made last; false when none.
+  bool listed(std::uint64_t parent, const std::string& name, struct stat* st);  // requires mu_
+  void remember_listing(std::uint64_t dir, const std::shared_ptr<Root>& root,
+                        const std::vector<DirEntryReply>& entries);  // requires mu_
+  void forget_listing(std::list<Listing>::iterator l);               // requires mu_
+  // Listings kept for the lookups that follow a plain READDIR: at most this many entries in
+  // all (about 0.7 MiB), the least recently used go first; one listing per directory.
+  static constexpr std::size_t kListedEntries = 4096;
 
   KernelNotifier* notifier_;
   BackingPool pool_;
@@ -112,6 +129,10 @@ class ContentTree {
   std::uint64_t next_ino_ = kFirstIno;
   std::uint64_t next_fh_ = 1;
   std::atomic<std::uint64_t> reads_{0};
+  std::list<Listing> listings_;  // most recently used first
+  std::unordered_map<std::uint64_t, std::list<Listing>::iterator> listing_of_;  // by directory
+  std::size_t listed_entries_ = 0;
+  std::atomic<std::uint64_t> backing_calls_{0};
 };
 
 }  // namespace snapfs::content

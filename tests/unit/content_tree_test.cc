@@ -109,6 +109,76 @@ TEST_F(ContentTreeTest, ListsAndLooksUpWithTheBackingAttributes) {
   EXPECT_GT(missing.timeout, 0);  // a negative entry the kernel may keep
 }
 
+// A crawl looks up every name of a plain READDIR and asks again for each directory's attributes
+// (the kernel drops a directory's atime after it lists it): a snapshot does not change, so none
+// of that goes to the backing mount again.
+TEST_F(ContentTreeTest, LookupsAfterAListingAndDirectoryAttributesCostNoBackingCall) {
+  std::vector<DirEntryReply> entries;
+  ASSERT_EQ(tree_->readdir(kSnapshotIno, Ctx(), &entries), 0);
+  const std::uint64_t calls = tree_->backing_calls();
+  for (const DirEntryReply& listed : entries) {
+    int rc = 0;
+    EntryReply e = Lookup(kSnapshotIno, listed.name, &rc);
+    ASSERT_EQ(rc, 0) << listed.name;
+    EXPECT_EQ(e.ino, listed.attr.st_ino) << listed.name;
+    EXPECT_EQ(e.attr.st_mode, listed.attr.st_mode) << listed.name;
+    EXPECT_EQ(e.attr.st_size, listed.attr.st_size) << listed.name;
+    EXPECT_EQ(e.timeout, ContentTree::kTimeout);
+  }
+  int rc = 0;
+  EntryReply sub = Lookup(kSnapshotIno, "sub", &rc);
+  ASSERT_EQ(rc, 0);
+  struct stat st {};
+  ASSERT_EQ(tree_->getattr(sub.ino, Ctx(), &st), 0);
+  struct stat backing {};
+  ASSERT_EQ(lstat((dir_ + "/sub").c_str(), &backing), 0);
+  EXPECT_EQ(st.st_ino, sub.ino);
+  EXPECT_EQ(st.st_mode, backing.st_mode);
+  EXPECT_EQ(st.st_mtim.tv_nsec, backing.st_mtim.tv_nsec);
+  EXPECT_EQ(tree_->backing_calls(), calls);
+  // A name the listing does not hold, and another caller's lookup, go to the backing mount.
+  Lookup(kSnapshotIno, "none", &rc);
+  EXPECT_EQ(rc, ENOENT);
+  EXPECT_EQ(tree_->backing_calls(), calls + 1);
+  current_caller() = {true, 65534, 65534, [] { return std::vector<gid_t>{}; }};
+  Lookup(kSnapshotIno, "a.txt", &rc);
+  EXPECT_EQ(tree_->backing_calls(), calls + 2);
+  current_caller() = {};
+  // A file's attributes are read again: the kernel keeps them itself.
+  EntryReply a = Lookup(kSnapshotIno, "a.txt", &rc);
+  ASSERT_EQ(tree_->getattr(a.ino, Ctx(), &st), 0);
+  EXPECT_EQ(tree_->backing_calls(), calls + 3);
+  // Detached, nothing is answered from memory.
+  tree_->detach(kSnapshotIno);
+  EXPECT_EQ(tree_->getattr(sub.ino, Ctx(), &st), ESTALE);
+}
+
+// find lists a directory, descends into the subdirectories its first page (READDIRPLUS) named,
+// then looks up the names of the later pages (plain READDIR): the listing is still there.
+TEST_F(ContentTreeTest, ACrawlKeepsTheListingItLooksUpIn) {
+  for (int i = 0; i < 8; ++i) {
+    const std::string d = dir_ + "/d" + std::to_string(i);
+    ASSERT_EQ(mkdir(d.c_str(), 0755), 0);
+    std::ofstream(d + "/f") << "f";
+  }
+  std::vector<DirEntryReply> entries;
+  ASSERT_EQ(tree_->readdir(kSnapshotIno, Ctx(), &entries), 0);
+  const std::uint64_t calls = tree_->backing_calls();
+  int listed = 0;
+  for (const DirEntryReply& e : entries) {
+    if (!S_ISDIR(e.attr.st_mode)) continue;
+    std::vector<DirEntryReply> below;
+    ASSERT_EQ(tree_->readdir(e.attr.st_ino, Ctx(), &below), 0);
+    ++listed;
+  }
+  EXPECT_EQ(listed, 9);
+  for (const DirEntryReply& e : entries) {
+    int rc = 0;
+    EXPECT_EQ(Lookup(kSnapshotIno, e.name, &rc).ino, e.attr.st_ino) << e.name;
+  }
+  EXPECT_EQ(tree_->backing_calls(), calls + 9);  // the nine listings, no lookup
+}
+
 TEST_F(ContentTreeTest, SymbolicLinksAreShownNeverFollowed) {
   int rc = 0;
   EntryReply link = Lookup(kSnapshotIno, "link", &rc);
