@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "fs/namespace.h"
 
@@ -48,6 +49,11 @@ struct ContentTree::Listing {
   uid_t uid = 0;
   gid_t gid = 0;
   std::vector<DirEntryReply> entries;
+};
+
+struct ContentTree::TrimState {
+  std::atomic<std::int64_t> last_forget_ms{0};
+  std::atomic<bool> pending{false};
 };
 
 struct ContentTree::OpenFile {
@@ -135,7 +141,7 @@ int xattr_read(const std::string& proc_path, const std::string& name, std::strin
 }  // namespace
 
 ContentTree::ContentTree(KernelNotifier* notifier, std::size_t max_threads)
-    : notifier_(notifier), pool_(max_threads) {}
+    : notifier_(notifier), pool_(max_threads), trim_(std::make_shared<TrimState>()) {}
 
 ContentTree::~ContentTree() = default;
 
@@ -345,7 +351,8 @@ void ContentTree::forget(std::uint64_t ino, std::uint64_t n) {
     drop_node(ino);
     shrunk = shrink_if_emptied();
   }
-  if (shrunk) give_back_memory();
+  // A trim waits for the end of the kernel's forgets: each one that freed memory pushes it on.
+  if (shrunk || trim_->pending.load()) give_back_memory();
 }
 
 // A crawl of a big snapshot leaves, once the kernel forgets it, a table sized for its peak: the
@@ -361,17 +368,36 @@ bool ContentTree::shrink_if_emptied() {
   return true;
 }
 
-// glibc keeps freed memory in its arenas; after a big forget it is handed back to the system,
-// at most once a second (a trim walks every arena).
+namespace {
+std::atomic<std::uint64_t> g_trims{0};
+}  // namespace
+
+std::uint64_t ContentTree::memory_trims() {
+  return g_trims.load();
+}
+
+// glibc keeps freed memory in its arenas; after a big forget it is handed back to the system.
+// The kernel forgets a crawl in batches over a while, and a trim walks every arena: one trim,
+// once a table shrank and then nothing was forgotten for a second, on a pool thread (the state
+// outlives the tree).
 void ContentTree::give_back_memory() {
   using Clock = std::chrono::steady_clock;
-  static std::atomic<std::int64_t> last_ms{0};
-  const std::int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
-          .count();
-  std::int64_t last = last_ms.load();
-  if (now_ms - last < 1000 || !last_ms.compare_exchange_strong(last, now_ms)) return;
-  malloc_trim(0);
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+        .count();
+  };
+  trim_->last_forget_ms = now_ms();
+  if (trim_->pending.exchange(true)) return;  // the waiting trim sees the new time
+  pool_.post([state = trim_, now_ms] {
+    for (;;) {
+      const std::int64_t wait = state->last_forget_ms.load() + 1000 - now_ms();
+      if (wait <= 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+    }
+    state->pending = false;
+    malloc_trim(0);
+    ++g_trims;
+  });
 }
 
 std::size_t ContentTree::node_count() const {

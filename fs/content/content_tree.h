@@ -82,6 +82,8 @@ class ContentTree {
   // Backing calls handed to the pool so far, opens aside (tests check what is answered from
   // memory).
   std::uint64_t backing_calls() const { return backing_calls_.load(); }
+  // Freed memory handed back to the system (all trees of the process), for tests.
+  static std::uint64_t memory_trims();
 
  private:
   struct Root;
@@ -102,7 +104,8 @@ class ContentTree {
                          const std::string& name, struct stat* st);  // requires mu_
   void drop_node(std::uint64_t ino);                                 // requires mu_
   bool shrink_if_emptied();                                          // requires mu_
-  static void give_back_memory();
+  struct TrimState;
+  void give_back_memory();
   static constexpr std::size_t kShrinkFrom = 4096;  // nodes; smaller tables are not worth it
   int root_fd(const std::shared_ptr<Root>& root, const OpContext& ctx);
   // Runs `work` on the pool as the current request's caller.
@@ -133,6 +136,7 @@ class ContentTree {
   std::unordered_map<std::uint64_t, std::list<Listing>::iterator> listing_of_;  // by directory
   std::size_t listed_entries_ = 0;
   std::atomic<std::uint64_t> backing_calls_{0};
+  std::shared_ptr<TrimState> trim_;
 };
 
 }  // namespace snapfs::content

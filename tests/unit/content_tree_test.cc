@@ -252,6 +252,37 @@ TEST_F(ContentTreeTest, ForgottenNodesGoAndComeBackWithTheirNumber) {
   EXPECT_EQ(tree_->node_count(), 0u);
 }
 
+// The kernel forgets a big crawl in batches: the memory freed by the last of them goes back to
+// the system too, not only what was freed when the first table shrink trimmed.
+TEST_F(ContentTreeTest, MemoryGoesBackAfterTheLastForgetOfACrawl) {
+  const std::string many = dir_ + "/many";
+  ASSERT_EQ(mkdir(many.c_str(), 0755), 0);
+  constexpr int kFiles = 5000;  // more than a table worth shrinking
+  for (int i = 0; i < kFiles; ++i) {
+    const int fd = ::open((many + "/" + std::to_string(i)).c_str(), O_CREAT | O_WRONLY, 0644);
+    ASSERT_GE(fd, 0);
+    close(fd);
+  }
+  int rc = 0;
+  EntryReply dir = Lookup(kSnapshotIno, "many", &rc);
+  ASSERT_EQ(rc, 0);
+  std::vector<DirEntryReply> entries;
+  ASSERT_EQ(tree_->readdir(dir.ino, Ctx(), &entries), 0);
+  for (const DirEntryReply& e : entries) tree_->add_lookup(e.attr.st_ino, 1);
+  // The first batch shrinks the tables; the rest follows at once.
+  std::size_t i = 0;
+  for (; i < entries.size() * 4 / 5; ++i) tree_->forget(entries[i].attr.st_ino, 1);
+  const std::uint64_t trims = ContentTree::memory_trims();
+  for (; i < entries.size(); ++i) tree_->forget(entries[i].attr.st_ino, 1);
+  EXPECT_EQ(tree_->node_count(), 1u);
+  tree_->forget(dir.ino, 1);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (ContentTree::memory_trims() == trims && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GT(ContentTree::memory_trims(), trims);
+}
+
 TEST_F(ContentTreeTest, AMissingSnapshotDirectoryLeavesNoNegativeEntry) {
   tree_->attach(kSnapshotIno + 1, dir_ + "/not-there");
   int rc = 0;
