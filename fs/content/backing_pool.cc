@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <thread>
 
+#include "providers/common/thread_annotations.h"
+
 namespace snapfs::content {
 
 CurrentCaller& current_caller() {
@@ -29,7 +31,7 @@ struct BackingPool::Job {
   Caller caller;
   std::function<int()> work;
   std::function<void()> abandoned;
-  // Guarded by State::mu.
+  // Guarded by State::mu (of another object: the analysis cannot name it).
   bool started = false;
   bool done = false;
   bool gone = false;  // the caller stopped waiting
@@ -38,13 +40,13 @@ struct BackingPool::Job {
 
 struct BackingPool::State {
   std::size_t max_threads;
-  mutable std::mutex mu;
+  mutable Mutex mu;
   std::condition_variable work_cv;  // a job was queued, or stopping
   std::condition_variable done_cv;  // a job finished
-  std::deque<std::shared_ptr<Job>> queue;
-  std::size_t threads = 0;
-  std::size_t idle = 0;
-  bool stopping = false;
+  std::deque<std::shared_ptr<Job>> queue GUARDED_BY(mu);
+  std::size_t threads GUARDED_BY(mu) = 0;
+  std::size_t idle GUARDED_BY(mu) = 0;
+  bool stopping GUARDED_BY(mu) = false;
 };
 
 namespace {
@@ -86,7 +88,7 @@ BackingPool::BackingPool(std::size_t max_threads) : state_(std::make_shared<Stat
 }
 
 BackingPool::~BackingPool() {
-  std::lock_guard<std::mutex> lock(state_->mu);
+  MutexLock lock(state_->mu);
   state_->stopping = true;
   state_->queue.clear();
   state_->work_cv.notify_all();
@@ -95,20 +97,20 @@ BackingPool::~BackingPool() {
 }
 
 std::size_t BackingPool::threads() const {
-  std::lock_guard<std::mutex> lock(state_->mu);
+  MutexLock lock(state_->mu);
   return state_->threads;
 }
 
 std::size_t BackingPool::busy() const {
-  std::lock_guard<std::mutex> lock(state_->mu);
+  MutexLock lock(state_->mu);
   return state_->threads - state_->idle;
 }
 
 void BackingPool::worker(const std::shared_ptr<State>& state) {
-  std::unique_lock<std::mutex> lock(state->mu);
+  UniqueLock lock(state->mu);
   for (;;) {
     ++state->idle;
-    state->work_cv.wait(lock, [&] { return state->stopping || !state->queue.empty(); });
+    while (!state->stopping && state->queue.empty()) state->work_cv.wait(lock.native());
     --state->idle;
     if (state->stopping) break;
     std::shared_ptr<Job> job = std::move(state->queue.front());
@@ -135,8 +137,8 @@ void BackingPool::worker(const std::shared_ptr<State>& state) {
   --state->threads;
 }
 
-void BackingPool::submit(const std::shared_ptr<Job>& job) {
-  // requires state_->mu
+// Requires state_->mu, which the header cannot name (State is defined here): its callers hold it.
+void BackingPool::submit(const std::shared_ptr<Job>& job) NO_THREAD_SAFETY_ANALYSIS {
   state_->queue.push_back(job);
   // A new thread when none is idle: a stuck call never holds up the next one, up to the bound.
   if (state_->idle < state_->queue.size() && state_->threads < state_->max_threads) {
@@ -152,7 +154,7 @@ int BackingPool::run(const Caller& caller, const OpContext& ctx, std::function<i
   job->caller = caller;
   job->work = std::move(work);
   job->abandoned = std::move(abandoned);
-  std::unique_lock<std::mutex> lock(state_->mu);
+  UniqueLock lock(state_->mu);
   if (state_->stopping) return ENOTCONN;
   submit(job);
   // Woken by its own or any other job's end; a cancellation is seen within the slice.
@@ -160,7 +162,7 @@ int BackingPool::run(const Caller& caller, const OpContext& ctx, std::function<i
     if (ctx.cancelled()) break;
     const auto now = OpContext::Clock::now();
     if (now >= ctx.deadline()) break;
-    state_->done_cv.wait_until(lock,
+    state_->done_cv.wait_until(lock.native(),
                                std::min(ctx.deadline(), now + std::chrono::milliseconds(100)));
   }
   if (job->done) return job->rc;
@@ -174,7 +176,7 @@ void BackingPool::post(std::function<void()> work) {
     w();
     return 0;
   };
-  std::lock_guard<std::mutex> lock(state_->mu);
+  MutexLock lock(state_->mu);
   if (state_->stopping) return;
   submit(job);
 }

@@ -147,7 +147,7 @@ ContentTree::~ContentTree() = default;
 
 void ContentTree::attach(std::uint64_t root_ino, const std::string& dir) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = roots_.find(root_ino);
     if (it != roots_.end() && it->second->dir == dir) return;
   }
@@ -155,12 +155,12 @@ void ContentTree::attach(std::uint64_t root_ino, const std::string& dir) {
   auto root = std::make_shared<Root>();
   root->ino = root_ino;
   root->dir = dir;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   roots_[root_ino] = std::move(root);
 }
 
 bool ContentTree::attached(std::uint64_t root_ino) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return roots_.count(root_ino) > 0;
 }
 
@@ -168,7 +168,7 @@ void ContentTree::detach(std::uint64_t root_ino, bool tell_kernel) {
   std::vector<std::uint64_t> forgotten;
   std::vector<std::shared_ptr<OpenFile>> closing;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = roots_.find(root_ino);
     if (it == roots_.end()) return;
     it->second->dead = true;
@@ -337,14 +337,14 @@ void ContentTree::drop_node(std::uint64_t ino) {
 }
 
 void ContentTree::add_lookup(std::uint64_t ino, std::uint64_t n) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (auto it = nodes_.find(ino); it != nodes_.end()) it->second.nlookup += n;
 }
 
 void ContentTree::forget(std::uint64_t ino, std::uint64_t n) {
   bool shrunk = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = nodes_.find(ino);
     if (it == nodes_.end()) return;
     it->second.nlookup = it->second.nlookup > n ? it->second.nlookup - n : 0;
@@ -401,12 +401,12 @@ void ContentTree::give_back_memory() {
 }
 
 std::size_t ContentTree::node_count() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return nodes_.size();
 }
 
 std::size_t ContentTree::open_files() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return open_.size();
 }
 
@@ -414,7 +414,7 @@ int ContentTree::lookup(std::uint64_t parent, const std::string& name, const OpC
                         EntryReply* out) {
   Target dir;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (int rc = target_of(parent, &dir); rc != 0) return rc;
     if (dir.type == S_IFDIR && listed(parent, name, &out->attr)) {
       out->timeout = kTimeout;
@@ -445,7 +445,7 @@ int ContentTree::lookup(std::uint64_t parent, const std::string& name, const OpC
     return ENOENT;
   }
   if (rc != 0) return rc;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (dir.root->dead) return ENOENT;
   out->attr = *st;
   out->ino = node_for(parent, dir.root, name, &out->attr);
@@ -456,7 +456,7 @@ int ContentTree::lookup(std::uint64_t parent, const std::string& name, const OpC
 int ContentTree::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirEntryReply>* out) {
   Target dir;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (int rc = target_of(ino, &dir); rc != 0) return rc;
   }
   if (dir.type != S_IFDIR) return ENOTDIR;
@@ -489,7 +489,7 @@ int ContentTree::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<Di
     return err;
   });
   if (rc != 0) return rc;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (dir.root->dead) return ENOENT;
   remember_listing(ino, dir.root, *entries);  // with the backing inode numbers node_for needs
   for (DirEntryReply& entry : *entries) node_for(ino, dir.root, entry.name, &entry.attr);
@@ -500,7 +500,7 @@ int ContentTree::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<Di
 int ContentTree::getattr(std::uint64_t ino, const OpContext& ctx, struct stat* out) {
   Target node;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (int rc = target_of(ino, &node); rc != 0) return rc;
     auto it = nodes_.find(ino);
     if (it != nodes_.end() && it->second.dir_attr) {
@@ -525,7 +525,7 @@ int ContentTree::getattr(std::uint64_t ino, const OpContext& ctx, struct stat* o
 int ContentTree::readlink(std::uint64_t ino, const OpContext& ctx, std::string* target) {
   Target node;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (int rc = target_of(ino, &node); rc != 0) return rc;
   }
   if (node.type != S_IFLNK) return EINVAL;
@@ -548,7 +548,7 @@ int ContentTree::open(std::uint64_t ino, int flags, const OpContext& ctx, std::u
   if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0) return EROFS;
   Target node;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (int rc = target_of(ino, &node); rc != 0) return rc;
   }
   if (node.type != S_IFREG) return node.type == S_IFDIR ? EISDIR : EACCES;
@@ -564,7 +564,7 @@ int ContentTree::open(std::uint64_t ino, int flags, const OpContext& ctx, std::u
   auto file = std::make_shared<OpenFile>();
   file->root = node.root;
   file->fd = *fd;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (node.root->dead) return ESTALE;
   *fh = next_fh_++;
   open_[*fh] = std::move(file);
@@ -576,7 +576,7 @@ int ContentTree::read(std::uint64_t fh, std::size_t size, off_t offset, const Op
   reads_++;
   std::shared_ptr<OpenFile> file;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = open_.find(fh);
     if (it == open_.end()) return ESTALE;  // its snapshot went away (detach)
     file = it->second;
@@ -609,7 +609,7 @@ int ContentTree::read(std::uint64_t fh, std::size_t size, off_t offset, const Op
 void ContentTree::release(std::uint64_t fh) {
   std::shared_ptr<OpenFile> file;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = open_.find(fh);
     if (it == open_.end()) return;
     file = std::move(it->second);
@@ -627,7 +627,7 @@ int ContentTree::backing_fd(std::uint64_t fh) const {
 int ContentTree::statfs(std::uint64_t ino, const OpContext& ctx, struct statvfs* out) {
   Target node;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (int rc = target_of(ino, &node); rc != 0) return rc;
   }
   auto st = std::make_shared<struct statvfs>();
@@ -646,7 +646,7 @@ int ContentTree::getxattr(std::uint64_t ino, const std::string& name, const OpCo
                           std::string* value) {
   Target node;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (int rc = target_of(ino, &node); rc != 0) return rc;
   }
   if (node.type == S_IFLNK) return ENODATA;
@@ -667,7 +667,7 @@ int ContentTree::listxattr(std::uint64_t ino, const OpContext& ctx,
                            std::vector<std::string>* names) {
   Target node;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (int rc = target_of(ino, &node); rc != 0) return rc;
   }
   names->clear();

@@ -17,13 +17,13 @@
 #include <list>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
 
 #include "fs/content/backing_pool.h"
+#include "providers/common/thread_annotations.h"
 #include "providers/op_context.h"
 
 namespace snapfs {
@@ -96,14 +96,14 @@ class ContentTree {
     std::string path;  // relative to the root's directory; "." for the root itself
     mode_t type = 0;   // S_IFMT bits; S_IFDIR for a root
   };
-  int target_of(std::uint64_t ino, Target* out) const;  // requires mu_
-  std::string path_of(const Node& node) const;          // requires mu_
+  int target_of(std::uint64_t ino, Target* out) const REQUIRES(mu_);
+  std::string path_of(const Node& node) const REQUIRES(mu_);
   // The node for a backing entry of `parent` (a root or a content directory), made on first
   // sight; its attributes in `st` with the content inode number.
   std::uint64_t node_for(std::uint64_t parent, const std::shared_ptr<Root>& root,
-                         const std::string& name, struct stat* st);  // requires mu_
-  void drop_node(std::uint64_t ino);                                 // requires mu_
-  bool shrink_if_emptied();                                          // requires mu_
+                         const std::string& name, struct stat* st) REQUIRES(mu_);
+  void drop_node(std::uint64_t ino) REQUIRES(mu_);
+  bool shrink_if_emptied() REQUIRES(mu_);
   struct TrimState;
   void give_back_memory();
   static constexpr std::size_t kShrinkFrom = 4096;  // nodes; smaller tables are not worth it
@@ -112,29 +112,31 @@ class ContentTree {
   int run_backing(const OpContext& ctx, std::function<int()> work,
                   std::function<void()> abandoned = {});
   // The entry `name` of a listing of `parent` that this caller made last; false when none.
-  bool listed(std::uint64_t parent, const std::string& name, struct stat* st);  // requires mu_
+  bool listed(std::uint64_t parent, const std::string& name, struct stat* st) REQUIRES(mu_);
   void remember_listing(std::uint64_t dir, const std::shared_ptr<Root>& root,
-                        const std::vector<DirEntryReply>& entries);  // requires mu_
-  void forget_listing(std::list<Listing>::iterator l);               // requires mu_
+                        const std::vector<DirEntryReply>& entries) REQUIRES(mu_);
+  void forget_listing(std::list<Listing>::iterator l) REQUIRES(mu_);
   // Listings kept for the lookups that follow a plain READDIR: at most this many entries in
   // all (about 0.7 MiB), the least recently used go first; one listing per directory.
   static constexpr std::size_t kListedEntries = 4096;
 
   KernelNotifier* notifier_;
   BackingPool pool_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::uint64_t, std::shared_ptr<Root>> roots_;  // by snapshot inode
-  std::unordered_map<std::uint64_t, Node> nodes_;
+  mutable Mutex mu_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Root>> roots_
+      GUARDED_BY(mu_);  // by snapshot inode
+  std::unordered_map<std::uint64_t, Node> nodes_ GUARDED_BY(mu_);
   // (root, st_dev, st_ino) -> content inode
-  std::map<std::tuple<std::uint64_t, dev_t, ino_t>, std::uint64_t> by_backing_;
-  std::unordered_map<std::uint64_t, std::shared_ptr<OpenFile>> open_;
-  std::size_t peak_nodes_ = 0;  // the most nodes since the tables were last shrunk
-  std::uint64_t next_ino_ = kFirstIno;
-  std::uint64_t next_fh_ = 1;
+  std::map<std::tuple<std::uint64_t, dev_t, ino_t>, std::uint64_t> by_backing_ GUARDED_BY(mu_);
+  std::unordered_map<std::uint64_t, std::shared_ptr<OpenFile>> open_ GUARDED_BY(mu_);
+  std::size_t peak_nodes_ GUARDED_BY(mu_) = 0;  // the most nodes since the tables were last shrunk
+  std::uint64_t next_ino_ GUARDED_BY(mu_) = kFirstIno;
+  std::uint64_t next_fh_ GUARDED_BY(mu_) = 1;
+  std::list<Listing> listings_ GUARDED_BY(mu_);  // most recently used first
+  std::unordered_map<std::uint64_t, std::list<Listing>::iterator> listing_of_
+      GUARDED_BY(mu_);  // by directory
+  std::size_t listed_entries_ GUARDED_BY(mu_) = 0;
   std::atomic<std::uint64_t> reads_{0};
-  std::list<Listing> listings_;  // most recently used first
-  std::unordered_map<std::uint64_t, std::list<Listing>::iterator> listing_of_;  // by directory
-  std::size_t listed_entries_ = 0;
   std::atomic<std::uint64_t> backing_calls_{0};
   std::shared_ptr<TrimState> trim_;
 };

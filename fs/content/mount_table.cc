@@ -119,7 +119,7 @@ MountTable::~MountTable() {
 }
 
 std::uint64_t MountTable::reads() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return reads_;
 }
 
@@ -184,7 +184,7 @@ void MountTable::refresh_locked() {
 }
 
 std::string MountTable::find(std::string_view nfs_export) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   refresh_locked();
   auto it = by_source_.find(normalize_export(nfs_export));
   return it == by_source_.end() ? std::string() : it->second;

@@ -7,10 +7,11 @@
 
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "providers/common/thread_annotations.h"
 
 namespace snapfs::content {
 
@@ -51,26 +52,27 @@ class MountTable {
   std::uint64_t generation();
 
  private:
-  void refresh_locked();  // requires mu_
-  bool changed_locked();  // requires mu_
-  void load_locked();     // requires mu_
+  void refresh_locked() REQUIRES(mu_);
+  bool changed_locked() REQUIRES(mu_);
+  void load_locked() REQUIRES(mu_);
 
   std::string path_;
   bool is_proc_ = false;
   std::chrono::milliseconds recheck_;
-  mutable std::mutex mu_;
-  int fd_ = -1;  // the /proc file, held open: poll() reports POLLPRI once the table changed
-  bool loaded_ = false;
-  std::chrono::steady_clock::time_point last_check_{};
+  mutable Mutex mu_;
+  int fd_ GUARDED_BY(mu_) =
+      -1;  // the /proc file, held open: poll() reports POLLPRI once the table changed
+  bool loaded_ GUARDED_BY(mu_) = false;
+  std::chrono::steady_clock::time_point last_check_ GUARDED_BY(mu_){};
   struct FileStamp {
     dev_t dev = 0;
     ino_t ino = 0;
     off_t size = -1;
     std::int64_t mtime_ns = -1;
     bool operator==(const FileStamp&) const = default;
-  } stamp_;
-  std::map<std::string, std::string, std::less<>> by_source_;
-  std::uint64_t reads_ = 0;
+  } stamp_ GUARDED_BY(mu_);
+  std::map<std::string, std::string, std::less<>> by_source_ GUARDED_BY(mu_);
+  std::uint64_t reads_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace snapfs::content
