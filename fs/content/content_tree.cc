@@ -378,8 +378,9 @@ std::uint64_t ContentTree::memory_trims() {
 
 // glibc keeps freed memory in its arenas; after a big forget it is handed back to the system.
 // The kernel forgets a crawl in batches over a while, and a trim walks every arena: one trim,
-// once a table shrank and then nothing was forgotten for a second, on a pool thread (the state
-// outlives the tree).
+// once a table shrank and then nothing was forgotten for kTrimQuietMs, on a pool thread (the
+// state outlives the tree). The kernel sends a crawl's forgets back to back: a pause that short
+// is their end, and the memory is back well before anyone looks at the resident set.
 void ContentTree::give_back_memory() {
   using Clock = std::chrono::steady_clock;
   auto now_ms = [] {
@@ -390,7 +391,7 @@ void ContentTree::give_back_memory() {
   if (trim_->pending.exchange(true)) return;  // the waiting trim sees the new time
   pool_.post([state = trim_, now_ms] {
     for (;;) {
-      const std::int64_t wait = state->last_forget_ms.load() + 1000 - now_ms();
+      const std::int64_t wait = state->last_forget_ms.load() + kTrimQuietMs - now_ms();
       if (wait <= 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(wait));
     }

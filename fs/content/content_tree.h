@@ -106,6 +106,7 @@ class ContentTree {
   bool shrink_if_emptied() REQUIRES(mu_);
   struct TrimState;
   void give_back_memory();
+  static constexpr std::int64_t kTrimQuietMs = 200;
   static constexpr std::size_t kShrinkFrom = 4096;  // nodes; smaller tables are not worth it
   int root_fd(const std::shared_ptr<Root>& root, const OpContext& ctx);
   // Runs `work` on the pool as the current request's caller.
