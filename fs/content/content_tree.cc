@@ -620,7 +620,7 @@ void ContentTree::release(std::uint64_t fh) {
 }
 
 int ContentTree::backing_fd(std::uint64_t fh) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = open_.find(fh);
   return it == open_.end() ? -1 : fcntl(it->second->fd, F_DUPFD_CLOEXEC, 0);
 }

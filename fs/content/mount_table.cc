@@ -124,7 +124,7 @@ std::uint64_t MountTable::reads() const {
 }
 
 std::uint64_t MountTable::generation() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   refresh_locked();
   return reads_;
 }
