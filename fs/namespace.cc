@@ -20,110 +20,6 @@
 
 namespace snapfs {
 
-// One entry of a directory listing, as shown. Its strings are views: into its own object
-// (a snapshot's id and name), into the listing's `strings`, or into static text, so an entry
-// costs no allocation of its own; it is only ever used through the listing that holds it.
-struct Namespace::Child {
-  std::string_view name;  // display name
-  std::string_view key;   // identity within the directory: provider id, "r<n>", or ".snapshots"
-  NodeKind kind = NodeKind::Snapshot;
-  // The object shown, of the type `kind` says: a ServiceInfo, VolumeInfo, StoredSnapshot, or
-  // for an Alias the display name of the snapshot it points to (a std::string).
-  std::shared_ptr<const void> object;
-
-  const ServiceInfo* service() const { return as<ServiceInfo>(NodeKind::Service); }
-  const VolumeInfo* volume() const { return as<VolumeInfo>(NodeKind::Volume); }
-  const StoredSnapshot* snapshot() const { return as<StoredSnapshot>(NodeKind::Snapshot); }
-  std::string_view alias_target() const {
-    const auto* target = as<std::string>(NodeKind::Alias);
-    return target ? std::string_view(*target) : std::string_view();
-  }
-  SnapshotPtr shared_snapshot() const {
-    return kind == NodeKind::Snapshot ? std::static_pointer_cast<const StoredSnapshot>(object)
-                                      : nullptr;
-  }
-
- private:
-  template <class T>
-  const T* as(NodeKind k) const {
-    return kind == k ? static_cast<const T*>(object.get()) : nullptr;
-  }
-};
-
-struct Namespace::DirListing {
-  // Listings that never change (the root, a volume, a snapshot) all carry this serial.
-  static constexpr std::uint64_t kStaticSerial = 1;
-
-  DirListing() = default;
-  DirListing(const DirListing&) = delete;  // by_name points into children
-  DirListing& operator=(const DirListing&) = delete;
-
-  std::vector<Child> children;
-  // Indexes of `children` in name order: a lookup is a binary search, at 4 bytes an entry.
-  std::vector<std::uint32_t> by_name;
-  // Text the entries' views point to when their objects do not hold it (disambiguated names).
-  std::forward_list<std::string> strings;
-  // The listing this one was copied from, whose text its entries may still point to.
-  std::shared_ptr<const DirListing> base;
-  // Tells listings apart, so the kernel may keep its copy of a directory while it is unchanged.
-  std::uint64_t serial = 0;
-  // .snapshots: how many listings in a row showed a snapshot creating, deleting or busy (0:
-  // none), which shortens the listing's life (listing_ttl); and when its snapshots last changed
-  // as seen from here (a create, delete or rename, made here or found in a new listing), its mtime.
-  std::uint32_t transient_rounds = 0;
-  std::int64_t changed_us = 0;
-
-  std::string_view keep(std::string text) {
-    strings.push_front(std::move(text));
-    return strings.front();
-  }
-  void index() {
-    static std::atomic<std::uint64_t> next_serial{kStaticSerial + 1};
-    serial = next_serial++;
-    by_name.resize(children.size());
-    for (std::size_t i = 0; i < children.size(); ++i) by_name[i] = static_cast<std::uint32_t>(i);
-    std::stable_sort(by_name.begin(), by_name.end(), [this](std::uint32_t a, std::uint32_t b) {
-      return children[a].name < children[b].name;
-    });
-  }
-  const Child* find(std::string_view name) const {
-    auto it = std::lower_bound(
-        by_name.begin(), by_name.end(), name,
-        [this](std::uint32_t i, std::string_view n) { return children[i].name < n; });
-    return it == by_name.end() || children[*it].name != name ? nullptr : &children[*it];
-  }
-  // `name_hint`, the name the child had when last seen, makes the usual case one hash lookup.
-  const Child* find_key(std::string_view key, std::string_view name_hint = {}) const {
-    if (const Child* c = find(name_hint); c != nullptr && c->key == key) return c;
-    for (const Child& c : children) {
-      if (c.key == key) return &c;
-    }
-    return nullptr;
-  }
-};
-
-// An inode. What it shows (name, key, object) is its entry in the listing it was last seen in;
-// holding that listing keeps the entry valid after its directory was listed anew.
-struct Namespace::Node {
-  std::uint64_t ino = 0;
-  std::uint64_t parent = 0;
-  NodeKind kind = NodeKind::Root;
-  std::uint32_t remote = 0;  // index in remotes_
-  std::uint64_t nlookup = 0;
-  std::uint64_t served_serial = 0;  // the listing last handed to the kernel (directories)
-  ListingPtr listing;               // null for the root
-  const Child* entry = nullptr;     // in `listing`
-
-  std::string_view key() const { return entry ? entry->key : std::string_view(); }
-  std::string_view name() const { return entry ? entry->name : std::string_view(); }
-  const ServiceInfo* service() const { return entry ? entry->service() : nullptr; }
-  const VolumeInfo* volume() const { return entry ? entry->volume() : nullptr; }
-  const StoredSnapshot* snapshot() const { return entry ? entry->snapshot() : nullptr; }
-  std::string_view alias_target() const {
-    return entry ? entry->alias_target() : std::string_view();
-  }
-};
-
 // Mutations made through this mount that a provider's listing may not show yet.
 struct Namespace::PendingChanges {
   struct Created {
@@ -198,10 +94,6 @@ Namespace::Namespace(std::vector<Remote> remotes, FsOptions options, KernelNotif
       listings_(&counters_),
       service_snapshots_(&counters_),
       lazy_attrs_(&counters_) {
-  Node& root = *add_node(kRootIno);
-  root.parent = kRootIno;
-  root.kind = NodeKind::Root;
-  root.nlookup = 1;  // the kernel holds the root for the life of the mount
   auto root_listing = std::make_shared<DirListing>();
   for (std::size_t i = 0; i < remotes_.size(); ++i) {
     // The configuration loader refused a value that is not a boolean.
@@ -251,129 +143,6 @@ void Namespace::wait_background_idle() {
   pool_->wait_idle();
 }
 
-std::size_t Namespace::InoHash::operator()(const Node& node) const noexcept {
-  return (*this)(node.ino);
-}
-
-std::size_t Namespace::InoHash::operator()(std::uint64_t ino) const noexcept {
-  return std::hash<std::uint64_t>()(ino);
-}
-
-bool Namespace::InoEqual::operator()(const Node& a, const Node& b) const noexcept {
-  return a.ino == b.ino;
-}
-
-bool Namespace::InoEqual::operator()(std::uint64_t ino, const Node& node) const noexcept {
-  return ino == node.ino;
-}
-
-bool Namespace::InoEqual::operator()(const Node& node, std::uint64_t ino) const noexcept {
-  return node.ino == ino;
-}
-
-// The set gives its elements as const so that their key cannot change; a node's other fields
-// are its state, changed in place, so the two functions below hand out non-const nodes.
-Namespace::Node* Namespace::find_node(std::uint64_t ino) const {
-  auto it = nodes_.find(ino);
-  return it == nodes_.end() ? nullptr : const_cast<Node*>(&*it);
-}
-
-Namespace::Node* Namespace::add_node(std::uint64_t ino) {
-  Node node;
-  node.ino = ino;
-  return const_cast<Node*>(&*nodes_.insert(std::move(node)).first);
-}
-
-std::size_t Namespace::parent_key_hash(std::uint64_t parent, std::string_view key) {
-  return std::hash<std::string_view>()(key) ^
-         (std::hash<std::uint64_t>()(parent) * 0x9e3779b97f4a7c15ULL);
-}
-
-std::size_t Namespace::ParentKeyHash::operator()(const Node& node) const {
-  return parent_key_hash(node.parent, node.key());
-}
-
-Namespace::Node* Namespace::find_child_node(std::uint64_t parent, std::string_view key) const {
-  return by_parent_key_.find(parent_key_hash(parent, key), [&](const Node& node) {
-    return node.parent == parent && node.key() == key;
-  });
-}
-
-void Namespace::unindex_node(const Node& node) {
-  by_parent_key_.erase(&node);
-}
-
-Namespace::Node* Namespace::child_node(const Node& parent, const ListingPtr& listing,
-                                       const Child& child) {
-  Node* node = find_child_node(parent.ino, child.key);
-  if (node == nullptr) {
-    Node* created = add_node(next_ino_++);
-    created->parent = parent.ino;
-    created->kind = child.kind;
-    created->remote = parent.kind == NodeKind::Root
-                          ? static_cast<std::uint32_t>(std::stoul(std::string(child.key.substr(1))))
-                          : parent.remote;
-    created->listing = listing;
-    created->entry = &child;
-    // Indexed once it has its key.
-    by_parent_key_.insert(created);
-    return created;
-  }
-  // The listing is the newest word on the object: the node shows its entry there (under the
-  // same key, so its place in by_parent_key_ stays right).
-  node->listing = listing;
-  node->entry = &child;
-  return node;
-}
-
-std::string Namespace::cache_key(const Node& dir) const {
-  switch (dir.kind) {
-    case NodeKind::Root: return "/";
-    case NodeKind::Remote: return "r" + std::to_string(dir.remote);
-    case NodeKind::Service:
-      return "r" + std::to_string(dir.remote) + "/s:" + std::string(dir.key());
-    case NodeKind::Volume:
-    case NodeKind::SnapshotsDir: {
-      const Node* volume = dir.kind == NodeKind::Volume ? &dir : find_node(dir.parent);
-      const Node* service = volume ? find_node(volume->parent) : nullptr;
-      if (!volume || !service) return "";
-      return "r" + std::to_string(dir.remote) + "/s:" + std::string(service->key()) +
-             "/v:" + std::string(volume->key()) +
-             (dir.kind == NodeKind::SnapshotsDir ? "/snapshots" : "");
-    }
-    default: return "";
-  }
-}
-
-ObjectRef Namespace::object_ref(const Node& node) const {
-  ObjectRef ref;
-  const Node* snapshot = nullptr;
-  const Node* volume = nullptr;
-  const Node* cur = &node;
-  switch (node.kind) {
-    case NodeKind::Snapshot: ref.level = Level::Snapshot; break;
-    case NodeKind::SnapshotsDir: ref.level = Level::SnapshotsDir; break;
-    case NodeKind::Volume: ref.level = Level::Volume; break;
-    default: ref.level = Level::Service; break;
-  }
-  while (cur != nullptr && cur->kind != NodeKind::Root) {
-    if (cur->kind == NodeKind::Snapshot) snapshot = cur;
-    if (cur->kind == NodeKind::Volume) volume = cur;
-    if (cur->kind == NodeKind::Service) ref.service_id = cur->key();
-    if (cur->kind == NodeKind::Remote) break;
-    cur = find_node(cur->parent);
-  }
-  if (volume != nullptr) {
-    ref.volume_id = volume->key();
-    if (volume->volume()) ref.volume_data = volume->volume()->provider_data;
-  }
-  if (snapshot != nullptr) {
-    ref.snapshot_id = snapshot->key();
-    if (snapshot->snapshot()) ref.snapshot_name = snapshot->snapshot()->name();
-  }
-  return ref;
-}
-
 Provider* Namespace::provider_of(const Node& node) const {
   if (node.kind == NodeKind::Root || node.remote >= remotes_.size()) return nullptr;
   return remotes_[node.remote].provider.get();
@@ -382,8 +151,8 @@ Provider* Namespace::provider_of(const Node& node) const {
 void Namespace::invalidate_listing(const Node& dir, const ObjectRef& ref) {
   std::string key;
   {
-    MutexLock lock(mu_);
-    key = cache_key(dir);
+    MutexLock lock(inodes_.mu());
+    key = inodes_.cache_key(dir);
   }
   if (!key.empty()) listings_.invalidate(key);
   // The kernel's readdir cache must go too, or the next `ls` would never reach us.
@@ -413,21 +182,11 @@ int Namespace::refused_at(std::uint64_t ino) const {
 // Every lookup and readdir of a snapshot directory asks this: the usual answer comes from the
 // cache, and no answer holds mu_ while the snapshot is expanded and the mount table polled.
 content::Location Namespace::content_location(std::uint64_t ino) const {
-  std::shared_ptr<const void> snapshot;
-  std::shared_ptr<const void> volume;
-  std::uint32_t remote = 0;
-  {
-    MutexLock lock(mu_);
-    const Node* node = find_node(ino);
-    if (node == nullptr || node->snapshot() == nullptr) return {};
-    snapshot = node->entry->object;
-    remote = node->remote;
-    const Node* dir = find_node(node->parent);
-    const Node* volume_node = dir ? find_node(dir->parent) : nullptr;
-    if (volume_node != nullptr && volume_node->volume() != nullptr) {
-      volume = volume_node->entry->object;
-    }
-  }
+  ns::InodeTable::SnapshotSource source = inodes_.snapshot_source(ino);
+  if (source.snapshot == nullptr) return {};
+  std::shared_ptr<const void> snapshot = std::move(source.snapshot);
+  std::shared_ptr<const void> volume = std::move(source.volume);
+  const std::uint32_t remote = source.remote;
   // Taken before resolving: a change meanwhile leaves the result dated before it.
   const std::uint64_t generation = mounts_->generation();
   {
@@ -500,8 +259,8 @@ Result<Namespace::ListingPtr> Namespace::listing(std::uint64_t dir_ino, const Op
   ObjectRef ref;
   std::string key;
   {
-    MutexLock lock(mu_);
-    Node* dir = find_node(dir_ino);
+    MutexLock lock(inodes_.mu());
+    Node* dir = inodes_.find(dir_ino);
     if (dir == nullptr) return Error(ErrorKind::NotFound, "stale inode");
     if (!is_dir(dir->kind)) return Error(ErrorKind::InvalidArgument, "not a directory");
     dir_copy.ino = dir->ino;
@@ -509,8 +268,8 @@ Result<Namespace::ListingPtr> Namespace::listing(std::uint64_t dir_ino, const Op
     dir_copy.remote = dir->remote;
     dir_copy.listing = dir->listing;
     dir_copy.entry = dir->entry;
-    ref = object_ref(*dir);
-    key = cache_key(*dir);
+    ref = inodes_.object_ref(*dir);
+    key = inodes_.cache_key(*dir);
   }
   switch (dir_copy.kind) {
     case NodeKind::Root: return root_listing_;
@@ -839,26 +598,13 @@ void Namespace::publish_changes(std::uint64_t dir_ino, const DirListing* before,
   // A snapshot no longer listed takes its files' tree with it.
   std::vector<std::uint64_t> gone;
   {
-    MutexLock lock(mu_);
+    MutexLock lock(inodes_.mu());
     for (const Child& c : before->children) {
       if (c.kind != NodeKind::Snapshot || after.find_key(c.key, c.name) != nullptr) continue;
-      if (const Node* node = find_child_node(dir_ino, c.key)) gone.push_back(node->ino);
+      if (const Node* node = inodes_.find_child(dir_ino, c.key)) gone.push_back(node->ino);
     }
   }
   for (std::uint64_t ino : gone) drop_content(ino);
-}
-
-std::string Namespace::tree_path(const Node& node) const {
-  std::vector<std::string_view> names;
-  for (const Node* n = &node; n != nullptr && n->kind != NodeKind::Root; n = find_node(n->parent)) {
-    names.push_back(n->name());
-  }
-  std::string path;
-  for (auto it = names.rbegin(); it != names.rend(); ++it) {
-    path.append(*it);
-    path.push_back('\0');
-  }
-  return path;
 }
 
 bool Namespace::schedule_listing(std::uint64_t dir_ino, const std::string& key, int depth,
@@ -877,8 +623,8 @@ bool Namespace::schedule_refresh(std::uint64_t dir_ino, const std::string& key) 
   PrefetchPool::Priority priority;
   priority.generation = read_generation_.load();
   {
-    MutexLock lock(mu_);
-    if (const Node* dir = find_node(dir_ino)) priority.path = tree_path(*dir);
+    MutexLock lock(inodes_.mu());
+    if (const Node* dir = inodes_.find(dir_ino)) priority.path = inodes_.tree_path(*dir);
   }
   return schedule_listing(dir_ino, key, -1, priority);
 }
@@ -903,31 +649,31 @@ void Namespace::prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_l
   std::string grouped;  // the service's key, when its volumes' listings share one fetch
   std::string dir_path;
   {
-    MutexLock lock(mu_);
-    Node* dir = find_node(dir_ino);
+    MutexLock lock(inodes_.mu());
+    Node* dir = inodes_.find(dir_ino);
     if (dir == nullptr) return;
     const Provider* provider = provider_of(*dir);
     if (dir->kind == NodeKind::Service && provider != nullptr &&
         provider->capabilities().listing == SnapshotListing::PerService) {
-      grouped = cache_key(*dir);
-      dir_path = tree_path(*dir);  // the grouped job's priority
+      grouped = inodes_.cache_key(*dir);
+      dir_path = inodes_.tree_path(*dir);  // the grouped job's priority
     }
     for (const Child& child : dir_listing->children) {
       Node* node = nullptr;
       if (child.kind == NodeKind::Remote || child.kind == NodeKind::Service ||
           child.kind == NodeKind::SnapshotsDir) {
-        node = child_node(*dir, dir_listing, child);
+        node = inodes_.child_node(*dir, dir_listing, child);
       } else if (child.kind == NodeKind::Volume) {
         // A volume only holds `.snapshots`; the listing worth having is that one's.
-        Node* volume = child_node(*dir, dir_listing, child);
+        Node* volume = inodes_.child_node(*dir, dir_listing, child);
         const ListingPtr& inside = volume_listing();
-        node = child_node(*volume, inside, inside->children.front());
+        node = inodes_.child_node(*volume, inside, inside->children.front());
       }
       if (node == nullptr) continue;
       // Nothing below a .snapshots directory is listed ahead, so its listing is the same job
       // whatever the depth asked.
       const int below = node->kind == NodeKind::SnapshotsDir ? 0 : depth;
-      targets.push_back({node->ino, cache_key(*node), tree_path(*node), below});
+      targets.push_back({node->ino, inodes_.cache_key(*node), inodes_.tree_path(*node), below});
     }
   }
   // A fresh listing needs no request, but its own children may still be worth listing.
@@ -971,7 +717,7 @@ void Namespace::fill_attr(const Node& node, struct stat* st) const {
     case NodeKind::SnapshotsDir:
       perm = read_only_at(node) ? 0555 : 0755;
       // Changes to its snapshots show as the directory's mtime (ls -lt, file managers).
-      if (ListingPtr own = listings_.peek(cache_key(node)); own && own->changed_us != 0) {
+      if (ListingPtr own = listings_.peek(inodes_.cache_key(node)); own && own->changed_us != 0) {
         time_us = own->changed_us;
       }
       break;
@@ -983,6 +729,7 @@ void Namespace::fill_attr(const Node& node, struct stat* st) const {
         if (s->created_us() != 0) {
           time_us = s->created_us();
         } else {
+          MutexLock lock(mu_);
           auto seen = first_seen_us_.find(node.key());
           if (seen != first_seen_us_.end()) time_us = seen->second;
         }
@@ -1009,8 +756,8 @@ int Namespace::refresh_node(std::uint64_t ino, const OpContext& ctx) {
   std::string name;
   bool transient = false;
   {
-    MutexLock lock(mu_);
-    Node* node = find_node(ino);
+    MutexLock lock(inodes_.mu());
+    Node* node = inodes_.find(ino);
     if (node == nullptr) return ENOENT;
     if (node->kind == NodeKind::Root) return 0;
     parent = node->parent;
@@ -1023,14 +770,14 @@ int Namespace::refresh_node(std::uint64_t ino, const OpContext& ctx) {
   // snapshot creating, deleting or busy is looked at again within seconds.
   auto list = listing(parent, ctx, ListingMode::Interactive, transient);
   if (!list.ok()) return 0;  // keep showing what we know
-  MutexLock lock(mu_);
+  MutexLock lock(inodes_.mu());
   // Already showing its entry in this very listing (within cache_ttl, the usual case).
-  if (Node* node = find_node(ino); node != nullptr && node->listing == list.value()) return 0;
+  if (Node* node = inodes_.find(ino); node != nullptr && node->listing == list.value()) return 0;
   const Child* child = list.value()->find_key(key, name);
-  Node* dir = find_node(parent);
+  Node* dir = inodes_.find(parent);
   if (dir == nullptr) return 0;
   if (child == nullptr) return ENOENT;  // gone at the provider
-  child_node(*dir, list.value(), *child);
+  inodes_.child_node(*dir, list.value(), *child);
   return 0;
 }
 
@@ -1039,8 +786,8 @@ int Namespace::getattr(std::uint64_t ino, const OpContext& ctx, struct stat* out
   if (content::ContentTree::is_content(ino)) return content_->getattr(ino, ctx, out);
   if (int rc = refresh_node(ino, ctx); rc != 0) return rc;
   {
-    MutexLock lock(mu_);
-    Node* node = find_node(ino);
+    MutexLock lock(inodes_.mu());
+    Node* node = inodes_.find(ino);
     if (node == nullptr) return ENOENT;
     fill_attr(*node, out);
   }
@@ -1055,14 +802,14 @@ int Namespace::getattr(std::uint64_t ino, const OpContext& ctx, struct stat* out
 void Namespace::revalidate_if_stale(std::uint64_t ino) {
   std::string key;
   {
-    MutexLock lock(mu_);
-    Node* node = find_node(ino);
+    MutexLock lock(inodes_.mu());
+    Node* node = inodes_.find(ino);
     if (node == nullptr) return;
     if (node->kind != NodeKind::Remote && node->kind != NodeKind::Service &&
         node->kind != NodeKind::SnapshotsDir) {
       return;  // the other directories' listings never change
     }
-    key = cache_key(*node);
+    key = inodes_.cache_key(*node);
   }
   // Never listed: the kernel has no copy either, and its first read fetches one.
   if (key.empty() || !listings_.stale(key, options_.cache_ttl)) return;
@@ -1077,8 +824,8 @@ int Namespace::readlink(std::uint64_t ino, std::string* target) {
   if (content::ContentTree::is_content(ino)) {
     return content_->readlink(ino, OpContext(options_.timeout), target);
   }
-  MutexLock lock(mu_);
-  Node* node = find_node(ino);
+  MutexLock lock(inodes_.mu());
+  Node* node = inodes_.find(ino);
   if (node == nullptr) return ENOENT;
   if (node->kind != NodeKind::Alias) return EINVAL;
   *target = node->alias_target();
@@ -1092,14 +839,14 @@ int Namespace::entry_for(std::uint64_t parent, const std::string& name, const Li
                          EntryReply* out) {
   out->timeout = entry_timeout();
   const Child* child = listing->find(name);
-  MutexLock lock(mu_);
-  Node* dir = find_node(parent);
+  MutexLock lock(inodes_.mu());
+  Node* dir = inodes_.find(parent);
   if (dir == nullptr) return ENOENT;
   if (child == nullptr) {
     out->ino = 0;  // negative entry: the kernel answers repeated probes itself
     return ENOENT;
   }
-  Node* node = child_node(*dir, listing, *child);
+  Node* node = inodes_.child_node(*dir, listing, *child);
   node->nlookup++;
   out->ino = node->ino;
   fill_attr(*node, &out->attr);
@@ -1140,15 +887,15 @@ int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirE
   // .snapshots directory from the root, so a depth-first crawl never waits for a remote that
   // it reaches last.
   prefetch_children(ino, list.value(), 2, ++read_generation_);
-  MutexLock lock(mu_);
-  Node* dir = find_node(ino);
+  MutexLock lock(inodes_.mu());
+  Node* dir = inodes_.find(ino);
   if (dir == nullptr) return ENOENT;
   if (unchanged != nullptr) *unchanged = dir->served_serial == list.value()->serial;
   dir->served_serial = list.value()->serial;
   out->clear();
   out->reserve(list.value()->children.size());
   for (const Child& child : list.value()->children) {
-    Node* node = child_node(*dir, list.value(), child);
+    Node* node = inodes_.child_node(*dir, list.value(), child);
     DirEntryReply entry;
     entry.name = child.name;
     fill_attr(*node, &entry.attr);
@@ -1159,31 +906,18 @@ int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirE
 
 void Namespace::add_lookup(std::uint64_t ino, std::uint64_t n) {
   if (content::ContentTree::is_content(ino)) return content_->add_lookup(ino, n);
-  MutexLock lock(mu_);
-  Node* node = find_node(ino);
-  if (node != nullptr) node->nlookup += n;
+  inodes_.add_lookup(ino, n);
 }
 
 void Namespace::forget(std::uint64_t ino, std::uint64_t n) {
   if (content::ContentTree::is_content(ino)) return content_->forget(ino, n);
-  MutexLock lock(mu_);
-  Node* node = find_node(ino);
-  if (node == nullptr || ino == kRootIno) return;
-  node->nlookup = node->nlookup > n ? node->nlookup - n : 0;
   // The kernel forgot the snapshot directory, so it holds nothing below it either: its files'
   // nodes go without a word to the kernel (a crawl of a million would queue a million notes).
-  if (node->nlookup == 0 && node->kind == NodeKind::Snapshot) drop_content(ino, false);
-  // Directories above snapshots hold their listings' identity; only leaves are dropped. A leaf
-  // the kernel forgot is found again by (parent, key) if it is listed later.
-  if (node->nlookup == 0 && (node->kind == NodeKind::Snapshot || node->kind == NodeKind::Alias)) {
-    unindex_node(*node);
-    nodes_.erase(nodes_.find(ino));
-  }
+  if (inodes_.forget(ino, n)) drop_content(ino, false);
 }
 
 std::size_t Namespace::node_count() const {
-  MutexLock lock(mu_);
-  return nodes_.size();
+  return inodes_.size();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1197,7 +931,7 @@ bool Namespace::read_only_at(const Node& node) const {
 }
 
 int Namespace::mutation_precheck(std::uint64_t parent, Node** dir) const {
-  *dir = find_node(parent);
+  *dir = inodes_.find(parent);
   if (*dir == nullptr) return ENOENT;
   if (read_only_at(**dir)) return EROFS;
   if ((*dir)->kind != NodeKind::SnapshotsDir) return EPERM;
@@ -1242,13 +976,13 @@ int Namespace::mutation_target(std::uint64_t parent, MutationTarget* target) {
   if (content::ContentTree::is_content(parent)) return EROFS;
   // Inside a snapshot that shows its files: they are read-only.
   if (!content_location(parent).dir.empty()) return EROFS;
-  MutexLock lock(mu_);
+  MutexLock lock(inodes_.mu());
   Node* dir = nullptr;
   if (int rc = mutation_precheck(parent, &dir); rc != 0) return rc;
   target->provider = provider_of(*dir);
-  target->key = cache_key(*dir);
+  target->key = inodes_.cache_key(*dir);
   target->dir = *dir;
-  target->ref = object_ref(*dir);
+  target->ref = inodes_.object_ref(*dir);
   target->remote_name = remotes_[dir->remote].config.name;
   return 0;
 }
@@ -1363,10 +1097,10 @@ int Namespace::show_created(std::uint64_t parent, const std::string& name,
   const Child* child = updated->find_key(snapshot.id);
   if (child == nullptr) return EIO;
   {
-    MutexLock lock(mu_);
-    Node* dir = find_node(parent);
+    MutexLock lock(inodes_.mu());
+    Node* dir = inodes_.find(parent);
     if (dir == nullptr) return ENOENT;
-    Node* node = child_node(*dir, updated, *child);
+    Node* node = inodes_.child_node(*dir, updated, *child);
     node->nlookup++;
     out->ino = node->ino;
     // Where the provider chose another name, `name` is an alias symlink, not this directory: the
@@ -1419,11 +1153,6 @@ int Namespace::recheck_in_progress(const MutationTarget& target, std::uint64_t p
   return 0;
 }
 
-std::uint64_t Namespace::child_ino(std::uint64_t parent, std::string_view key) const {
-  const Node* node = find_child_node(parent, key);
-  return node != nullptr ? node->ino : 0;
-}
-
 std::vector<std::string> Namespace::drop_aliases(const std::string& key, const std::string& id) {
   std::vector<std::string> dropped;
   auto a = aliases_.find(key);
@@ -1460,11 +1189,11 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
   }
   ObjectRef ref;
   {
-    MutexLock lock(mu_);
-    Node* dir = find_node(parent);
+    MutexLock lock(inodes_.mu());
+    Node* dir = inodes_.find(parent);
     if (dir == nullptr) return ENOENT;
-    Node* node = child_node(*dir, list.value(), *child);
-    ref = object_ref(*node);
+    Node* node = inodes_.child_node(*dir, list.value(), *child);
+    ref = inodes_.object_ref(*node);
   }
   // As for creates: time is kept back to look at the listing if the answer is unclear.
   OpContext delete_ctx = keeping_check_time(ctx);
@@ -1486,8 +1215,11 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
   std::vector<std::string> dropped_aliases;
   std::uint64_t deleted_ino = 0;
   {
+    MutexLock lock(inodes_.mu());
+    deleted_ino = inodes_.child_ino(parent, id);
+  }
+  {
     MutexLock lock(mu_);
-    deleted_ino = child_ino(parent, id);
     pending_[key].created.erase(id);
     pending_[key].deleted[id] = std::chrono::steady_clock::now() + options_.pending_ttl;
     dropped_aliases = drop_aliases(key, id);
@@ -1510,15 +1242,8 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
 // new id where the API re-keyed it.
 void Namespace::follow_rename(std::uint64_t parent, const std::string& old_id,
                               const ListingPtr& renamed_listing, const std::string& new_id) {
-  MutexLock lock(mu_);
-  Node* node = find_child_node(parent, old_id);
-  const Child* entry = renamed_listing->find_key(new_id);
-  if (node != nullptr && entry != nullptr) {
-    unindex_node(*node);
-    node->listing = renamed_listing;
-    node->entry = entry;
-    by_parent_key_.insert(node);
-  }
+  MutexLock lock(inodes_.mu());
+  inodes_.rekey(parent, old_id, renamed_listing, renamed_listing->find_key(new_id));
 }
 
 int Namespace::rename(std::uint64_t parent, const std::string& name, std::uint64_t new_parent,
@@ -1527,8 +1252,8 @@ int Namespace::rename(std::uint64_t parent, const std::string& name, std::uint64
   MutationTarget target;
   if (int rc = mutation_target(parent, &target); rc != 0) return rc;
   {
-    MutexLock lock(mu_);
-    Node* target_dir = find_node(new_parent);
+    MutexLock lock(inodes_.mu());
+    Node* target_dir = inodes_.find(new_parent);
     if (target_dir == nullptr) return ENOENT;
     if (new_parent != parent) {
       return target_dir->kind == NodeKind::SnapshotsDir ? EXDEV : EPERM;
@@ -1554,10 +1279,10 @@ int Namespace::rename(std::uint64_t parent, const std::string& name, std::uint64
   }
   ObjectRef ref;
   {
-    MutexLock lock(mu_);
-    Node* dir = find_node(parent);
+    MutexLock lock(inodes_.mu());
+    Node* dir = inodes_.find(parent);
     if (dir == nullptr) return ENOENT;
-    ref = object_ref(*child_node(*dir, list.value(), *child));
+    ref = inodes_.object_ref(*inodes_.child_node(*dir, list.value(), *child));
   }
   auto renamed = provider->rename_snapshot(ref, provider_name, ctx);
   if (!renamed.ok()) {
@@ -1650,8 +1375,8 @@ Result<std::string> Namespace::attribute(const Node& node, const std::string& ke
     if (!provider || !provider->capabilities().create_expiration) return missing();
     std::string dir_key;
     {
-      MutexLock lock(mu_);
-      dir_key = cache_key(node);
+      MutexLock lock(inodes_.mu());
+      dir_key = inodes_.cache_key(node);
     }
     return attributes_.default_expiration_text(dir_key);
   }
@@ -1662,8 +1387,8 @@ Result<std::string> Namespace::attribute(const Node& node, const std::string& ke
   ObjectRef ref;
   std::string cache_id;
   {
-    MutexLock lock(mu_);
-    ref = object_ref(node);
+    MutexLock lock(inodes_.mu());
+    ref = inodes_.object_ref(node);
     cache_id = "attrs:" + std::to_string(node.remote) + "/" + ref.service_id + "/" + ref.volume_id +
                "/" + std::to_string(static_cast<int>(ref.level)) + "/" + ref.snapshot_id;
   }
@@ -1689,8 +1414,8 @@ int Namespace::getxattr(std::uint64_t ino, const std::string& name, const OpCont
   if (int rc = refresh_node(ino, ctx); rc != 0) return rc;
   Node copy;
   {
-    MutexLock lock(mu_);
-    Node* node = find_node(ino);
+    MutexLock lock(inodes_.mu());
+    Node* node = inodes_.find(ino);
     if (node == nullptr) return ENOENT;
     copy = *node;
   }
@@ -1707,8 +1432,8 @@ int Namespace::getxattr(std::uint64_t ino, const std::string& name, const OpCont
 int Namespace::listxattr(std::uint64_t ino, const OpContext& ctx, std::vector<std::string>* names) {
   if (content::ContentTree::is_content(ino)) return content_->listxattr(ino, ctx, names);
   if (int rc = refresh_node(ino, ctx); rc != 0) return rc;
-  MutexLock lock(mu_);
-  Node* node = find_node(ino);
+  MutexLock lock(inodes_.mu());
+  Node* node = inodes_.find(ino);
   if (node == nullptr) return ENOENT;
   names->clear();
   for (const auto& key : attribute_names(*node)) names->push_back(kXattrPrefix + key);
@@ -1720,12 +1445,12 @@ int Namespace::apply_update(std::uint64_t ino, const AttrUpdate& update) {
   std::uint64_t dir_ino = 0;
   std::shared_ptr<const std::string> dictionary;
   {
-    MutexLock lock(mu_);
-    Node* node = find_node(ino);
+    MutexLock lock(inodes_.mu());
+    Node* node = inodes_.find(ino);
     if (node == nullptr) return 0;
-    Node* parent = find_node(node->parent);
+    Node* parent = inodes_.find(node->parent);
     if (parent == nullptr) return 0;
-    key = cache_key(*parent);
+    key = inodes_.cache_key(*parent);
     dir_ino = parent->ino;
     if (node->snapshot()) dictionary = node->snapshot()->dictionary();
   }
@@ -1762,10 +1487,10 @@ int Namespace::apply_update(std::uint64_t ino, const AttrUpdate& update) {
     return 0;
   }
   listings_.replace(key, updated);
-  MutexLock lock(mu_);
-  Node* dir = find_node(dir_ino);
+  MutexLock lock(inodes_.mu());
+  Node* dir = inodes_.find(dir_ino);
   const Child* entry = updated->find_key(id);
-  if (dir != nullptr && entry != nullptr) child_node(*dir, updated, *entry);
+  if (dir != nullptr && entry != nullptr) inodes_.child_node(*dir, updated, *entry);
   return 0;
 }
 
@@ -1778,12 +1503,12 @@ int Namespace::setxattr(std::uint64_t ino, const std::string& name, const std::s
   std::string dir_key;
   ObjectRef ref;
   {
-    MutexLock lock(mu_);
-    Node* node = find_node(ino);
+    MutexLock lock(inodes_.mu());
+    Node* node = inodes_.find(ino);
     if (node == nullptr) return ENOENT;
     copy = *node;
-    if (is_dir(node->kind)) dir_key = cache_key(*node);
-    ref = object_ref(*node);
+    if (is_dir(node->kind)) dir_key = inodes_.cache_key(*node);
+    ref = inodes_.object_ref(*node);
   }
   // A refresh changes nothing in the cloud: allowed on a read-only mount or remote too.
   if (key == "refresh" && is_dir(copy.kind)) {
@@ -1824,8 +1549,8 @@ int Namespace::removexattr(std::uint64_t ino, const std::string& name, const OpC
   std::vector<std::string> names;
   if (int rc = listxattr(ino, ctx, &names); rc != 0) return rc;
   if (std::find(names.begin(), names.end(), name) == names.end()) {
-    MutexLock lock(mu_);
-    const Node* node = find_node(ino);
+    MutexLock lock(inodes_.mu());
+    const Node* node = inodes_.find(ino);
     if (node == nullptr) return ENOENT;
     return read_only_at(*node) ? EROFS : ENODATA;
   }

@@ -22,7 +22,8 @@
 #include "fs/attributes.h"
 #include "fs/content/content_tree.h"
 #include "fs/content/resolver.h"
-#include "fs/pointer_index.h"
+#include "fs/namespace/inode_table.h"
+#include "fs/namespace/tree.h"
 #include "fs/prefetch_pool.h"
 #include "fs/stored_snapshot.h"
 #include "fs/ttl_cache.h"
@@ -60,8 +61,6 @@ struct Remote {
   RemoteConfig config;
   std::unique_ptr<Provider> provider;
 };
-
-enum class NodeKind { Root, Remote, Service, Volume, SnapshotsDir, Snapshot, Alias };
 
 struct EntryReply {
   std::uint64_t ino = 0;  // 0: negative entry (the name does not exist)
@@ -104,11 +103,11 @@ class Namespace {
   // The answer to every operation that would create or change file data or metadata.
   int refused() const;
   // The same for a change at or under `ino`: EROFS inside a snapshot's files.
-  int refused_at(std::uint64_t ino) const EXCLUDES(mu_);
+  int refused_at(std::uint64_t ino) const EXCLUDES(inodes_.mu());
   // A snapshot's files (open, read, release and statfs go straight to it).
   content::ContentTree& content() { return *content_; }
   // Attaches the files of snapshot directory `ino` when it has some here; whether it has.
-  bool attach_content(std::uint64_t ino) EXCLUDES(mu_);
+  bool attach_content(std::uint64_t ino) EXCLUDES(inodes_.mu());
 
   // The kernel took `n` more references (lookup, readdirplus entry) / dropped `n`.
   void add_lookup(std::uint64_t ino, std::uint64_t n = 1);
@@ -125,45 +124,17 @@ class Namespace {
   std::uint64_t content_resolves() const { return content_resolves_.load(); }
 
  private:
-  struct Child;
-  struct DirListing;
-  struct Node;
+  using Child = ns::Child;
+  using DirListing = ns::DirListing;
+  using Node = ns::Node;
   struct PendingChanges;
   struct ResolvedContent;
   struct ServiceSnapshots;
-  using ListingPtr = std::shared_ptr<const DirListing>;
+  using ListingPtr = ns::ListingPtr;
 
-  Node* find_node(std::uint64_t ino) const REQUIRES(mu_);
-  Node* add_node(std::uint64_t ino) REQUIRES(mu_);
   // Updates a node from its parent's (cached) listing; ENOENT when the provider dropped it.
   int refresh_node(std::uint64_t ino, const OpContext& ctx);
-  // The node of `child`, an entry of `listing` (a listing of `parent`), made on first sight.
-  Node* child_node(const Node& parent, const ListingPtr& listing, const Child& child)
-      REQUIRES(mu_);
-  Node* find_child_node(std::uint64_t parent, std::string_view key) const REQUIRES(mu_);
-  void unindex_node(const Node& node) REQUIRES(mu_);
-  // The inode of `parent`'s child `key`, or 0 when it has none.
-  std::uint64_t child_ino(std::uint64_t parent, std::string_view key) const REQUIRES(mu_);
-  static std::size_t parent_key_hash(std::uint64_t parent, std::string_view key);
-  struct ParentKeyHash {
-    std::size_t operator()(const Node& node) const;
-  };
-  // Nodes hashed and compared by inode number, and found by it alone. Noexcept, so that the
-  // table keeps no hash beside each node.
-  struct InoHash {
-    using is_transparent = void;
-    std::size_t operator()(const Node& node) const noexcept;
-    std::size_t operator()(std::uint64_t ino) const noexcept;
-  };
-  struct InoEqual {
-    using is_transparent = void;
-    bool operator()(const Node& a, const Node& b) const noexcept;
-    bool operator()(std::uint64_t ino, const Node& node) const noexcept;
-    bool operator()(const Node& node, std::uint64_t ino) const noexcept;
-  };
   static const ListingPtr& volume_listing();
-  std::string cache_key(const Node& dir) const REQUIRES(mu_);
-  ObjectRef object_ref(const Node& node) const REQUIRES(mu_);
   Provider* provider_of(const Node& node) const;
   // Makes the next access list `dir` again (and the service-wide list it is built from).
   void invalidate_listing(const Node& dir, const ObjectRef& ref);
@@ -189,9 +160,6 @@ class Namespace {
                         const PrefetchPool::Priority& priority);
   // A refresh of `dir_ino` ranks with the most recent directory read: someone is using it now.
   bool schedule_refresh(std::uint64_t dir_ino, const std::string& key);
-  // The names from the root down to `node`, each ended by a NUL byte: in byte order, these sort
-  // as a depth-first walk in name order meets the directories.
-  std::string tree_path(const Node& node) const REQUIRES(mu_);
   void revalidate_if_stale(std::uint64_t ino);
   // The context for a mutation's request: the operation's deadline less the time kept back to
   // check a listing should the answer be lost or unreadable.
@@ -222,20 +190,21 @@ class Namespace {
   std::vector<std::string> drop_aliases(const std::string& key, const std::string& id)
       REQUIRES(mu_);
   void publish_changes(std::uint64_t dir_ino, const DirListing* before, const DirListing& after);
-  void fill_attr(const Node& node, struct stat* st) const REQUIRES(mu_);
+  void fill_attr(const Node& node, struct stat* st) const REQUIRES(inodes_.mu()) EXCLUDES(mu_);
   int entry_for(std::uint64_t parent, const std::string& name, const ListingPtr& listing,
                 EntryReply* out);
   Result<std::string> attribute(const Node& node, const std::string& key, const OpContext& ctx);
   std::vector<std::string> attribute_names(const Node& node) const;
-  // The objects `node` shows attributes of; the snapshot's "content" is read under mu_ when
-  // asked, so the subject of a node copy is used without mu_ held.
+  // The objects `node` shows attributes of; the snapshot's "content" is resolved when asked,
+  // with no lock held.
   AttrSubject attr_subject(const Node& node) const;
   // Where the files of snapshot node `ino` are on this host, or why they are not shown (an empty
   // Location when `ino` is no snapshot). Resolved without mu_ held, and reused while the
   // snapshot's entry, its volume's entry and the mount table's generation stay the same.
-  content::Location content_location(std::uint64_t ino) const EXCLUDES(mu_, content_mu_);
+  content::Location content_location(std::uint64_t ino) const
+      EXCLUDES(inodes_.mu(), content_mu_);
   // The directory attach_content() attached to `ino`, or empty.
-  std::string attached_dir(std::uint64_t ino) EXCLUDES(mu_, content_mu_);
+  std::string attached_dir(std::uint64_t ino) EXCLUDES(inodes_.mu(), content_mu_);
   // Records that a readdir of snapshot `ino` showed the files of `dir`; whether the one before
   // (since they were attached) showed the same.
   bool served_content(std::uint64_t ino, const std::string& dir) EXCLUDES(content_mu_);
@@ -244,10 +213,10 @@ class Namespace {
   void drop_content(std::uint64_t ino, bool tell_kernel = true) EXCLUDES(content_mu_);
   const AttrSpec* find_spec(const Node& node, const std::string& key) const;
   int apply_update(std::uint64_t ino, const AttrUpdate& update);
-  int mutation_precheck(std::uint64_t parent, Node** dir) const REQUIRES(mu_);
+  int mutation_precheck(std::uint64_t parent, Node** dir) const REQUIRES(inodes_.mu());
   struct MutationTarget;
   // The .snapshots directory `parent` for a mkdir, rmdir or rename: 0, or the precheck's errno.
-  int mutation_target(std::uint64_t parent, MutationTarget* target) EXCLUDES(mu_);
+  int mutation_target(std::uint64_t parent, MutationTarget* target) EXCLUDES(inodes_.mu());
   // After a mutation with an unclear outcome: the directory listed anew, or null.
   ListingPtr listing_after_unclear(const MutationTarget& target, std::uint64_t parent,
                                    const std::string& what, const Error& error,
@@ -279,25 +248,23 @@ class Namespace {
   std::int64_t mount_time_us_;
 
   // Lock order (a lock is only taken while holding those before it):
-  //   1. mu_ (below): the inode table, pending changes, aliases and first-seen times; also the
-  //      fields of every Node in nodes_. Never held across a provider call or a wait.
-  //   2. a TtlCache's lock (listings_, service_snapshots_, lazy_attrs_): fill_attr() peeks at a
-  //      listing under mu_. No cache calls back into this class while holding its lock.
-  //   3. a TtlCache flight's lock (see ttl_cache.h).
-  //   4. PrefetchPool's lock: schedule() is called without mu_, never from inside the pool's.
-  //   The ContentTree's lock comes after mu_ (forget() detaches under it), and content_mu_
-  //   after mu_ (forget() drops the snapshot's resolved location under it); the content
-  //   resolver's MountTable lock is taken with neither held (content_location()). None calls back.
-  //   The KernelNotifier queues under its own lock, a leaf: called with or without mu_; so is
-  //   attributes_' lock (default-expiration settings, fs/attributes.h).
-  mutable Mutex mu_;
-  // Node-based: a Node's address is stable while it exists. Mutable: find_node() is const.
-  // A set, not a map: the inode number in each node is its key, held once.
-  mutable std::unordered_set<Node, InoHash, InoEqual> nodes_ GUARDED_BY(mu_);
-  // Nodes by (parent, key), under parent_key_hash(): holds no copy of the keys.
-  PointerIndex<Node, ParentKeyHash> by_parent_key_ GUARDED_BY(mu_);
+  //   1. inodes_.mu() (ns::InodeTable): the inode table and the fields of every node. Never
+  //      held across a provider call or a wait.
+  //   2. mu_ (below): pending changes, aliases and first-seen times; fill_attr() reads a
+  //      first-seen time under inodes_.mu().
+  //   3. a TtlCache's lock (listings_, service_snapshots_, lazy_attrs_): fill_attr() peeks at a
+  //      listing under inodes_.mu(). No cache calls back into this class while holding its lock.
+  //   4. a TtlCache flight's lock (see ttl_cache.h).
+  //   5. PrefetchPool's lock: schedule() is called with none of the above, never from inside
+  //      the pool's.
+  //   content_mu_ (resolved content locations), the content resolver's MountTable lock and the
+  //   ContentTree's lock are taken with none of this class's other locks held, and call back
+  //   into nothing. The KernelNotifier queues under its own lock, a leaf: called with or
+  //   without the others; so is attributes_' lock (default-expiration settings,
+  //   fs/attributes.h).
+  ns::InodeTable inodes_;
   ListingPtr root_listing_;  // set in the constructor, then only read
-  std::uint64_t next_ino_ GUARDED_BY(mu_) = kRootIno + 1;
+  mutable Mutex mu_ ACQUIRED_AFTER(inodes_.mu());
   // By snapshots-dir cache key.
   std::map<std::string, PendingChanges> pending_ GUARDED_BY(mu_);
   // key -> alias -> id
@@ -317,8 +284,8 @@ class Namespace {
   std::shared_ptr<std::atomic<bool>> shutting_down_ = std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<content::MountTable> mounts_;  // the resolver's; its generation dates a location
   std::unique_ptr<content::Resolver> content_resolver_;
-  // Resolved content locations, by snapshot inode: a leaf lock, taken after mu_ when nested.
-  mutable Mutex content_mu_ ACQUIRED_AFTER(mu_);
+  // Resolved content locations, by snapshot inode: a leaf lock.
+  mutable Mutex content_mu_;
   mutable std::unordered_map<std::uint64_t, ResolvedContent> resolved_content_
       GUARDED_BY(content_mu_);
   mutable std::atomic<std::uint64_t> content_resolves_{0};
