@@ -30,18 +30,6 @@ struct Namespace::PendingChanges {
   std::map<std::string, std::chrono::steady_clock::time_point> deleted;  // by id
 };
 
-// Where a snapshot node's files are, as last resolved, and what that was resolved from.
-struct Namespace::ResolvedContent {
-  // Held, not compared by address: a new entry cannot take the old one's place unnoticed.
-  std::shared_ptr<const void> snapshot;  // the node's entry's StoredSnapshot
-  std::shared_ptr<const void> volume;    // its volume's VolumeInfo (the NFS export)
-  std::uint64_t generation = 0;          // the mount table's
-  content::Location location;
-  // The directory the last readdir of the snapshot showed, while attached since: the kernel
-  // may keep its copy of the listing while this stays the same.
-  std::string served;
-};
-
 // A service-wide snapshot list (SnapshotListing::PerService), grouped by volume.
 struct Namespace::ServiceSnapshots {
   std::unordered_map<std::string, std::vector<SnapshotPtr>> by_volume;
@@ -84,6 +72,12 @@ const std::set<std::string>& common_keys() {
   return kKeys;
 }
 
+std::vector<RemoteConfig> configs_of(const std::vector<Remote>& remotes) {
+  std::vector<RemoteConfig> configs;
+  for (const Remote& remote : remotes) configs.push_back(remote.config);
+  return configs;
+}
+
 }  // namespace
 
 Namespace::Namespace(std::vector<Remote> remotes, FsOptions options, KernelNotifier* notifier)
@@ -93,7 +87,8 @@ Namespace::Namespace(std::vector<Remote> remotes, FsOptions options, KernelNotif
       mount_time_us_(now_unix_us()),
       listings_(&counters_),
       service_snapshots_(&counters_),
-      lazy_attrs_(&counters_) {
+      lazy_attrs_(&counters_),
+      contents_(configs_of(remotes_), notifier_, inodes_) {
   auto root_listing = std::make_shared<DirListing>();
   for (std::size_t i = 0; i < remotes_.size(); ++i) {
     // The configuration loader refused a value that is not a boolean.
@@ -109,11 +104,6 @@ Namespace::Namespace(std::vector<Remote> remotes, FsOptions options, KernelNotif
   root_listing->index();
   root_listing->serial = DirListing::kStaticSerial;
   root_listing_ = root_listing;
-  std::vector<RemoteConfig> configs;
-  for (const Remote& remote : remotes_) configs.push_back(remote.config);
-  mounts_ = std::make_shared<content::MountTable>();
-  content_resolver_ = std::make_unique<content::Resolver>(configs, mounts_);
-  content_ = std::make_unique<content::ContentTree>(notifier_);
   pool_ = std::make_unique<PrefetchPool>(options_.prefetch);
 }
 
@@ -175,75 +165,12 @@ int Namespace::refused() const {
 
 int Namespace::refused_at(std::uint64_t ino) const {
   if (content::ContentTree::is_content(ino)) return EROFS;
-  const bool files = !content_location(ino).dir.empty();
+  const bool files = !contents_.location(ino).dir.empty();
   return files ? EROFS : refused();
 }
 
-// Every lookup and readdir of a snapshot directory asks this: the usual answer comes from the
-// cache, and no answer holds mu_ while the snapshot is expanded and the mount table polled.
-content::Location Namespace::content_location(std::uint64_t ino) const {
-  ns::InodeTable::SnapshotSource source = inodes_.snapshot_source(ino);
-  if (source.snapshot == nullptr) return {};
-  std::shared_ptr<const void> snapshot = std::move(source.snapshot);
-  std::shared_ptr<const void> volume = std::move(source.volume);
-  const std::uint32_t remote = source.remote;
-  // Taken before resolving: a change meanwhile leaves the result dated before it.
-  const std::uint64_t generation = mounts_->generation();
-  {
-    MutexLock lock(content_mu_);
-    auto it = resolved_content_.find(ino);
-    if (it != resolved_content_.end() && it->second.snapshot == snapshot &&
-        it->second.volume == volume && it->second.generation == generation) {
-      return it->second.location;
-    }
-  }
-  content_resolves_++;
-  const auto* volume_info = static_cast<const VolumeInfo*>(volume.get());
-  content::Location at = content_resolver_->resolve(
-      remote, volume_info ? volume_info->nfs_export : std::string(),
-      static_cast<const StoredSnapshot*>(snapshot.get())->expand().content_dir);
-  MutexLock lock(content_mu_);
-  ResolvedContent& resolved = resolved_content_[ino];
-  resolved.snapshot = std::move(snapshot);
-  resolved.volume = std::move(volume);
-  resolved.generation = generation;
-  resolved.location = at;
-  return at;
-}
-
-std::string Namespace::attached_dir(std::uint64_t ino) {
-  std::string dir = content_location(ino).dir;
-  if (dir.empty()) {
-    {
-      MutexLock lock(content_mu_);
-      if (auto it = resolved_content_.find(ino); it != resolved_content_.end()) {
-        it->second.served.clear();
-      }
-    }
-    content_->detach(ino);  // e.g. its NFS mount went away
-    return dir;
-  }
-  content_->attach(ino, dir);
-  return dir;
-}
-
 bool Namespace::attach_content(std::uint64_t ino) {
-  return !attached_dir(ino).empty();
-}
-
-bool Namespace::served_content(std::uint64_t ino, const std::string& dir) {
-  MutexLock lock(content_mu_);
-  auto it = resolved_content_.find(ino);
-  if (it == resolved_content_.end()) return false;
-  const bool same = it->second.served == dir;
-  it->second.served = dir;
-  return same;
-}
-
-void Namespace::drop_content(std::uint64_t ino, bool tell_kernel) {
-  content_->detach(ino, tell_kernel);
-  MutexLock lock(content_mu_);
-  resolved_content_.erase(ino);
+  return !contents_.attach(ino).empty();
 }
 
 double Namespace::entry_timeout() const {
@@ -604,7 +531,7 @@ void Namespace::publish_changes(std::uint64_t dir_ino, const DirListing* before,
       if (const Node* node = inodes_.find_child(dir_ino, c.key)) gone.push_back(node->ino);
     }
   }
-  for (std::uint64_t ino : gone) drop_content(ino);
+  for (std::uint64_t ino : gone) contents_.drop(ino);
 }
 
 bool Namespace::schedule_listing(std::uint64_t dir_ino, const std::string& key, int depth,
@@ -783,7 +710,7 @@ int Namespace::refresh_node(std::uint64_t ino, const OpContext& ctx) {
 
 int Namespace::getattr(std::uint64_t ino, const OpContext& ctx, struct stat* out) {
   getattrs_++;
-  if (content::ContentTree::is_content(ino)) return content_->getattr(ino, ctx, out);
+  if (content::ContentTree::is_content(ino)) return contents_.tree().getattr(ino, ctx, out);
   if (int rc = refresh_node(ino, ctx); rc != 0) return rc;
   {
     MutexLock lock(inodes_.mu());
@@ -822,7 +749,7 @@ void Namespace::revalidate_if_stale(std::uint64_t ino) {
 
 int Namespace::readlink(std::uint64_t ino, std::string* target) {
   if (content::ContentTree::is_content(ino)) {
-    return content_->readlink(ino, OpContext(options_.timeout), target);
+    return contents_.tree().readlink(ino, OpContext(options_.timeout), target);
   }
   MutexLock lock(inodes_.mu());
   Node* node = inodes_.find(ino);
@@ -857,7 +784,7 @@ int Namespace::lookup(std::uint64_t parent, const std::string& name, const OpCon
                       EntryReply* out) {
   // Inside a snapshot: its files, no request to the API.
   if (content::ContentTree::is_content(parent) || attach_content(parent)) {
-    return content_->lookup(parent, name, ctx, out);
+    return contents_.tree().lookup(parent, name, ctx, out);
   }
   auto list = listing(parent, ctx);
   if (!list.ok()) return errno_for(list.error());
@@ -873,11 +800,11 @@ int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirE
     // A snapshot's files never change, and a content inode names one directory of one attached
     // tree (a tree attached anew numbers its files anew): the kernel keeps its copy.
     if (unchanged != nullptr) *unchanged = true;
-    return content_->readdir(ino, ctx, out);
+    return contents_.tree().readdir(ino, ctx, out);
   }
-  if (std::string dir = attached_dir(ino); !dir.empty()) {
-    int rc = content_->readdir(ino, ctx, out);
-    if (unchanged != nullptr) *unchanged = rc == 0 && served_content(ino, dir);
+  if (std::string dir = contents_.attach(ino); !dir.empty()) {
+    int rc = contents_.tree().readdir(ino, ctx, out);
+    if (unchanged != nullptr) *unchanged = rc == 0 && contents_.served(ino, dir);
     return rc;
   }
   auto list = listing(ino, ctx);
@@ -905,15 +832,15 @@ int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirE
 }
 
 void Namespace::add_lookup(std::uint64_t ino, std::uint64_t n) {
-  if (content::ContentTree::is_content(ino)) return content_->add_lookup(ino, n);
+  if (content::ContentTree::is_content(ino)) return contents_.tree().add_lookup(ino, n);
   inodes_.add_lookup(ino, n);
 }
 
 void Namespace::forget(std::uint64_t ino, std::uint64_t n) {
-  if (content::ContentTree::is_content(ino)) return content_->forget(ino, n);
+  if (content::ContentTree::is_content(ino)) return contents_.tree().forget(ino, n);
   // The kernel forgot the snapshot directory, so it holds nothing below it either: its files'
   // nodes go without a word to the kernel (a crawl of a million would queue a million notes).
-  if (inodes_.forget(ino, n)) drop_content(ino, false);
+  if (inodes_.forget(ino, n)) contents_.drop(ino, false);
 }
 
 std::size_t Namespace::node_count() const {
@@ -975,7 +902,7 @@ struct Namespace::MutationTarget {
 int Namespace::mutation_target(std::uint64_t parent, MutationTarget* target) {
   if (content::ContentTree::is_content(parent)) return EROFS;
   // Inside a snapshot that shows its files: they are read-only.
-  if (!content_location(parent).dir.empty()) return EROFS;
+  if (!contents_.location(parent).dir.empty()) return EROFS;
   MutexLock lock(inodes_.mu());
   Node* dir = nullptr;
   if (int rc = mutation_precheck(parent, &dir); rc != 0) return rc;
@@ -1229,7 +1156,7 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
     if (c.kind == NodeKind::Snapshot && c.key != id) snapshots.push_back(c.shared_snapshot());
   }
   listings_.replace(key, build_snapshot_listing(key, std::move(snapshots), false));
-  if (deleted_ino != 0) drop_content(deleted_ino);
+  if (deleted_ino != 0) contents_.drop(deleted_ino);
   if (notifier_ != nullptr) {
     for (const auto& alias : dropped_aliases) notifier_->inval_entry(parent, alias);
     notifier_->inval_inode(parent);
@@ -1328,7 +1255,7 @@ AttrSubject Namespace::attr_subject(const Node& node) const {
   if (const StoredSnapshot* snapshot = node.snapshot()) {
     subject.snapshot = snapshot->expand();
     subject.content = [this, ino = node.ino] {
-      content::Location at = content_location(ino);
+      content::Location at = contents_.location(ino);
       return at.dir.empty() ? at.why_not : at.dir;
     };
   }
@@ -1407,7 +1334,7 @@ int Namespace::getxattr(std::uint64_t ino, const std::string& name, const OpCont
                         std::string* value) {
   // No security labels and no ACLs here. ENOTSUP (not ENODATA) lets `ls -l` and libselinux stop
   // asking for every entry: they remember a device that does not support them.
-  if (content::ContentTree::is_content(ino)) return content_->getxattr(ino, name, ctx, value);
+  if (content::ContentTree::is_content(ino)) return contents_.tree().getxattr(ino, name, ctx, value);
   if (name.rfind("security.", 0) == 0 || name.rfind("system.posix_acl_", 0) == 0) return ENOTSUP;
   if (name.rfind(kXattrPrefix, 0) != 0) return ENODATA;
   std::string key = name.substr(std::char_traits<char>::length(kXattrPrefix));
@@ -1430,7 +1357,7 @@ int Namespace::getxattr(std::uint64_t ino, const std::string& name, const OpCont
 }
 
 int Namespace::listxattr(std::uint64_t ino, const OpContext& ctx, std::vector<std::string>* names) {
-  if (content::ContentTree::is_content(ino)) return content_->listxattr(ino, ctx, names);
+  if (content::ContentTree::is_content(ino)) return contents_.tree().listxattr(ino, ctx, names);
   if (int rc = refresh_node(ino, ctx); rc != 0) return rc;
   MutexLock lock(inodes_.mu());
   Node* node = inodes_.find(ino);

@@ -22,6 +22,7 @@
 #include "fs/attributes.h"
 #include "fs/content/content_tree.h"
 #include "fs/content/resolver.h"
+#include "fs/namespace/contents.h"
 #include "fs/namespace/inode_table.h"
 #include "fs/namespace/tree.h"
 #include "fs/prefetch_pool.h"
@@ -105,7 +106,7 @@ class Namespace {
   // The same for a change at or under `ino`: EROFS inside a snapshot's files.
   int refused_at(std::uint64_t ino) const EXCLUDES(inodes_.mu());
   // A snapshot's files (open, read, release and statfs go straight to it).
-  content::ContentTree& content() { return *content_; }
+  content::ContentTree& content() { return contents_.tree(); }
   // Attaches the files of snapshot directory `ino` when it has some here; whether it has.
   bool attach_content(std::uint64_t ino) EXCLUDES(inodes_.mu());
 
@@ -121,14 +122,13 @@ class Namespace {
   // Waits until no background listing is queued or running.
   void wait_background_idle();
   // How many times a snapshot's content location was resolved (not taken from the cache).
-  std::uint64_t content_resolves() const { return content_resolves_.load(); }
+  std::uint64_t content_resolves() const { return contents_.resolves(); }
 
  private:
   using Child = ns::Child;
   using DirListing = ns::DirListing;
   using Node = ns::Node;
   struct PendingChanges;
-  struct ResolvedContent;
   struct ServiceSnapshots;
   using ListingPtr = ns::ListingPtr;
 
@@ -198,19 +198,6 @@ class Namespace {
   // The objects `node` shows attributes of; the snapshot's "content" is resolved when asked,
   // with no lock held.
   AttrSubject attr_subject(const Node& node) const;
-  // Where the files of snapshot node `ino` are on this host, or why they are not shown (an empty
-  // Location when `ino` is no snapshot). Resolved without mu_ held, and reused while the
-  // snapshot's entry, its volume's entry and the mount table's generation stay the same.
-  content::Location content_location(std::uint64_t ino) const
-      EXCLUDES(inodes_.mu(), content_mu_);
-  // The directory attach_content() attached to `ino`, or empty.
-  std::string attached_dir(std::uint64_t ino) EXCLUDES(inodes_.mu(), content_mu_);
-  // Records that a readdir of snapshot `ino` showed the files of `dir`; whether the one before
-  // (since they were attached) showed the same.
-  bool served_content(std::uint64_t ino, const std::string& dir) EXCLUDES(content_mu_);
-  // The snapshot `ino` went away (`tell_kernel` as ContentTree::detach): its files' tree and
-  // its resolved location go.
-  void drop_content(std::uint64_t ino, bool tell_kernel = true) EXCLUDES(content_mu_);
   const AttrSpec* find_spec(const Node& node, const std::string& key) const;
   int apply_update(std::uint64_t ino, const AttrUpdate& update);
   int mutation_precheck(std::uint64_t parent, Node** dir) const REQUIRES(inodes_.mu());
@@ -257,9 +244,8 @@ class Namespace {
   //   4. a TtlCache flight's lock (see ttl_cache.h).
   //   5. PrefetchPool's lock: schedule() is called with none of the above, never from inside
   //      the pool's.
-  //   content_mu_ (resolved content locations), the content resolver's MountTable lock and the
-  //   ContentTree's lock are taken with none of this class's other locks held, and call back
-  //   into nothing. The KernelNotifier queues under its own lock, a leaf: called with or
+  //   contents_' locks (fs/namespace/contents.h) are taken with none of the above held, and
+  //   call back into nothing. The KernelNotifier queues under its own lock, a leaf: called with or
   //   without the others; so is attributes_' lock (default-expiration settings,
   //   fs/attributes.h).
   ns::InodeTable inodes_;
@@ -282,14 +268,7 @@ class Namespace {
   TtlCache<AttrList> lazy_attrs_;
   // Set at destruction: background listings still running give up at once.
   std::shared_ptr<std::atomic<bool>> shutting_down_ = std::make_shared<std::atomic<bool>>(false);
-  std::shared_ptr<content::MountTable> mounts_;  // the resolver's; its generation dates a location
-  std::unique_ptr<content::Resolver> content_resolver_;
-  // Resolved content locations, by snapshot inode: a leaf lock.
-  mutable Mutex content_mu_;
-  mutable std::unordered_map<std::uint64_t, ResolvedContent> resolved_content_
-      GUARDED_BY(content_mu_);
-  mutable std::atomic<std::uint64_t> content_resolves_{0};
-  std::unique_ptr<content::ContentTree> content_;
+  ns::Contents contents_;  // snapshots' files (its own lock, a leaf)
   // Last member: its workers stop before anything they use is destroyed.
   std::unique_ptr<PrefetchPool> pool_;
 };
