@@ -20,20 +20,7 @@
 
 namespace snapfs {
 
-// Mutations made through this mount that a provider's listing may not show yet.
-struct Namespace::PendingChanges {
-  struct Created {
-    SnapshotPtr snapshot;
-    std::chrono::steady_clock::time_point until;
-  };
-  std::map<std::string, Created> created;                                // by id
-  std::map<std::string, std::chrono::steady_clock::time_point> deleted;  // by id
-};
 
-// A service-wide snapshot list (SnapshotListing::PerService), grouped by volume.
-struct Namespace::ServiceSnapshots {
-  std::unordered_map<std::string, std::vector<SnapshotPtr>> by_volume;
-};
 
 namespace {
 
@@ -60,10 +47,6 @@ std::optional<Level> attr_level(NodeKind kind) {
   }
 }
 
-bool in_progress(const std::string& state) {
-  return state == "creating" || state == "busy" || state == "deleting";
-}
-
 const std::set<std::string>& common_keys() {
   static const std::set<std::string> kKeys = {
       "id",          "name",       "state", "created", "size",     "type",
@@ -85,52 +68,21 @@ Namespace::Namespace(std::vector<Remote> remotes, FsOptions options, KernelNotif
       options_(options),
       notifier_(notifier),
       mount_time_us_(now_unix_us()),
-      listings_(&counters_),
-      service_snapshots_(&counters_),
-      lazy_attrs_(&counters_),
-      contents_(configs_of(remotes_), notifier_, inodes_) {
-  auto root_listing = std::make_shared<DirListing>();
-  for (std::size_t i = 0; i < remotes_.size(); ++i) {
+      contents_(configs_of(remotes_), notifier_, inodes_),
+      listings_(remotes_, options_, notifier_, inodes_, contents_, mount_time_us_) {
+  for (const Remote& remote : remotes_) {
     // The configuration loader refused a value that is not a boolean.
     bool read_only = false;
-    read_only_remotes_.push_back(parse_bool(remotes_[i].config.get("read_only"), &read_only) &&
+    read_only_remotes_.push_back(parse_bool(remote.config.get("read_only"), &read_only) &&
                                  read_only);
-    Child c;
-    c.name = remotes_[i].config.name;
-    c.key = root_listing->keep("r" + std::to_string(i));
-    c.kind = NodeKind::Remote;
-    root_listing->children.push_back(std::move(c));
   }
-  root_listing->index();
-  root_listing->serial = DirListing::kStaticSerial;
-  root_listing_ = root_listing;
-  pool_ = std::make_unique<PrefetchPool>(options_.prefetch);
 }
 
-// Every volume directory holds the same one entry.
-const Namespace::ListingPtr& Namespace::volume_listing() {
-  static const ListingPtr kListing = [] {
-    auto listing = std::make_shared<DirListing>();
-    Child c;
-    c.name = kSnapshotsDirName;
-    c.key = kSnapshotsDirName;
-    c.kind = NodeKind::SnapshotsDir;
-    listing->children.push_back(std::move(c));
-    listing->index();
-    listing->serial = DirListing::kStaticSerial;
-    return listing;
-  }();
-  return kListing;
-}
-
-Namespace::~Namespace() {
-  shutting_down_->store(true);
-  // Running jobs still use this object (and pool_ itself), so they finish before anything goes.
-  pool_->shutdown();
-}
+// The background workers stop first (Listings is the last member).
+Namespace::~Namespace() = default;
 
 void Namespace::wait_background_idle() {
-  pool_->wait_idle();
+  listings_.wait_idle();
 }
 
 Provider* Namespace::provider_of(const Node& node) const {
@@ -138,26 +90,6 @@ Provider* Namespace::provider_of(const Node& node) const {
   return remotes_[node.remote].provider.get();
 }
 
-void Namespace::invalidate_listing(const Node& dir, const ObjectRef& ref) {
-  std::string key;
-  {
-    MutexLock lock(inodes_.mu());
-    key = inodes_.cache_key(dir);
-  }
-  if (!key.empty()) listings_.invalidate(key);
-  // The kernel's readdir cache must go too, or the next `ls` would never reach us.
-  if (notifier_ != nullptr) notifier_->inval_inode(dir.ino);
-  Provider* provider = provider_of(dir);
-  if (dir.kind == NodeKind::SnapshotsDir && provider &&
-      provider->capabilities().listing == SnapshotListing::PerService) {
-    // The directory is built from the service-wide list: that must be fetched again too.
-    service_snapshots_.invalidate(service_snapshots_key(dir.remote, ref.service_id));
-  }
-}
-
-std::string Namespace::service_snapshots_key(std::size_t remote, const std::string& service_id) {
-  return "r" + std::to_string(remote) + "/s:" + service_id + "/*";
-}
 
 int Namespace::refused() const {
   return options_.read_only ? EROFS : EPERM;
@@ -180,453 +112,6 @@ double Namespace::entry_timeout() const {
 // ---------------------------------------------------------------------------------------------
 // Listings
 
-Result<Namespace::ListingPtr> Namespace::listing(std::uint64_t dir_ino, const OpContext& ctx,
-                                                 ListingMode mode, bool watching_transient) {
-  Node dir_copy;
-  ObjectRef ref;
-  std::string key;
-  {
-    MutexLock lock(inodes_.mu());
-    Node* dir = inodes_.find(dir_ino);
-    if (dir == nullptr) return Error(ErrorKind::NotFound, "stale inode");
-    if (!is_dir(dir->kind)) return Error(ErrorKind::InvalidArgument, "not a directory");
-    dir_copy.ino = dir->ino;
-    dir_copy.kind = dir->kind;
-    dir_copy.remote = dir->remote;
-    dir_copy.listing = dir->listing;
-    dir_copy.entry = dir->entry;
-    ref = inodes_.object_ref(*dir);
-    key = inodes_.cache_key(*dir);
-  }
-  switch (dir_copy.kind) {
-    case NodeKind::Root: return root_listing_;
-    case NodeKind::Volume: return volume_listing();
-    case NodeKind::Snapshot: {
-      static const ListingPtr kEmpty = [] {
-        auto empty = std::make_shared<DirListing>();
-        empty->serial = DirListing::kStaticSerial;
-        return empty;
-      }();
-      return kEmpty;
-    }
-    default: break;
-  }
-  ListingPtr before = listings_.peek(key);
-  const bool verify = mode == ListingMode::Verify;
-  // Short-lived while someone watches a snapshot on its way; a refresh that someone's look
-  // queued must fetch then too. Other reads (ls, mkdir's name check) keep cache_ttl.
-  const std::chrono::milliseconds ttl = watching_transient || mode == ListingMode::Background
-                                            ? listing_ttl(before)
-                                            : options_.cache_ttl;
-  auto fetch = [&]() { return fetch_listing(dir_copy, ref, key, ctx, !verify); };
-  // Past its TTL a listing stays usable for one more TTL while a worker refreshes it, so `ls`
-  // never waits on a round trip for a directory it has seen recently.
-  auto result = mode != ListingMode::Interactive
-                    ? listings_.get(key, ttl, ctx, fetch, !verify)
-                    : listings_.get_or_revalidate(key, ttl, options_.cache_ttl, ctx, fetch,
-                                                  [&] { return schedule_refresh(dir_ino, key); });
-  if (result.ok() && before && result.value() != before) {
-    publish_changes(dir_ino, before.get(), *result.value());
-  }
-  return result;
-}
-
-std::chrono::milliseconds Namespace::listing_ttl(const ListingPtr& current) const {
-  if (!current || current->transient_rounds == 0) return options_.cache_ttl;
-  // A snapshot on its way (creating, deleting, busy) is looked at again soon, so its new state
-  // shows within seconds of the API's change: 1 s, then 2, 4, 8, 10 s for as long as it lasts.
-  const std::uint32_t doublings = std::min<std::uint32_t>(current->transient_rounds - 1, 4);
-  const auto interval = std::min<std::chrono::milliseconds>(
-      std::chrono::milliseconds(1000LL << doublings), std::chrono::milliseconds(10000));
-  return std::min(options_.cache_ttl, interval);
-}
-
-Result<Namespace::ListingPtr> Namespace::fetch_listing(const Node& dir, const ObjectRef& ref,
-                                                       const std::string& key, const OpContext& ctx,
-                                                       bool serve_stale) {
-  Provider* provider = remotes_[dir.remote].provider.get();
-  const std::string& remote_name = remotes_[dir.remote].config.name;
-  auto fail = [&](const Error& e) {
-    log_warning(remote_name + ": listing failed: " + e.message);
-    return e;
-  };
-  if (dir.kind == NodeKind::Remote) {
-    auto services = provider->list_services(ctx);
-    if (!services.ok()) return fail(services.error());
-    return services_listing(std::move(services.value()));
-  }
-  if (dir.kind == NodeKind::Service) {
-    auto volumes = provider->list_volumes(ref, ctx);
-    if (!volumes.ok()) return fail(volumes.error());
-    return volumes_listing(std::move(volumes.value()));
-  }
-  // A .snapshots directory.
-  std::vector<SnapshotPtr> snapshots;
-  if (provider->capabilities().listing == SnapshotListing::PerService) {
-    auto listed = service_wide_snapshots(dir, ref, key, ctx, serve_stale);
-    if (!listed.ok()) return listed.error();
-    snapshots = std::move(listed.value());
-  } else {
-    ObjectRef scope = ref;
-    scope.level = Level::Volume;
-    auto list = provider->list_snapshots(scope, ctx);
-    if (!list.ok()) return fail(list.error());
-    for (auto& s : list.value()) {
-      if (s.volume_id.empty()) s.volume_id = ref.volume_id;
-    }
-    snapshots = store_snapshots(std::move(list.value()));
-  }
-  return build_snapshot_listing(key, std::move(snapshots), true);
-}
-
-Namespace::ListingPtr Namespace::services_listing(std::vector<ServiceInfo> services) {
-  std::vector<NamedObject> named;
-  for (const auto& s : services) named.push_back({s.id, s.name.empty() ? s.id : s.name, 0});
-  auto names = display_names(named);
-  auto listing = std::make_shared<DirListing>();
-  for (std::size_t i = 0; i < services.size(); ++i) {
-    Child c;
-    c.kind = NodeKind::Service;
-    auto service = std::make_shared<const ServiceInfo>(std::move(services[i]));
-    c.object = service;
-    c.key = service->id;
-    c.name = names[i] == service->name ? std::string_view(service->name) : listing->keep(names[i]);
-    listing->children.push_back(std::move(c));
-  }
-  listing->index();
-  return listing;
-}
-
-Namespace::ListingPtr Namespace::volumes_listing(std::vector<VolumeInfo> volumes) {
-  std::vector<NamedObject> named;
-  for (const auto& v : volumes) named.push_back({v.id, v.name, v.created_us});
-  auto names = display_names(named);
-  auto listing = std::make_shared<DirListing>();
-  for (std::size_t i = 0; i < volumes.size(); ++i) {
-    Child c;
-    c.kind = NodeKind::Volume;
-    auto volume = std::make_shared<const VolumeInfo>(std::move(volumes[i]));
-    c.object = volume;
-    c.key = volume->id;
-    c.name = names[i] == volume->name ? std::string_view(volume->name) : listing->keep(names[i]);
-    listing->children.push_back(std::move(c));
-  }
-  listing->index();
-  return listing;
-}
-
-// The snapshots of the volume of `ref`, from its service's whole list (one fetch, shared by
-// every volume of the service, cached in service_snapshots_).
-Result<std::vector<SnapshotPtr>> Namespace::service_wide_snapshots(const Node& dir,
-                                                                   const ObjectRef& ref,
-                                                                   const std::string& key,
-                                                                   const OpContext& ctx,
-                                                                   bool serve_stale) {
-  Provider* provider = remotes_[dir.remote].provider.get();
-  const std::string& remote_name = remotes_[dir.remote].config.name;
-  auto fail = [&](const Error& e) {
-    log_warning(remote_name + ": listing failed: " + e.message);
-    return e;
-  };
-  std::vector<SnapshotPtr> snapshots;
-  {
-    ObjectRef scope;
-    scope.level = Level::Service;
-    scope.service_id = ref.service_id;
-    std::string service_key = service_snapshots_key(dir.remote, ref.service_id);
-    // The zone's list lives as long as the listing derived from it: no longer when one of this
-    // volume's snapshots is in a transient state.
-    auto all = service_snapshots_.get(
-        service_key, listing_ttl(listings_.peek(key)), ctx,
-        [&]() -> Result<std::shared_ptr<const ServiceSnapshots>> {
-          // Stored as the pages arrive: a zone's whole
-          // list never sits in memory in its full form.
-          auto grouped = std::make_shared<ServiceSnapshots>();
-          std::shared_ptr<const std::string> dictionary;
-          Status listed = provider->stream_snapshots(scope, ctx, [&](SnapshotInfo&& s) {
-            if (!dictionary && !s.json.empty()) {
-              dictionary = std::make_shared<const std::string>(s.json);
-            }
-            SnapshotPtr stored = store_snapshot(s, dictionary);
-            grouped->by_volume[stored->volume_id()].push_back(std::move(stored));
-          });
-          if (!listed.ok()) return fail(listed.error());
-          return std::shared_ptr<const ServiceSnapshots>(grouped);
-        },
-        serve_stale);
-    if (!all.ok()) return all.error();
-    auto it = all.value()->by_volume.find(ref.volume_id);
-    if (it != all.value()->by_volume.end()) snapshots = it->second;
-  }
-  return snapshots;
-}
-
-// Builds a .snapshots listing from the provider's snapshots, with this mount's pending creates
-// and deletes applied and its aliases added.
-Namespace::ListingPtr Namespace::build_snapshot_listing(const std::string& key,
-                                                        std::vector<SnapshotPtr> snapshots,
-                                                        bool from_provider) {
-  std::map<std::string, std::string> aliases;
-  const ListingPtr previous = listings_.peek(key);
-  {
-    MutexLock lock(mu_);
-    apply_pending(key, from_provider, &snapshots);
-    std::int64_t now_us = now_unix_us();
-    // Only snapshots without a creation time need one (their mtime is when first listed).
-    for (const auto& s : snapshots) {
-      if (s->created_us() == 0) first_seen_us_.emplace(s->id(), now_us);
-    }
-    auto a = aliases_.find(key);
-    if (a != aliases_.end()) aliases = a->second;
-  }
-  auto listing = snapshot_entries(previous.get(), std::move(snapshots), from_provider);
-  // The directory's mtime: when its set of snapshots (ids and names) last changed as seen here.
-  // Before any change was seen, the mount time, as for the other directories snapfs makes up:
-  // stat answers the same before and after the first listing.
-  if (previous == nullptr) {
-    listing->changed_us = mount_time_us_;
-  } else if (same_snapshots(*previous, *listing)) {
-    listing->changed_us = previous->changed_us;
-  } else {
-    listing->changed_us = std::max(now_unix_us(), previous->changed_us);
-  }
-  if (!aliases.empty()) add_alias_entries(listing.get(), aliases);
-  return listing;
-}
-
-// Only a provider listing can settle a pending change; a local rebuild keeps it.
-void Namespace::apply_pending(const std::string& key, bool from_provider,
-                              std::vector<SnapshotPtr>* snapshots) {
-  auto pending = pending_.find(key);
-  if (pending == pending_.end()) return;
-  auto now = std::chrono::steady_clock::now();
-  std::set<std::string> listed;
-  for (const auto& s : *snapshots) listed.emplace(s->id());
-  auto& created = pending->second.created;
-  for (auto it = created.begin(); it != created.end();) {
-    bool settled = listed.count(it->first) && from_provider;  // the provider shows it now
-    bool lapsed = it->second.until < now;                     // or it never came
-    if (settled || lapsed) {
-      it = created.erase(it);
-    } else {
-      if (!listed.count(it->first)) snapshots->push_back(it->second.snapshot);
-      ++it;
-    }
-  }
-  auto& deleted = pending->second.deleted;
-  for (auto it = deleted.begin(); it != deleted.end();) {
-    if ((!listed.count(it->first) && from_provider) || it->second < now) {
-      it = deleted.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  if (!deleted.empty()) {
-    snapshots->erase(
-        std::remove_if(snapshots->begin(), snapshots->end(),
-                       [&](const auto& s) { return deleted.count(std::string(s->id())) > 0; }),
-        snapshots->end());
-  }
-}
-
-// The snapshots' entries, named as display_names() says, and how long they have shown a
-// transient state.
-std::shared_ptr<Namespace::DirListing> Namespace::snapshot_entries(
-    const DirListing* previous, std::vector<SnapshotPtr> snapshots, bool from_provider) {
-  // The names the last listing showed: a snapshot keeps its name while it exists, so a path
-  // seen in `ls` still resolves after a sibling sharing its name is deleted.
-  std::unordered_map<std::string_view, std::string_view> shown;
-  if (previous) {
-    shown.reserve(previous->children.size());
-    for (const Child& c : previous->children) {
-      if (c.kind == NodeKind::Snapshot) shown.emplace(c.key, c.name);
-    }
-  }
-  std::vector<NamedObject> named;
-  std::vector<std::string> shown_names;
-  named.reserve(snapshots.size());
-  shown_names.reserve(shown.empty() ? 0 : snapshots.size());
-  for (const auto& s : snapshots) {
-    named.push_back({std::string(s->id()), std::string(s->name()), s->created_us()});
-    if (shown.empty()) continue;
-    auto was = shown.find(s->id());
-    shown_names.emplace_back(was == shown.end() ? std::string_view() : was->second);
-  }
-  auto names = display_names(named, shown_names);
-  auto listing = std::make_shared<DirListing>();
-  listing->children.reserve(snapshots.size());
-  bool transient = false;
-  for (std::size_t i = 0; i < snapshots.size(); ++i) {
-    transient = transient || in_progress(snapshots[i]->state());
-    Child c;
-    c.key = snapshots[i]->id();
-    c.name = names[i] == snapshots[i]->name() ? snapshots[i]->name() : listing->keep(names[i]);
-    c.kind = NodeKind::Snapshot;
-    c.object = std::move(snapshots[i]);
-    listing->children.push_back(std::move(c));
-  }
-  listing->index();
-  // A change made here (a local rebuild) starts the short intervals again; a provider listing
-  // that still shows a transient state waits a little longer each time.
-  if (transient) {
-    listing->transient_rounds =
-        from_provider && previous ? std::min(previous->transient_rounds + 1, 100u) : 1;
-  }
-  return listing;
-}
-
-// Whether `after` shows the snapshots of `before`, under the same names.
-bool Namespace::same_snapshots(const DirListing& before, const DirListing& after) {
-  std::size_t count = 0;
-  for (const Child& c : before.children) count += c.kind == NodeKind::Snapshot;
-  if (count != after.children.size()) return false;
-  for (const Child& c : after.children) {
-    const Child* old = before.find_key(c.key, c.name);
-    if (old == nullptr || old->name != c.name) return false;
-  }
-  return true;
-}
-
-// Adds a symlink entry for each alias whose snapshot is listed and whose name is free.
-void Namespace::add_alias_entries(DirListing* listing,
-                                  const std::map<std::string, std::string>& aliases) {
-  std::unordered_map<std::string_view, std::string_view> name_of_id;
-  for (const Child& c : listing->children) name_of_id[c.key] = c.name;
-  std::vector<Child> links;
-  for (const auto& [alias, id] : aliases) {
-    auto target = name_of_id.find(id);
-    if (target == name_of_id.end() || listing->find(alias) != nullptr) continue;
-    Child c;
-    c.name = listing->keep(alias);
-    c.key = listing->keep("alias:" + alias);
-    c.kind = NodeKind::Alias;
-    c.object = std::make_shared<const std::string>(target->second);
-    links.push_back(std::move(c));
-  }
-  for (Child& c : links) listing->children.push_back(std::move(c));
-  listing->index();
-}
-
-// Tells the kernel about names that appeared, vanished or changed since the listing it may have
-// cached, so a remote change shows without waiting for the entry timeout.
-void Namespace::publish_changes(std::uint64_t dir_ino, const DirListing* before,
-                                const DirListing& after) {
-  if (notifier_ == nullptr || before == nullptr) return;
-  std::vector<std::string> changed;
-  for (const Child& c : before->children) {
-    const Child* now = after.find(c.name);
-    if (now == nullptr || now->key != c.key) changed.emplace_back(c.name);
-  }
-  for (const Child& c : after.children) {
-    if (before->find(c.name) == nullptr) changed.emplace_back(c.name);
-  }
-  for (const auto& name : changed) notifier_->inval_entry(dir_ino, name);
-  if (!changed.empty()) notifier_->inval_inode(dir_ino);
-  // A snapshot no longer listed takes its files' tree with it.
-  std::vector<std::uint64_t> gone;
-  {
-    MutexLock lock(inodes_.mu());
-    for (const Child& c : before->children) {
-      if (c.kind != NodeKind::Snapshot || after.find_key(c.key, c.name) != nullptr) continue;
-      if (const Node* node = inodes_.find_child(dir_ino, c.key)) gone.push_back(node->ino);
-    }
-  }
-  for (std::uint64_t ino : gone) contents_.drop(ino);
-}
-
-bool Namespace::schedule_listing(std::uint64_t dir_ino, const std::string& key, int depth,
-                                 const PrefetchPool::Priority& priority) {
-  if (shutting_down_->load()) return false;
-  const std::uint64_t generation = priority.generation;
-  // A refresh must fetch even when a prefetch of the same directory is queued or running (that
-  // one may already have found the listing fresh), so the two are told apart.
-  return pool_->schedule(
-      depth < 0 ? "refresh|" + key : key,
-      [this, dir_ino, depth, generation] { background_listing(dir_ino, depth, generation); },
-      priority, depth);
-}
-
-bool Namespace::schedule_refresh(std::uint64_t dir_ino, const std::string& key) {
-  PrefetchPool::Priority priority;
-  priority.generation = read_generation_.load();
-  {
-    MutexLock lock(inodes_.mu());
-    if (const Node* dir = inodes_.find(dir_ino)) priority.path = inodes_.tree_path(*dir);
-  }
-  return schedule_listing(dir_ino, key, -1, priority);
-}
-
-void Namespace::background_listing(std::uint64_t dir_ino, int depth, std::uint64_t generation) {
-  OpContext ctx(options_.timeout, shutting_down_);
-  auto list = listing(dir_ino, ctx, ListingMode::Background);
-  if (list.ok() && depth >= 0) prefetch_children(dir_ino, list.value(), depth - 1, generation);
-}
-
-void Namespace::prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_listing, int depth,
-                                  std::uint64_t generation) {
-  // Most directories read are snapshots, with nothing below them: no lock, no work.
-  if (depth < 0 || pool_->workers() == 0 || dir_listing->children.empty()) return;
-  struct Target {
-    std::uint64_t ino;
-    std::string key;
-    std::string path;
-    int depth;
-  };
-  std::vector<Target> targets;
-  std::string grouped;  // the service's key, when its volumes' listings share one fetch
-  std::string dir_path;
-  {
-    MutexLock lock(inodes_.mu());
-    Node* dir = inodes_.find(dir_ino);
-    if (dir == nullptr) return;
-    const Provider* provider = provider_of(*dir);
-    if (dir->kind == NodeKind::Service && provider != nullptr &&
-        provider->capabilities().listing == SnapshotListing::PerService) {
-      grouped = inodes_.cache_key(*dir);
-      dir_path = inodes_.tree_path(*dir);  // the grouped job's priority
-    }
-    for (const Child& child : dir_listing->children) {
-      Node* node = nullptr;
-      if (child.kind == NodeKind::Remote || child.kind == NodeKind::Service ||
-          child.kind == NodeKind::SnapshotsDir) {
-        node = inodes_.child_node(*dir, dir_listing, child);
-      } else if (child.kind == NodeKind::Volume) {
-        // A volume only holds `.snapshots`; the listing worth having is that one's.
-        Node* volume = inodes_.child_node(*dir, dir_listing, child);
-        const ListingPtr& inside = volume_listing();
-        node = inodes_.child_node(*volume, inside, inside->children.front());
-      }
-      if (node == nullptr) continue;
-      // Nothing below a .snapshots directory is listed ahead, so its listing is the same job
-      // whatever the depth asked.
-      const int below = node->kind == NodeKind::SnapshotsDir ? 0 : depth;
-      targets.push_back({node->ino, inodes_.cache_key(*node), inodes_.tree_path(*node), below});
-    }
-  }
-  // A fresh listing needs no request, but its own children may still be worth listing.
-  targets.erase(std::remove_if(targets.begin(), targets.end(),
-                               [&](const Target& t) {
-                                 return t.depth == 0 && listings_.fresh(t.key, options_.cache_ttl);
-                               }),
-                targets.end());
-  if (!grouped.empty() && !targets.empty()) {
-    // Every volume's .snapshots comes from the one service-wide list (a Scaleway zone, many
-    // pages): one worker fetches it and derives them all, where one job per volume would hold
-    // every worker waiting on that same fetch while other remotes' listings queue behind.
-    pool_->schedule("volumes of " + grouped,
-                    [this, targets, generation] {
-                      for (const Target& t : targets) {
-                        if (shutting_down_->load()) return;
-                        background_listing(t.ino, t.depth, generation);
-                      }
-                    },
-                    {generation, dir_path});
-    return;
-  }
-  for (const Target& t : targets) {
-    schedule_listing(t.ino, t.key, t.depth, {generation, t.path});
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Attributes
@@ -656,9 +141,7 @@ void Namespace::fill_attr(const Node& node, struct stat* st) const {
         if (s->created_us() != 0) {
           time_us = s->created_us();
         } else {
-          MutexLock lock(mu_);
-          auto seen = first_seen_us_.find(node.key());
-          if (seen != first_seen_us_.end()) time_us = seen->second;
+          if (std::int64_t seen = listings_.first_seen_us(node.key()); seen != 0) time_us = seen;
         }
         st->st_size = static_cast<off_t>(s->size().value_or(0));
       }
@@ -690,12 +173,12 @@ int Namespace::refresh_node(std::uint64_t ino, const OpContext& ctx) {
     parent = node->parent;
     key = node->key();
     name = node->name();
-    transient = node->snapshot() != nullptr && in_progress(node->snapshot()->state());
+    transient = node->snapshot() != nullptr && ns::in_progress(node->snapshot()->state());
   }
   // The parent's listing is the source of truth for the node's metadata; within cache_ttl this
   // costs nothing, after it the listing is fetched again (or served stale when that fails). A
   // snapshot creating, deleting or busy is looked at again within seconds.
-  auto list = listing(parent, ctx, ListingMode::Interactive, transient);
+  auto list = listings_.get(parent, ctx, ns::ListingMode::Interactive, transient);
   if (!list.ok()) return 0;  // keep showing what we know
   MutexLock lock(inodes_.mu());
   // Already showing its entry in this very listing (within cache_ttl, the usual case).
@@ -718,34 +201,10 @@ int Namespace::getattr(std::uint64_t ino, const OpContext& ctx, struct stat* out
     if (node == nullptr) return ENOENT;
     fill_attr(*node, out);
   }
-  revalidate_if_stale(ino);
+  listings_.revalidate_if_stale(ino);
   return 0;
 }
 
-// The kernel answers `ls` from its own readdir cache and asks nothing until that copy is
-// invalidated. A lookup or a getattr of the directory is then the sign that someone still looks
-// at it: past its TTL its listing is fetched behind, and a change found invalidates the kernel's
-// copy (publish_changes), so the next `ls` shows it.
-void Namespace::revalidate_if_stale(std::uint64_t ino) {
-  std::string key;
-  {
-    MutexLock lock(inodes_.mu());
-    Node* node = inodes_.find(ino);
-    if (node == nullptr) return;
-    if (node->kind != NodeKind::Remote && node->kind != NodeKind::Service &&
-        node->kind != NodeKind::SnapshotsDir) {
-      return;  // the other directories' listings never change
-    }
-    key = inodes_.cache_key(*node);
-  }
-  // Never listed: the kernel has no copy either, and its first read fetches one.
-  if (key.empty() || !listings_.stale(key, options_.cache_ttl)) return;
-  if (pool_->workers() > 0) {
-    schedule_refresh(ino, key);
-  } else if (notifier_ != nullptr) {
-    notifier_->inval_inode(ino);  // -o prefetch=0: the next read lists it before answering
-  }
-}
 
 int Namespace::readlink(std::uint64_t ino, std::string* target) {
   if (content::ContentTree::is_content(ino)) {
@@ -786,10 +245,10 @@ int Namespace::lookup(std::uint64_t parent, const std::string& name, const OpCon
   if (content::ContentTree::is_content(parent) || attach_content(parent)) {
     return contents_.tree().lookup(parent, name, ctx, out);
   }
-  auto list = listing(parent, ctx);
+  auto list = listings_.get(parent, ctx);
   if (!list.ok()) return errno_for(list.error());
   int rc = entry_for(parent, name, list.value(), out);
-  if (rc == 0) revalidate_if_stale(out->ino);
+  if (rc == 0) listings_.revalidate_if_stale(out->ino);
   return rc;
 }
 
@@ -807,13 +266,13 @@ int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirE
     if (unchanged != nullptr) *unchanged = rc == 0 && contents_.served(ino, dir);
     return rc;
   }
-  auto list = listing(ino, ctx);
+  auto list = listings_.get(ino, ctx);
   if (!list.ok()) return errno_for(list.error());
   // Whoever lists a directory is likely to enter its children next (ls -R, find, file
   // managers): list them, and theirs, and theirs, in the background. Three levels reach every
   // .snapshots directory from the root, so a depth-first crawl never waits for a remote that
   // it reaches last.
-  prefetch_children(ino, list.value(), 2, ++read_generation_);
+  listings_.prefetch_children(ino, list.value(), 2, listings_.next_read());
   MutexLock lock(inodes_.mu());
   Node* dir = inodes_.find(ino);
   if (dir == nullptr) return ENOENT;
@@ -873,8 +332,6 @@ const Namespace::Child* Namespace::made_by_create(const DirListing& fresh,
   // A server-chosen name is stamped when the API applies the create: allow for clocks that
   // disagree by up to this much, and never claim an older snapshot.
   constexpr std::int64_t kClockSlackUs = 60LL * 1000 * 1000;
-  MutexLock lock(mu_);
-  auto pending = pending_.find(key);
   for (const Child& c : fresh.children) {
     if (c.kind != NodeKind::Snapshot || known.count(c.key)) continue;
     if (!server_names) {
@@ -882,7 +339,7 @@ const Namespace::Child* Namespace::made_by_create(const DirListing& fresh,
       continue;
     }
     // Another mkdir of this mount may have made it: that one is not ours.
-    if (pending != pending_.end() && pending->second.created.count(std::string(c.key))) continue;
+    if (listings_.created_here(key, c.key)) continue;
     const std::int64_t created = c.snapshot()->created_us();
     if (created != 0 && created + kClockSlackUs < started_us) continue;
     return &c;
@@ -922,8 +379,8 @@ Namespace::ListingPtr Namespace::listing_after_unclear(const MutationTarget& tar
                                                        const Error& error, const OpContext& ctx) {
   log_warning(target.remote_name + ": " + what + " had an unclear outcome (" + error.message +
               "); checking the listing");
-  invalidate_listing(target.dir, target.ref);
-  auto fresh = listing(parent, ctx);
+  listings_.invalidate(target.dir, target.ref);
+  auto fresh = listings_.get(parent, ctx);
   return fresh.ok() ? fresh.value() : nullptr;
 }
 
@@ -942,7 +399,7 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
   // A name that would be shown otherwise than typed (or is not UTF-8, which JSON cannot carry)
   // is refused before any request: `stat NAME` must find what `mkdir NAME` made.
   if (!is_creatable_name(name)) return EINVAL;
-  auto list = listing(parent, ctx);
+  auto list = listings_.get(parent, ctx);
   if (!list.ok()) return errno_for(list.error());
   if (list.value()->find(name) != nullptr) return EEXIST;
   request.name = unescape_name(name);
@@ -961,13 +418,10 @@ int Namespace::mkdir(std::uint64_t parent, const std::string& name, const OpCont
   if (!created.ok() && create_may_have_applied(created.error())) {
     std::set<std::string, std::less<>> known;
     for (const Child& c : list.value()->children) known.emplace(c.key);
-    {
-      // The server may have given the new snapshot the name, and so the id, of one deleted here
-      // moments ago (NAVER names snapshots by the second, HA-NAS ids are names): from now on the
-      // API's listing decides, not this mount's memory of deletes.
-      MutexLock lock(mu_);
-      pending_[key].deleted.clear();
-    }
+    // The server may have given the new snapshot the name, and so the id, of one deleted here
+    // moments ago (NAVER names snapshots by the second, HA-NAS ids are names): from now on the
+    // API's listing decides, not this mount's memory of deletes.
+    listings_.forget_deletes(key);
     if (ListingPtr fresh = listing_after_unclear(target, parent, "create of '" + name + "'",
                                                  created.error(), ctx)) {
       const Child* made = made_by_create(*fresh, known, key, request.name,
@@ -1000,15 +454,9 @@ int Namespace::show_created(std::uint64_t parent, const std::string& name,
     }
   }
   auto shared = store_snapshot(snapshot, std::move(dictionary));
-  {
-    MutexLock lock(mu_);
-    PendingChanges& pending = pending_[key];
-    pending.created[snapshot.id] = {shared,
-                                    std::chrono::steady_clock::now() + options_.pending_ttl};
-    // APIs where the id is the name (HA-NAS) reuse the id of a snapshot just deleted here.
-    pending.deleted.erase(snapshot.id);
-    if (snapshot.name != requested_name) aliases_[key][name] = snapshot.id;
-  }
+  // Pending until the provider lists it; where the provider chose another name, `name` is an
+  // alias of it.
+  listings_.note_created(key, shared, snapshot.name != requested_name ? name : std::string());
   // Rebuild this directory's listing with the new snapshot, from the provider's answer.
   current = listings_.peek(key);
   std::vector<SnapshotPtr> snapshots;
@@ -1019,7 +467,7 @@ int Namespace::show_created(std::uint64_t parent, const std::string& name,
       }
     }
   }
-  ListingPtr updated = build_snapshot_listing(key, std::move(snapshots), false);
+  ListingPtr updated = listings_.build_snapshot_listing(key, std::move(snapshots), false);
   listings_.replace(key, updated);
   const Child* child = updated->find_key(snapshot.id);
   if (child == nullptr) return EIO;
@@ -1067,12 +515,12 @@ int Namespace::recheck_in_progress(const MutationTarget& target, std::uint64_t p
                                    const std::string& name, const std::string& id,
                                    const OpContext& ctx, Result<ListingPtr>* list,
                                    const Child** child) {
-  invalidate_listing(target.dir, target.ref);
-  *list = listing(parent, ctx, ListingMode::Verify);
+  listings_.invalidate(target.dir, target.ref);
+  *list = listings_.get(parent, ctx, ns::ListingMode::Verify);
   if (!list->ok()) return errno_for(list->error());
   *child = list->value()->find_key(id);
   if (*child == nullptr) return ENOENT;
-  if (in_progress((*child)->snapshot()->state())) {
+  if (ns::in_progress((*child)->snapshot()->state())) {
     log_info(target.remote_name + ": snapshot '" + name + "' is " +
              (*child)->snapshot()->state() + "; not deleting it");
     return EBUSY;
@@ -1080,20 +528,6 @@ int Namespace::recheck_in_progress(const MutationTarget& target, std::uint64_t p
   return 0;
 }
 
-std::vector<std::string> Namespace::drop_aliases(const std::string& key, const std::string& id) {
-  std::vector<std::string> dropped;
-  auto a = aliases_.find(key);
-  if (a == aliases_.end()) return dropped;
-  for (auto it = a->second.begin(); it != a->second.end();) {
-    if (it->second == id) {
-      dropped.push_back(it->first);
-      it = a->second.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  return dropped;
-}
 
 int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpContext& ctx) {
   // rmdir of a volume, service or .snapshots itself is never a provider operation: EROFS or
@@ -1103,13 +537,13 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
   Provider* provider = target.provider;
   const std::string& key = target.key;
   const std::string& remote_name = target.remote_name;
-  auto list = listing(parent, ctx);
+  auto list = listings_.get(parent, ctx);
   if (!list.ok()) return errno_for(list.error());
   const Child* child = list.value()->find(name);
   if (child == nullptr) return ENOENT;
   if (child->kind == NodeKind::Alias) return ENOTDIR;
   std::string id(child->key);
-  if (in_progress(child->snapshot()->state())) {
+  if (ns::in_progress(child->snapshot()->state())) {
     if (int rc = recheck_in_progress(target, parent, name, id, ctx, &list, &child); rc != 0) {
       return rc;
     }
@@ -1145,17 +579,12 @@ int Namespace::rmdir(std::uint64_t parent, const std::string& name, const OpCont
     MutexLock lock(inodes_.mu());
     deleted_ino = inodes_.child_ino(parent, id);
   }
-  {
-    MutexLock lock(mu_);
-    pending_[key].created.erase(id);
-    pending_[key].deleted[id] = std::chrono::steady_clock::now() + options_.pending_ttl;
-    dropped_aliases = drop_aliases(key, id);
-  }
+  dropped_aliases = listings_.note_deleted(key, id);
   std::vector<SnapshotPtr> snapshots;
   for (const Child& c : list.value()->children) {
     if (c.kind == NodeKind::Snapshot && c.key != id) snapshots.push_back(c.shared_snapshot());
   }
-  listings_.replace(key, build_snapshot_listing(key, std::move(snapshots), false));
+  listings_.replace(key, listings_.build_snapshot_listing(key, std::move(snapshots), false));
   if (deleted_ino != 0) contents_.drop(deleted_ino);
   if (notifier_ != nullptr) {
     for (const auto& alias : dropped_aliases) notifier_->inval_entry(parent, alias);
@@ -1193,7 +622,7 @@ int Namespace::rename(std::uint64_t parent, const std::string& name, std::uint64
   if (!provider->capabilities().rename) return ENOTSUP;
   if (new_name.size() > 255) return ENAMETOOLONG;
   if (!is_creatable_name(new_name)) return EINVAL;  // as for mkdir
-  auto list = listing(parent, ctx);
+  auto list = listings_.get(parent, ctx);
   if (!list.ok()) return errno_for(list.error());
   const Child* child = list.value()->find(name);
   if (child == nullptr) return ENOENT;
@@ -1227,7 +656,7 @@ int Namespace::rename(std::uint64_t parent, const std::string& name, std::uint64
                             ? store_snapshot(updated, c.snapshot()->dictionary())
                             : c.shared_snapshot());
   }
-  ListingPtr renamed_listing = build_snapshot_listing(key, std::move(snapshots), false);
+  ListingPtr renamed_listing = listings_.build_snapshot_listing(key, std::move(snapshots), false);
   listings_.replace(key, renamed_listing);
   follow_rename(parent, ref.snapshot_id, renamed_listing, updated.id);
   if (notifier_ != nullptr) notifier_->inval_inode(parent);
@@ -1319,7 +748,7 @@ Result<std::string> Namespace::attribute(const Node& node, const std::string& ke
     cache_id = "attrs:" + std::to_string(node.remote) + "/" + ref.service_id + "/" + ref.volume_id +
                "/" + std::to_string(static_cast<int>(ref.level)) + "/" + ref.snapshot_id;
   }
-  auto attrs = lazy_attrs_.get(
+  auto attrs = listings_.lazy_attrs().get(
       cache_id, options_.cache_ttl, ctx, [&]() -> Result<std::shared_ptr<const AttrList>> {
         auto fetched = provider->fetch_attrs(ref, ctx);
         if (!fetched.ok()) return fetched.error();
@@ -1395,7 +824,7 @@ int Namespace::apply_update(std::uint64_t ino, const AttrUpdate& update) {
       if (c.kind != NodeKind::Snapshot) continue;
       snapshots.push_back(c.key == id ? stored : c.shared_snapshot());
     }
-    updated = build_snapshot_listing(key, std::move(snapshots), false);
+    updated = listings_.build_snapshot_listing(key, std::move(snapshots), false);
   } else if (update.volume) {
     id = update.volume->id;
     auto copy = std::make_shared<DirListing>();
@@ -1439,7 +868,7 @@ int Namespace::setxattr(std::uint64_t ino, const std::string& name, const std::s
   }
   // A refresh changes nothing in the cloud: allowed on a read-only mount or remote too.
   if (key == "refresh" && is_dir(copy.kind)) {
-    invalidate_listing(copy, ref);
+    listings_.invalidate(copy, ref);
     log_debug("listing of inode " + std::to_string(ino) + " dropped on request");
     return 0;
   }
@@ -1462,7 +891,7 @@ int Namespace::setxattr(std::uint64_t ino, const std::string& name, const std::s
     return errno_for(updated.error());
   }
   if (spec->lazy) {
-    lazy_attrs_.invalidate("attrs:" + std::to_string(copy.remote) + "/" + ref.service_id + "/" +
+    listings_.lazy_attrs().invalidate("attrs:" + std::to_string(copy.remote) + "/" + ref.service_id + "/" +
                            ref.volume_id + "/" + std::to_string(static_cast<int>(ref.level)) + "/" +
                            ref.snapshot_id);
   }
@@ -1513,15 +942,15 @@ std::string Namespace::stats_json() const {
            ", \"not_sent\": " + std::to_string(s.not_sent) +
            ", \"probes\": " + std::to_string(s.probes) + "}";
   }
-  out += "}, \"cache\": {\"hits\": " + std::to_string(counters_.hits.load()) +
-         ", \"misses\": " + std::to_string(counters_.misses.load()) +
-         ", \"fetches\": " + std::to_string(counters_.fetches.load()) +
-         ", \"shared\": " + std::to_string(counters_.shared.load()) +
-         ", \"stale\": " + std::to_string(counters_.stale.load()) +
-         ", \"revalidations\": " + std::to_string(counters_.revalidations.load()) +
-         "}, \"prefetch\": {\"workers\": " + std::to_string(pool_->workers()) +
-         ", \"completed\": " + std::to_string(pool_->completed()) +
-         ", \"dropped\": " + std::to_string(pool_->dropped()) +
+  out += "}, \"cache\": {\"hits\": " + std::to_string(listings_.counters().hits.load()) +
+         ", \"misses\": " + std::to_string(listings_.counters().misses.load()) +
+         ", \"fetches\": " + std::to_string(listings_.counters().fetches.load()) +
+         ", \"shared\": " + std::to_string(listings_.counters().shared.load()) +
+         ", \"stale\": " + std::to_string(listings_.counters().stale.load()) +
+         ", \"revalidations\": " + std::to_string(listings_.counters().revalidations.load()) +
+         "}, \"prefetch\": {\"workers\": " + std::to_string(listings_.pool().workers()) +
+         ", \"completed\": " + std::to_string(listings_.pool().completed()) +
+         ", \"dropped\": " + std::to_string(listings_.pool().dropped()) +
          "}, \"readdirs\": " + std::to_string(readdirs_.load()) +
          ", \"getattrs\": " + std::to_string(getattrs_.load()) +
          ", \"reads\": " + std::to_string(content_->reads()) +

@@ -24,6 +24,7 @@
 #include "fs/content/resolver.h"
 #include "fs/namespace/contents.h"
 #include "fs/namespace/inode_table.h"
+#include "fs/namespace/listings.h"
 #include "fs/namespace/tree.h"
 #include "fs/prefetch_pool.h"
 #include "fs/stored_snapshot.h"
@@ -32,36 +33,6 @@
 #include "providers/provider.h"
 
 namespace snapfs {
-
-struct FsOptions {
-  uid_t uid = 0;
-  gid_t gid = 0;
-  mode_t umask = 0;
-  bool read_only = false;
-  std::chrono::milliseconds cache_ttl{30000};
-  std::chrono::milliseconds timeout{20000};  // per operation, all retries included
-  // How long an entry created or deleted through this mount overrides provider listings that
-  // do not show the change yet (APIs that apply mutations asynchronously).
-  std::chrono::seconds pending_ttl{600};
-  // Background listing workers (children of listed directories, refreshes of listings past their
-  // TTL); 0 turns both off.
-  std::size_t prefetch = 8;
-};
-
-// Cache invalidations for the kernel. Implementations must not call back into the filesystem
-// from the calling thread (libfuse deadlocks when a notification is sent from the handler of a
-// related operation), so the FUSE implementation queues them to a thread of its own.
-class KernelNotifier {
- public:
-  virtual ~KernelNotifier() = default;
-  virtual void inval_entry(std::uint64_t parent, const std::string& name) = 0;
-  virtual void inval_inode(std::uint64_t ino) = 0;
-};
-
-struct Remote {
-  RemoteConfig config;
-  std::unique_ptr<Provider> provider;
-};
 
 struct EntryReply {
   std::uint64_t ino = 0;  // 0: negative entry (the name does not exist)
@@ -128,69 +99,15 @@ class Namespace {
   using Child = ns::Child;
   using DirListing = ns::DirListing;
   using Node = ns::Node;
-  struct PendingChanges;
-  struct ServiceSnapshots;
   using ListingPtr = ns::ListingPtr;
 
   // Updates a node from its parent's (cached) listing; ENOENT when the provider dropped it.
   int refresh_node(std::uint64_t ino, const OpContext& ctx);
-  static const ListingPtr& volume_listing();
   Provider* provider_of(const Node& node) const;
-  // Makes the next access list `dir` again (and the service-wide list it is built from).
-  void invalidate_listing(const Node& dir, const ObjectRef& ref);
-  static std::string service_snapshots_key(std::size_t remote, const std::string& service_id);
-
-  // Interactive listings may be served past their TTL while refreshed in the background;
-  // background ones (prefetch, refresh) always fetch once the TTL has passed. Verify: fetched
-  // now unless fresh, and a failure is the answer, never the old listing.
-  enum class ListingMode { Interactive, Background, Verify };
-  // `watching_transient`: the caller looks at a snapshot in a transient state, so the listing
-  // lives only listing_ttl() (background refreshes always use that).
-  Result<ListingPtr> listing(std::uint64_t dir_ino, const OpContext& ctx,
-                             ListingMode mode = ListingMode::Interactive,
-                             bool watching_transient = false);
-  // Queues the listings of `dir`'s child directories; `depth` more levels follow each of them.
-  // `generation` orders them against other queued listings (PrefetchPool): that of the
-  // directory read they follow from.
-  void prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_listing, int depth,
-                         std::uint64_t generation);
-  // Queues a background listing of `dir_ino` (depth -1: a refresh, nothing below it); false
-  // when the pool is off or full.
-  bool schedule_listing(std::uint64_t dir_ino, const std::string& key, int depth,
-                        const PrefetchPool::Priority& priority);
-  // A refresh of `dir_ino` ranks with the most recent directory read: someone is using it now.
-  bool schedule_refresh(std::uint64_t dir_ino, const std::string& key);
-  void revalidate_if_stale(std::uint64_t ino);
   // The context for a mutation's request: the operation's deadline less the time kept back to
   // check a listing should the answer be lost or unreadable.
   OpContext keeping_check_time(const OpContext& ctx) const;
-  void background_listing(std::uint64_t dir_ino, int depth, std::uint64_t generation);
-  // How long `current` (a cached listing, or null) is fresh: cache_ttl, or less while one of its
-  // snapshots is in a transient state.
-  std::chrono::milliseconds listing_ttl(const ListingPtr& current) const;
-  Result<ListingPtr> fetch_listing(const Node& dir_copy, const ObjectRef& ref,
-                                   const std::string& key, const OpContext& ctx,
-                                   bool serve_stale = true);
-  static ListingPtr services_listing(std::vector<ServiceInfo> services);
-  static ListingPtr volumes_listing(std::vector<VolumeInfo> volumes);
-  Result<std::vector<SnapshotPtr>> service_wide_snapshots(const Node& dir, const ObjectRef& ref,
-                                                          const std::string& key,
-                                                          const OpContext& ctx, bool serve_stale);
-  ListingPtr build_snapshot_listing(const std::string& key, std::vector<SnapshotPtr> snapshots,
-                                    bool from_provider);
-  void apply_pending(const std::string& key, bool from_provider,
-                     std::vector<SnapshotPtr>* snapshots) REQUIRES(mu_);
-  static std::shared_ptr<DirListing> snapshot_entries(const DirListing* previous,
-                                                      std::vector<SnapshotPtr> snapshots,
-                                                      bool from_provider);
-  static bool same_snapshots(const DirListing& before, const DirListing& after);
-  static void add_alias_entries(DirListing* listing,
-                                const std::map<std::string, std::string>& aliases);
-  // Forgets the aliases of snapshot `id` in the .snapshots directory `key`; returns their names.
-  std::vector<std::string> drop_aliases(const std::string& key, const std::string& id)
-      REQUIRES(mu_);
-  void publish_changes(std::uint64_t dir_ino, const DirListing* before, const DirListing& after);
-  void fill_attr(const Node& node, struct stat* st) const REQUIRES(inodes_.mu()) EXCLUDES(mu_);
+  void fill_attr(const Node& node, struct stat* st) const REQUIRES(inodes_.mu());
   int entry_for(std::uint64_t parent, const std::string& name, const ListingPtr& listing,
                 EntryReply* out);
   Result<std::string> attribute(const Node& node, const std::string& key, const OpContext& ctx);
@@ -234,43 +151,28 @@ class Namespace {
   KernelNotifier* notifier_;
   std::int64_t mount_time_us_;
 
-  // Lock order (a lock is only taken while holding those before it):
-  //   1. inodes_.mu() (ns::InodeTable): the inode table and the fields of every node. Never
-  //      held across a provider call or a wait.
-  //   2. mu_ (below): pending changes, aliases and first-seen times; fill_attr() reads a
-  //      first-seen time under inodes_.mu().
-  //   3. a TtlCache's lock (listings_, service_snapshots_, lazy_attrs_): fill_attr() peeks at a
-  //      listing under inodes_.mu(). No cache calls back into this class while holding its lock.
+  // The rooms, each owning its state under its own lock. Lock order (a lock is only taken
+  // while holding those before it):
+  //   1. inodes_.mu() (ns::InodeTable, fs/namespace/inode_table.h): the inode table and the
+  //      fields of every node. Never held across a provider call or a wait.
+  //   2. listings_' mu_ (ns::Listings, fs/namespace/listings.h): pending changes, aliases and
+  //      first-seen times; fill_attr() reads a first-seen time under inodes_.mu().
+  //   3. a TtlCache's lock (in listings_): fill_attr() peeks at a listing under inodes_.mu().
+  //      No cache calls back into a room while holding its lock.
   //   4. a TtlCache flight's lock (see ttl_cache.h).
-  //   5. PrefetchPool's lock: schedule() is called with none of the above, never from inside
-  //      the pool's.
-  //   contents_' locks (fs/namespace/contents.h) are taken with none of the above held, and
-  //   call back into nothing. The KernelNotifier queues under its own lock, a leaf: called with or
-  //   without the others; so is attributes_' lock (default-expiration settings,
-  //   fs/attributes.h).
+  //   5. PrefetchPool's lock (in listings_): schedule() is called with none of the above,
+  //      never from inside the pool's.
+  //   contents_' locks (ns::Contents, fs/namespace/contents.h: its own, the MountTable's, the
+  //   ContentTree's) are taken with none of the above held, and call back into nothing. The
+  //   KernelNotifier queues under its own lock, a leaf: called with or without the others; so
+  //   is attributes_' lock (default-expiration settings, fs/attributes.h).
   ns::InodeTable inodes_;
-  ListingPtr root_listing_;  // set in the constructor, then only read
-  mutable Mutex mu_ ACQUIRED_AFTER(inodes_.mu());
-  // By snapshots-dir cache key.
-  std::map<std::string, PendingChanges> pending_ GUARDED_BY(mu_);
-  // key -> alias -> id
-  std::map<std::string, std::map<std::string, std::string>> aliases_ GUARDED_BY(mu_);
   Attributes attributes_;  // xattr tables and default-expiration settings (own lock, a leaf)
-  // snapshot id -> when first listed
-  std::map<std::string, std::int64_t, std::less<>> first_seen_us_ GUARDED_BY(mu_);
-
-  CacheCounters counters_;
   std::atomic<std::uint64_t> readdirs_{0};  // directory reads the kernel could not answer itself
   std::atomic<std::uint64_t> getattrs_{0};  // attribute reads past the kernel's attr timeout
-  std::atomic<std::uint64_t> read_generation_{0};  // directory reads so far: prefetch priority
-  TtlCache<DirListing> listings_;
-  TtlCache<ServiceSnapshots> service_snapshots_;
-  TtlCache<AttrList> lazy_attrs_;
-  // Set at destruction: background listings still running give up at once.
-  std::shared_ptr<std::atomic<bool>> shutting_down_ = std::make_shared<std::atomic<bool>>(false);
-  ns::Contents contents_;  // snapshots' files (its own lock, a leaf)
-  // Last member: its workers stop before anything they use is destroyed.
-  std::unique_ptr<PrefetchPool> pool_;
+  ns::Contents contents_;  // snapshots' files
+  // Last member: its background workers stop before anything they use is destroyed.
+  ns::Listings listings_;
 };
 
 }  // namespace snapfs

@@ -1,11 +1,14 @@
-// The tree's shared vocabulary: a directory listing as shown (DirListing, its entries Child)
-// and an inode (Node). Listings are immutable once indexed and shared (ListingPtr) by the
-// Listings room that caches them and the InodeTable whose nodes point into them; nothing here
-// owns a lock.
+// The tree's shared vocabulary: the mount's options and remotes, the kernel notifier, a
+// directory listing as shown (DirListing, its entries Child) and an inode (Node). Listings are
+// immutable once indexed and shared (ListingPtr) by the Listings room that caches them and the
+// InodeTable whose nodes point into them; nothing here owns a lock.
 #pragma once
+
+#include <sys/types.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <forward_list>
 #include <memory>
@@ -20,10 +23,45 @@ namespace snapfs {
 
 enum class NodeKind { Root, Remote, Service, Volume, SnapshotsDir, Snapshot, Alias };
 
+struct FsOptions {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  mode_t umask = 0;
+  bool read_only = false;
+  std::chrono::milliseconds cache_ttl{30000};
+  std::chrono::milliseconds timeout{20000};  // per operation, all retries included
+  // How long an entry created or deleted through this mount overrides provider listings that
+  // do not show the change yet (APIs that apply mutations asynchronously).
+  std::chrono::seconds pending_ttl{600};
+  // Background listing workers (children of listed directories, refreshes of listings past their
+  // TTL); 0 turns both off.
+  std::size_t prefetch = 8;
+};
+
+// Cache invalidations for the kernel. Implementations must not call back into the filesystem
+// from the calling thread (libfuse deadlocks when a notification is sent from the handler of a
+// related operation), so the FUSE implementation queues them to a thread of its own.
+class KernelNotifier {
+ public:
+  virtual ~KernelNotifier() = default;
+  virtual void inval_entry(std::uint64_t parent, const std::string& name) = 0;
+  virtual void inval_inode(std::uint64_t ino) = 0;
+};
+
+struct Remote {
+  RemoteConfig config;
+  std::unique_ptr<Provider> provider;
+};
+
 namespace ns {
 
 inline bool is_dir(NodeKind kind) {
   return kind != NodeKind::Alias;
+}
+
+// A snapshot on its way: creating, deleting or busy.
+inline bool in_progress(const std::string& state) {
+  return state == "creating" || state == "busy" || state == "deleting";
 }
 
 // One entry of a directory listing, as shown. Its strings are views: into its own object
