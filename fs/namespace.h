@@ -1,6 +1,11 @@
-// The snapfs namespace: the tree of SEMANTICS.md section 1 over the configured providers, its
-// inode table and listing caches, and every filesystem operation expressed as errno results.
-// Nothing here knows FUSE (fs/fuse_adapter.cc translates) or HTTP (providers/ do that).
+// The snapfs namespace: the tree of SEMANTICS.md section 1 over the configured providers, and
+// every filesystem operation expressed as errno results. Nothing here knows FUSE
+// (fs/fuse_adapter.cc translates) or HTTP (providers/ do that).
+//
+// Namespace is a front over rooms that each own their state and lock (fs/namespace/): the
+// InodeTable (nodes), Listings (listing caches, pending changes, prefetch), Mutations (mkdir,
+// rmdir, rename) and Contents (snapshots' files); attributes are fs/attributes.h. The front
+// routes each operation, fills attributes and answers the extended attributes.
 #pragma once
 
 #include <sys/stat.h>
@@ -25,6 +30,7 @@
 #include "fs/namespace/contents.h"
 #include "fs/namespace/inode_table.h"
 #include "fs/namespace/listings.h"
+#include "fs/namespace/mutations.h"
 #include "fs/namespace/tree.h"
 #include "fs/prefetch_pool.h"
 #include "fs/stored_snapshot.h"
@@ -33,17 +39,6 @@
 #include "providers/provider.h"
 
 namespace snapfs {
-
-struct EntryReply {
-  std::uint64_t ino = 0;  // 0: negative entry (the name does not exist)
-  struct stat attr {};
-  double timeout = 0;  // seconds, for both entry and attributes
-};
-
-struct DirEntryReply {
-  std::string name;
-  struct stat attr {};
-};
 
 class Namespace {
  public:
@@ -104,9 +99,6 @@ class Namespace {
   // Updates a node from its parent's (cached) listing; ENOENT when the provider dropped it.
   int refresh_node(std::uint64_t ino, const OpContext& ctx);
   Provider* provider_of(const Node& node) const;
-  // The context for a mutation's request: the operation's deadline less the time kept back to
-  // check a listing should the answer be lost or unreadable.
-  OpContext keeping_check_time(const OpContext& ctx) const;
   void fill_attr(const Node& node, struct stat* st) const REQUIRES(inodes_.mu());
   int entry_for(std::uint64_t parent, const std::string& name, const ListingPtr& listing,
                 EntryReply* out);
@@ -117,36 +109,8 @@ class Namespace {
   AttrSubject attr_subject(const Node& node) const;
   const AttrSpec* find_spec(const Node& node, const std::string& key) const;
   int apply_update(std::uint64_t ino, const AttrUpdate& update);
-  int mutation_precheck(std::uint64_t parent, Node** dir) const REQUIRES(inodes_.mu());
-  struct MutationTarget;
-  // The .snapshots directory `parent` for a mkdir, rmdir or rename: 0, or the precheck's errno.
-  int mutation_target(std::uint64_t parent, MutationTarget* target) EXCLUDES(inodes_.mu());
-  // After a mutation with an unclear outcome: the directory listed anew, or null.
-  ListingPtr listing_after_unclear(const MutationTarget& target, std::uint64_t parent,
-                                   const std::string& what, const Error& error,
-                                   const OpContext& ctx);
-  int recheck_in_progress(const MutationTarget& target, std::uint64_t parent,
-                          const std::string& name, const std::string& id, const OpContext& ctx,
-                          Result<ListingPtr>* list, const Child** child);
-  void follow_rename(std::uint64_t parent, const std::string& old_id,
-                     const ListingPtr& renamed_listing, const std::string& new_id);
-  int show_created(std::uint64_t parent, const std::string& name,
-                   const std::string& requested_name, const std::string& key,
-                   SnapshotInfo snapshot, const std::string& remote_name, EntryReply* out);
-  // Whether changes under `node` are refused with EROFS: `-o ro`, or its remote's read_only key.
-  bool read_only_at(const Node& node) const;
-  // Whether a failed create may still have made its snapshot, so that a fresh listing decides.
-  static bool create_may_have_applied(const Error& error);
-  // After a create whose answer was lost: the snapshot of `fresh` (a new listing of the
-  // .snapshots directory `key`) that the create made, or null. `known` holds the ids listed
-  // before the create; `started_us` is when it was sent.
-  const Child* made_by_create(const DirListing& fresh,
-                              const std::set<std::string, std::less<>>& known,
-                              const std::string& key, const std::string& name, bool server_names,
-                              std::int64_t started_us) const;
 
   std::vector<Remote> remotes_;
-  std::vector<bool> read_only_remotes_;  // by remote index: the section's read_only key
   FsOptions options_;
   KernelNotifier* notifier_;
   std::int64_t mount_time_us_;
@@ -171,8 +135,9 @@ class Namespace {
   std::atomic<std::uint64_t> readdirs_{0};  // directory reads the kernel could not answer itself
   std::atomic<std::uint64_t> getattrs_{0};  // attribute reads past the kernel's attr timeout
   ns::Contents contents_;  // snapshots' files
-  // Last member: its background workers stop before anything they use is destroyed.
+  // Its background workers stop (at its destruction) before anything they use is destroyed.
   ns::Listings listings_;
+  ns::Mutations mutations_;  // no state of its own beyond the read-only settings
 };
 
 }  // namespace snapfs

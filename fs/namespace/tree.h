@@ -4,6 +4,7 @@
 // InodeTable whose nodes point into them; nothing here owns a lock.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <algorithm>
@@ -51,6 +52,17 @@ class KernelNotifier {
 struct Remote {
   RemoteConfig config;
   std::unique_ptr<Provider> provider;
+};
+
+struct EntryReply {
+  std::uint64_t ino = 0;  // 0: negative entry (the name does not exist)
+  struct stat attr {};
+  double timeout = 0;  // seconds, for both entry and attributes
+};
+
+struct DirEntryReply {
+  std::string name;
+  struct stat attr {};
 };
 
 namespace ns {
