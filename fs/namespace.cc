@@ -20,8 +20,6 @@
 
 namespace snapfs {
 
-
-
 namespace {
 
 bool is_dir(NodeKind kind) {
@@ -84,7 +82,6 @@ Provider* Namespace::provider_of(const Node& node) const {
   return remotes_[node.remote].provider.get();
 }
 
-
 int Namespace::refused() const {
   return options_.read_only ? EROFS : EPERM;
 }
@@ -105,7 +102,6 @@ double Namespace::entry_timeout() const {
 
 // ---------------------------------------------------------------------------------------------
 // Listings
-
 
 // ---------------------------------------------------------------------------------------------
 // Attributes
@@ -198,7 +194,6 @@ int Namespace::getattr(std::uint64_t ino, const OpContext& ctx, struct stat* out
   listings_.revalidate_if_stale(ino);
   return 0;
 }
-
 
 int Namespace::readlink(std::uint64_t ino, std::string* target) {
   if (content::ContentTree::is_content(ino)) {
@@ -320,7 +315,6 @@ int Namespace::rename(std::uint64_t parent, const std::string& name, std::uint64
   return mutations_.rename(parent, name, new_parent, new_name, flags, ctx);
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Extended attributes
 
@@ -420,7 +414,8 @@ int Namespace::getxattr(std::uint64_t ino, const std::string& name, const OpCont
                         std::string* value) {
   // No security labels and no ACLs here. ENOTSUP (not ENODATA) lets `ls -l` and libselinux stop
   // asking for every entry: they remember a device that does not support them.
-  if (content::ContentTree::is_content(ino)) return contents_.tree().getxattr(ino, name, ctx, value);
+  if (content::ContentTree::is_content(ino))
+    return contents_.tree().getxattr(ino, name, ctx, value);
   if (name.rfind("security.", 0) == 0 || name.rfind("system.posix_acl_", 0) == 0) return ENOTSUP;
   if (name.rfind(kXattrPrefix, 0) != 0) return ENODATA;
   std::string key = name.substr(std::char_traits<char>::length(kXattrPrefix));
@@ -548,9 +543,9 @@ int Namespace::setxattr(std::uint64_t ino, const std::string& name, const std::s
     return errno_for(updated.error());
   }
   if (spec->lazy) {
-    listings_.lazy_attrs().invalidate("attrs:" + std::to_string(copy.remote) + "/" + ref.service_id + "/" +
-                           ref.volume_id + "/" + std::to_string(static_cast<int>(ref.level)) + "/" +
-                           ref.snapshot_id);
+    listings_.lazy_attrs().invalidate(
+        "attrs:" + std::to_string(copy.remote) + "/" + ref.service_id + "/" + ref.volume_id + "/" +
+        std::to_string(static_cast<int>(ref.level)) + "/" + ref.snapshot_id);
   }
   return apply_update(ino, updated.value());
 }

@@ -134,7 +134,7 @@ class Namespace {
   Attributes attributes_;  // xattr tables and default-expiration settings (own lock, a leaf)
   std::atomic<std::uint64_t> readdirs_{0};  // directory reads the kernel could not answer itself
   std::atomic<std::uint64_t> getattrs_{0};  // attribute reads past the kernel's attr timeout
-  ns::Contents contents_;  // snapshots' files
+  ns::Contents contents_;                   // snapshots' files
   // Its background workers stop (at its destruction) before anything they use is destroyed.
   ns::Listings listings_;
   ns::Mutations mutations_;  // no state of its own beyond the read-only settings

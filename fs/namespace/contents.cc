@@ -28,7 +28,12 @@ Contents::~Contents() = default;
 // Every lookup and readdir of a snapshot directory asks this: the usual answer comes from the
 // cache, and no answer holds a lock while the snapshot is expanded and the mount table polled.
 content::Location Contents::location(std::uint64_t ino) const {
+  return locate(ino, nullptr);
+}
+
+content::Location Contents::locate(std::uint64_t ino, bool* is_snapshot) const {
   InodeTable::SnapshotSource source = inodes_.snapshot_source(ino);
+  if (is_snapshot != nullptr) *is_snapshot = source.snapshot != nullptr;
   if (source.snapshot == nullptr) return {};
   // Taken before resolving: a change meanwhile leaves the result dated before it.
   const std::uint64_t generation = mounts_->generation();
@@ -55,7 +60,10 @@ content::Location Contents::location(std::uint64_t ino) const {
 }
 
 std::string Contents::attach(std::uint64_t ino) {
-  std::string dir = location(ino).dir;
+  bool is_snapshot = false;
+  std::string dir = locate(ino, &is_snapshot).dir;
+  // Other directories have no files to attach, and never had: nothing to detach either.
+  if (!is_snapshot) return dir;
   if (dir.empty()) {
     {
       MutexLock lock(mu_);

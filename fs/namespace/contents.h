@@ -54,6 +54,9 @@ class Contents {
  private:
   struct Resolved;
 
+  // location(), and whether `ino` is a snapshot at all.
+  content::Location locate(std::uint64_t ino, bool* is_snapshot) const EXCLUDES(mu_, inodes_.mu());
+
   const InodeTable& inodes_;
   std::shared_ptr<content::MountTable> mounts_;  // the resolver's; its generation dates a location
   std::unique_ptr<content::Resolver> resolver_;

@@ -32,8 +32,7 @@ class InodeTable {
   Node* find(std::uint64_t ino) const REQUIRES(mu_);
   // The node of `child`, an entry of `listing` (a listing of `parent`), made on first sight;
   // an existing one shows that entry from now on.
-  Node* child_node(const Node& parent, const ListingPtr& listing, const Child& child)
-      REQUIRES(mu_);
+  Node* child_node(const Node& parent, const ListingPtr& listing, const Child& child) REQUIRES(mu_);
   Node* find_child(std::uint64_t parent, std::string_view key) const REQUIRES(mu_);
   // The inode of `parent`'s child `key`, or 0 when it has none.
   std::uint64_t child_ino(std::uint64_t parent, std::string_view key) const REQUIRES(mu_);

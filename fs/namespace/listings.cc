@@ -203,7 +203,7 @@ Result<ListingPtr> Listings::get(std::uint64_t dir_ino, const OpContext& ctx, Li
   auto result = mode != ListingMode::Interactive
                     ? cache_.get(key, ttl, ctx, fetch, !verify)
                     : cache_.get_or_revalidate(key, ttl, options_.cache_ttl, ctx, fetch,
-                                                  [&] { return schedule_refresh(dir_ino, key); });
+                                               [&] { return schedule_refresh(dir_ino, key); });
   if (result.ok() && before && result.value() != before) {
     publish_changes(dir_ino, before.get(), *result.value());
   }
@@ -221,8 +221,8 @@ std::chrono::milliseconds Listings::listing_ttl(const ListingPtr& current) const
 }
 
 Result<ListingPtr> Listings::fetch_listing(const Node& dir, const ObjectRef& ref,
-                                                       const std::string& key, const OpContext& ctx,
-                                                       bool serve_stale) {
+                                           const std::string& key, const OpContext& ctx,
+                                           bool serve_stale) {
   Provider* provider = remotes_[dir.remote].provider.get();
   const std::string& remote_name = remotes_[dir.remote].config.name;
   auto fail = [&](const Error& e) {
@@ -273,10 +273,10 @@ ListingPtr Listings::volumes_listing(std::vector<VolumeInfo> volumes) {
 // The snapshots of the volume of `ref`, from its service's whole list (one fetch, shared by
 // every volume of the service, cached in service_snapshots_).
 Result<std::vector<SnapshotPtr>> Listings::service_wide_snapshots(const Node& dir,
-                                                                   const ObjectRef& ref,
-                                                                   const std::string& key,
-                                                                   const OpContext& ctx,
-                                                                   bool serve_stale) {
+                                                                  const ObjectRef& ref,
+                                                                  const std::string& key,
+                                                                  const OpContext& ctx,
+                                                                  bool serve_stale) {
   Provider* provider = remotes_[dir.remote].provider.get();
   const std::string& remote_name = remotes_[dir.remote].config.name;
   auto fail = [&](const Error& e) {
@@ -319,8 +319,8 @@ Result<std::vector<SnapshotPtr>> Listings::service_wide_snapshots(const Node& di
 // Builds a .snapshots listing from the provider's snapshots, with this mount's pending creates
 // and deletes applied and its aliases added.
 ListingPtr Listings::build_snapshot_listing(const std::string& key,
-                                                        std::vector<SnapshotPtr> snapshots,
-                                                        bool from_provider) {
+                                            std::vector<SnapshotPtr> snapshots,
+                                            bool from_provider) {
   std::map<std::string, std::string> aliases;
   const ListingPtr previous = cache_.peek(key);
   {
@@ -351,7 +351,7 @@ ListingPtr Listings::build_snapshot_listing(const std::string& key,
 
 // Only a provider listing can settle a pending change; a local rebuild keeps it.
 void Listings::apply_pending(const std::string& key, bool from_provider,
-                              std::vector<SnapshotPtr>* snapshots) {
+                             std::vector<SnapshotPtr>* snapshots) {
   auto pending = pending_.find(key);
   if (pending == pending_.end()) return;
   auto now = std::chrono::steady_clock::now();
@@ -386,8 +386,9 @@ void Listings::apply_pending(const std::string& key, bool from_provider,
 
 // The snapshots' entries, named as display_names() says, and how long they have shown a
 // transient state.
-std::shared_ptr<DirListing> Listings::snapshot_entries(
-    const DirListing* previous, std::vector<SnapshotPtr> snapshots, bool from_provider) {
+std::shared_ptr<DirListing> Listings::snapshot_entries(const DirListing* previous,
+                                                       std::vector<SnapshotPtr> snapshots,
+                                                       bool from_provider) {
   // The names the last listing showed: a snapshot keeps its name while it exists, so a path
   // seen in `ls` still resolves after a sibling sharing its name is deleted.
   std::unordered_map<std::string_view, std::string_view> shown;
@@ -444,7 +445,7 @@ bool Listings::same_snapshots(const DirListing& before, const DirListing& after)
 
 // Adds a symlink entry for each alias whose snapshot is listed and whose name is free.
 void Listings::add_alias_entries(DirListing* listing,
-                                  const std::map<std::string, std::string>& aliases) {
+                                 const std::map<std::string, std::string>& aliases) {
   std::unordered_map<std::string_view, std::string_view> name_of_id;
   for (const Child& c : listing->children) name_of_id[c.key] = c.name;
   std::vector<Child> links;
@@ -465,7 +466,7 @@ void Listings::add_alias_entries(DirListing* listing,
 // Tells the kernel about names that appeared, vanished or changed since the listing it may have
 // cached, so a remote change shows without waiting for the entry timeout.
 void Listings::publish_changes(std::uint64_t dir_ino, const DirListing* before,
-                                const DirListing& after) {
+                               const DirListing& after) {
   if (notifier_ == nullptr || before == nullptr) return;
   std::vector<std::string> changed;
   for (const Child& c : before->children) {
@@ -490,7 +491,7 @@ void Listings::publish_changes(std::uint64_t dir_ino, const DirListing* before,
 }
 
 bool Listings::schedule_listing(std::uint64_t dir_ino, const std::string& key, int depth,
-                                 const PrefetchPool::Priority& priority) {
+                                const PrefetchPool::Priority& priority) {
   if (shutting_down_->load()) return false;
   const std::uint64_t generation = priority.generation;
   // A refresh must fetch even when a prefetch of the same directory is queued or running (that
@@ -518,7 +519,7 @@ void Listings::background_listing(std::uint64_t dir_ino, int depth, std::uint64_
 }
 
 void Listings::prefetch_children(std::uint64_t dir_ino, const ListingPtr& dir_listing, int depth,
-                                  std::uint64_t generation) {
+                                 std::uint64_t generation) {
   // Most directories read are snapshots, with nothing below them: no lock, no work.
   if (depth < 0 || pool_->workers() == 0 || dir_listing->children.empty()) return;
   struct Target {

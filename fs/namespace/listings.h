@@ -54,7 +54,9 @@ class Listings {
                          ListingMode mode = ListingMode::Interactive,
                          bool watching_transient = false) EXCLUDES(mu_, inodes_.mu());
   ListingPtr peek(const std::string& key) const { return cache_.peek(key); }
-  void replace(const std::string& key, ListingPtr listing) { cache_.replace(key, std::move(listing)); }
+  void replace(const std::string& key, ListingPtr listing) {
+    cache_.replace(key, std::move(listing));
+  }
   // Makes the next access list `dir` again (and the service-wide list it is built from), and
   // drops the kernel's copy.
   void invalidate(const Node& dir, const ObjectRef& ref) EXCLUDES(inodes_.mu());

@@ -54,10 +54,9 @@ int Mutations::mutation_precheck(std::uint64_t parent, Node** dir) const {
 }
 
 const Child* Mutations::made_by_create(const DirListing& fresh,
-                                                  const std::set<std::string, std::less<>>& known,
-                                                  const std::string& key, const std::string& name,
-                                                  bool server_names,
-                                                  std::int64_t started_us) const {
+                                       const std::set<std::string, std::less<>>& known,
+                                       const std::string& key, const std::string& name,
+                                       bool server_names, std::int64_t started_us) const {
   // A server-chosen name is stamped when the API applies the create: allow for clocks that
   // disagree by up to this much, and never claim an older snapshot.
   constexpr std::int64_t kClockSlackUs = 60LL * 1000 * 1000;
@@ -102,10 +101,9 @@ int Mutations::mutation_target(std::uint64_t parent, MutationTarget* target) {
 
 // Every mutation whose answer was lost, unreadable or a 5xx ends here: it is never re-sent
 // blind; a fresh listing of the directory decides what happened (null when that fails too).
-ListingPtr Mutations::listing_after_unclear(const MutationTarget& target,
-                                                       std::uint64_t parent,
-                                                       const std::string& what,
-                                                       const Error& error, const OpContext& ctx) {
+ListingPtr Mutations::listing_after_unclear(const MutationTarget& target, std::uint64_t parent,
+                                            const std::string& what, const Error& error,
+                                            const OpContext& ctx) {
   log_warning(target.remote_name + ": " + what + " had an unclear outcome (" + error.message +
               "); checking the listing");
   listings_.invalidate(target.dir, target.ref);
@@ -249,13 +247,12 @@ int Mutations::recheck_in_progress(const MutationTarget& target, std::uint64_t p
   *child = list->value()->find_key(id);
   if (*child == nullptr) return ENOENT;
   if (in_progress((*child)->snapshot()->state())) {
-    log_info(target.remote_name + ": snapshot '" + name + "' is " +
-             (*child)->snapshot()->state() + "; not deleting it");
+    log_info(target.remote_name + ": snapshot '" + name + "' is " + (*child)->snapshot()->state() +
+             "; not deleting it");
     return EBUSY;
   }
   return 0;
 }
-
 
 int Mutations::rmdir(std::uint64_t parent, const std::string& name, const OpContext& ctx) {
   // rmdir of a volume, service or .snapshots itself is never a provider operation: EROFS or

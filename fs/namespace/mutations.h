@@ -62,10 +62,9 @@ class Mutations {
   void follow_rename(std::uint64_t parent, const std::string& old_id,
                      const ListingPtr& renamed_listing, const std::string& new_id)
       EXCLUDES(inodes_.mu());
-  int show_created(std::uint64_t parent, const std::string& name,
-                   const std::string& requested_name, const std::string& key,
-                   SnapshotInfo snapshot, const std::string& remote_name, EntryReply* out)
-      EXCLUDES(inodes_.mu());
+  int show_created(std::uint64_t parent, const std::string& name, const std::string& requested_name,
+                   const std::string& key, SnapshotInfo snapshot, const std::string& remote_name,
+                   EntryReply* out) EXCLUDES(inodes_.mu());
   // The context for a mutation's request: the operation's deadline less the time kept back to
   // check a listing should the answer be lost or unreadable.
   OpContext keeping_check_time(const OpContext& ctx) const;

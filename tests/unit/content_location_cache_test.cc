@@ -20,8 +20,8 @@ class ContentLocationCacheTest : public ::testing::Test {
     char tmpl[] = "/tmp/snapfs-nscache-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     export_ = tmpl;
-    for (const char* dir : {"/.zfs", "/.zfs/snapshot", "/.zfs/snapshot/daily",
-                            "/.zfs/snapshot/moved"}) {
+    for (const char* dir :
+         {"/.zfs", "/.zfs/snapshot", "/.zfs/snapshot/daily", "/.zfs/snapshot/moved"}) {
       ASSERT_EQ(mkdir((export_ + dir).c_str(), 0755), 0);
     }
     std::ofstream(export_ + "/.zfs/snapshot/daily/report.txt") << "old";
