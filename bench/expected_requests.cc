@@ -110,7 +110,7 @@ std::map<std::string, long long> expected_crawl_requests(const DataShape& shape)
   e["GET /1.0/auth/time"] = 2;
   // HA-NAS, in object-list mode (X-Pagination-Mode): full objects, no per-item GET. The custom
   // snapshot object has no creation date, so each service's snapshot-creation task history is
-  // listed once.
+  // listed once, alongside its partition list.
   e["GET /1.0/dedicated/nasha"] = pages(s, kOvhPageSize);
   long long partition_pages = 0;
   for (int i = 0; i < s; ++i)
@@ -119,7 +119,7 @@ std::map<std::string, long long> expected_crawl_requests(const DataShape& shape)
   e["GET /1.0/dedicated/nasha/{serviceName}/partition/{partitionName}/customSnapshot"] =
       s * shape.volumes * pages(shape.snapshots, kOvhPageSize) +
       has_big * pages(shape.big, kOvhPageSize);
-  if (shape.snapshots > 0 || shape.big > 0) e["GET /1.0/dedicated/nasha/{serviceName}/task"] = s;
+  e["GET /1.0/dedicated/nasha/{serviceName}/task"] = s;
   // Enterprise File Storage lists return object arrays, unpaginated.
   e["GET /1.0/storage/netapp"] = 1;
   e["GET /1.0/storage/netapp/{serviceName}/share"] = s;

@@ -212,8 +212,24 @@ std::string OvhNashaProvider::service_ip(const std::string& service, const OpCon
 
 Result<std::vector<VolumeInfo>> OvhNashaProvider::list_volumes(const ObjectRef& service,
                                                                const OpContext& ctx) {
-  auto list = client_.list_objects(
-      ovh_path({"dedicated", "nasha", service.service_id, "partition"}), "", ctx, kPartitionMaxAge);
+  // Whoever lists the partitions lists their custom snapshots next (a crawl, the prefetch), and
+  // those need the service's task history for their dates: it is read alongside the partition
+  // list, not one round trip after the first snapshot list. A listing burst reads it once either
+  // way (kHistoryBurst).
+  bool read_history = false;
+  {
+    MutexLock lock(mu_);
+    read_history = !history_is_fresh(memo_[service.service_id]);
+  }
+  Result<OvhObjectList> list = Error(ErrorKind::Internal, "not listed");
+  ovh_parallel_for(read_history ? 2 : 1, 2, [&](std::size_t i) {
+    if (i == 1) {
+      refresh_history(service.service_id, ctx);
+      return;
+    }
+    list = client_.list_objects(ovh_path({"dedicated", "nasha", service.service_id, "partition"}),
+                                "", ctx, kPartitionMaxAge);
+  });
   if (!list.ok()) return list.error();
   std::vector<VolumeInfo> out;
   Status s = for_each_object(list->objects, "the partition list of " + service.service_id,
@@ -440,28 +456,30 @@ void OvhNashaProvider::learn_creation_times(const std::string& service,
   LearnPlan plan = plan_learning(service, partition, names);
   // Our own creates: their task tells the doneDate directly.
   const std::vector<std::optional<NashaTask>> own_tasks = fetch_own_tasks(service, plan.own, ctx);
-  // Partitions of one service are listed in parallel (prefetch): one of them fetches the
-  // history, the others wait for it and use it. Lock order: the service's history lock, then
-  // mu_ (taken briefly inside it, never the other way round).
-  std::unique_lock<std::mutex> history_lock;
-  if (plan.fetch_history) {
-    history_lock = lock_history(service);
-    MutexLock lock(mu_);
-    plan.fetch_history = !history_is_fresh(memo_[service]);
-  }
-  std::vector<NashaTask> history;
-  if (plan.fetch_history) history = fetch_create_history(service, ctx);
+  if (plan.fetch_history) refresh_history(service, ctx);
 
   MutexLock lock(mu_);
   ServiceMemo& memo = memo_[service];
   record_own_tasks(memo, own_tasks);
-  if (plan.fetch_history) {
-    memo.history = std::move(history);
-    memo.history_at = std::chrono::steady_clock::now();
-    memo.have_history = true;
-  }
   if (plan.unknown.empty() || !memo.have_history) return;
   date_from_history(memo, partition, plan.unknown);
+}
+
+void OvhNashaProvider::refresh_history(const std::string& service, const OpContext& ctx) {
+  // Partitions of one service are listed in parallel (prefetch), and the partition listing reads
+  // the history too: one of them fetches it, the others wait for it and use it. Lock order: the
+  // service's history lock, then mu_ (taken briefly inside it, never the other way round).
+  std::unique_lock<std::mutex> history_lock = lock_history(service);
+  {
+    MutexLock lock(mu_);
+    if (history_is_fresh(memo_[service])) return;
+  }
+  std::vector<NashaTask> history = fetch_create_history(service, ctx);
+  MutexLock lock(mu_);
+  ServiceMemo& memo = memo_[service];
+  memo.history = std::move(history);
+  memo.history_at = std::chrono::steady_clock::now();
+  memo.have_history = true;
 }
 
 Result<SnapshotInfo> OvhNashaProvider::create_snapshot(const ObjectRef& volume,

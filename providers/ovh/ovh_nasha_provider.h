@@ -103,6 +103,9 @@ class OvhNashaProvider : public Provider {
                                                         const OpContext& ctx);
   // The lock one listing holds while it fetches the service's task history.
   std::unique_lock<std::mutex> lock_history(const std::string& service);
+  // Reads the service's create-task history into its memo unless a fresh one is there (one
+  // reader per service at a time; the others wait for it).
+  void refresh_history(const std::string& service, const OpContext& ctx);
   // Empty when the history cannot be read.
   std::vector<NashaTask> fetch_create_history(const std::string& service, const OpContext& ctx);
   static bool history_is_fresh(const ServiceMemo& memo);
@@ -158,7 +161,7 @@ class OvhNashaProvider : public Provider {
   // Lock order: a service's history lock (history_locks_, held across the history's fetch),
   // then mu_, which is never held across a request. The history locks are made per service at
   // run time, so the analysis cannot name them: plain std::mutex, order kept by the one place
-  // that takes them (list_snapshots).
+  // that takes them (refresh_history).
   Mutex mu_;
   std::map<std::string, ServiceMemo> memo_ GUARDED_BY(mu_);  // by service
   // Held while one listing fetches a service's task history.

@@ -215,6 +215,22 @@ TEST_F(NashaProviderTest, TaskHistoryIsFetchedOncePerListingBurst) {
   EXPECT_EQ(route_count(emu_, "GET", kTaskListRoute), 1);
 }
 
+TEST_F(NashaProviderTest, PartitionListingReadsTheTaskHistoryForTheSnapshotListsAfterIt) {
+  // The history is read with the partition list (one round trip instead of one more after the
+  // first snapshot list), and the snapshot lists of the burst use it without asking again.
+  ASSERT_TRUE(provider_->list_volumes(volume_ref(""), test_ctx()).ok());
+  EXPECT_EQ(route_count(emu_, "GET", kTaskListRoute), 1);
+  auto p1 = list("partition1");
+  ASSERT_TRUE(p1.ok()) << p1.error().message;
+  ASSERT_NE(find(*p1, "snap-daily-backup"), nullptr);
+  EXPECT_EQ(find(*p1, "snap-daily-backup")->created_us, task_done_us(emu_, "snap-daily-backup"));
+  auto p2 = list("partition2");
+  ASSERT_TRUE(p2.ok()) << p2.error().message;
+  ASSERT_EQ(p2->size(), 1u);
+  EXPECT_EQ((*p2)[0].created_us, task_done_us(emu_, "snap-partition2-2024-06-24T10:00:00.000Z"));
+  EXPECT_EQ(route_count(emu_, "GET", kTaskListRoute), 1);
+}
+
 TEST_F(NashaProviderTest, CreateReturnsCreatingThenListsWithTheTaskDoneDate) {
   CreateRequest req;
   req.name = "snap-new.1";
