@@ -24,33 +24,37 @@
 #include "providers/common/thread_annotations.h"
 #include "providers/ovh/ovh_client.h"
 #include "providers/ovh/ovh_objects.h"
-#include "providers/provider.h"
+#include "providers/ovh/ovh_provider_base.h"
 
 namespace snapfs {
 
-class OvhNashaProvider : public Provider {
+class OvhNashaProvider : public OvhProvider {
  public:
   // How long a fetched task history serves the listings that follow (one `ls -R` burst).
   static constexpr std::chrono::seconds kHistoryBurst{5};
 
   OvhNashaProvider(OvhSettings settings, std::string remote_name, OvhClient::LocalClock clock = {});
 
-  const Capabilities& capabilities() const override { return capabilities_; }
+  // Listings (ovh_nasha_provider.cc): services, partitions with their exports, custom snapshots
+  // dated from the task history (ovh_nasha_history.cc).
   Result<std::vector<ServiceInfo>> list_services(const OpContext& ctx) override;
   Result<std::vector<VolumeInfo>> list_volumes(const ObjectRef& service,
                                                const OpContext& ctx) override;
   Result<std::vector<SnapshotInfo>> list_snapshots(const ObjectRef& scope,
                                                    const OpContext& ctx) override;
+  Status validate_name(const std::string& name) const override;
+
+  // Custom snapshots made and removed by tasks (ovh_nasha_mutation.cc); they have no rename.
   Result<SnapshotInfo> create_snapshot(const ObjectRef& volume, const CreateRequest& request,
                                        const OpContext& ctx) override;
   Status delete_snapshot(const ObjectRef& snapshot, const OpContext& ctx) override;
   Result<SnapshotInfo> rename_snapshot(const ObjectRef& snapshot, const std::string& new_name,
                                        const OpContext& ctx) override;
+
+  // The schedule of .snapshots and a partition's usage (ovh_nasha_schedule.cc).
   Result<AttrList> fetch_attrs(const ObjectRef& object, const OpContext& ctx) override;
   Result<AttrUpdate> set_attr(const ObjectRef& object, const std::string& key,
                               const std::string& value, const OpContext& ctx) override;
-  Status validate_name(const std::string& name) const override;
-  const RequestStats* request_stats() const override { return &stats_; }
 
  private:
   // What this mount knows of one service's custom snapshots beyond the API's listing.
@@ -84,7 +88,6 @@ class OvhNashaProvider : public Provider {
     return partition + "\n" + name;
   }
   static std::uint64_t digest(const std::string& text) { return std::hash<std::string>()(text); }
-  std::int64_t server_now_us() const;
   // The service's ip: remembered from the service listing, else one GET of the service.
   std::string service_ip(const std::string& service, const OpContext& ctx);
   void learn_creation_times(const std::string& service, const std::string& partition,
@@ -152,11 +155,6 @@ class OvhNashaProvider : public Provider {
   // Keeps the changes sent, each replacing any earlier one of the same type.
   void remember_schedule_changes(const ObjectRef& ref, const std::vector<ScheduleChange>& sent);
   Result<AttrList> volume_usage(const ObjectRef& ref, const OpContext& ctx);
-
-  Capabilities capabilities_;
-  RequestStats stats_;
-  OvhClient client_;
-  OvhClient::LocalClock clock_;
 
   // Lock order: a service's history lock (history_locks_, held across the history's fetch),
   // then mu_, which is never held across a request. The history locks are made per service at

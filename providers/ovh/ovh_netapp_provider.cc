@@ -10,6 +10,7 @@
 #include "providers/common/log.h"
 #include "providers/common/strings.h"
 #include "providers/common/time_util.h"
+#include "providers/ovh/ovh_provider_base.h"
 #include "providers/ovh/ovh_providers.h"
 
 namespace snapfs {
@@ -73,14 +74,11 @@ Result<std::vector<SnapshotInfo>> parse_snapshot_list(const rapidjson::Document&
 
 OvhNetappProvider::OvhNetappProvider(OvhSettings settings, std::string remote_name,
                                      OvhClient::LocalClock clock)
-    : client_(std::move(settings), std::move(remote_name), &stats_, clock), clock_(clock) {
-  capabilities_.listing = SnapshotListing::PerVolume;
-  capabilities_.rename = true;
-  capabilities_.create_expiration = false;
-  capabilities_.attrs = {{Level::SnapshotsDir, "schedule", true, true},
-                         {Level::Service, "policies", false, true},
-                         {Level::Snapshot, "description", true, false}};
-}
+    : OvhProvider(std::move(settings), std::move(remote_name), std::move(clock),
+                  {.rename = true,
+                   .attrs = {{Level::SnapshotsDir, "schedule", true, true},
+                             {Level::Service, "policies", false, true},
+                             {Level::Snapshot, "description", true, false}}}) {}
 
 std::string OvhNetappProvider::service_path(const std::string& service) {
   return ovh_path({"storage", "netapp", service});
@@ -92,11 +90,6 @@ std::string OvhNetappProvider::share_path(const ObjectRef& ref) {
 
 std::string OvhNetappProvider::snapshot_path(const ObjectRef& ref, const std::string& id) const {
   return share_path(ref) + "/snapshot/" + url_encode(id);
-}
-
-std::int64_t OvhNetappProvider::server_now_us() const {
-  std::int64_t local_us = clock_ ? clock_() * 1000000 : now_unix_us();
-  return local_us + client_.clock_offset() * 1000000;
 }
 
 std::string OvhNetappProvider::current_id(const std::string& id) const {
@@ -459,14 +452,7 @@ Result<AttrUpdate> OvhNetappProvider::set_attr(const ObjectRef& object, const st
 
 Result<std::unique_ptr<Provider>> make_ovh_netapp_provider(const RemoteConfig& remote,
                                                            const ProviderEnv& env) {
-  auto settings = resolve_ovh_settings(remote, env);
-  if (!settings.ok()) return settings.error();
-  if (settings->insecure) {
-    log_warning("remote '" + remote.name +
-                "': TLS certificate verification is OFF (insecure = true)");
-  }
-  return std::unique_ptr<Provider>(
-      std::make_unique<OvhNetappProvider>(std::move(settings.value()), remote.name));
+  return make_ovh_provider<OvhNetappProvider>(remote, env);
 }
 
 }  // namespace snapfs

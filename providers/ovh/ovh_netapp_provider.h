@@ -16,16 +16,15 @@
 
 #include "providers/ovh/ovh_client.h"
 #include "providers/ovh/ovh_objects.h"
-#include "providers/provider.h"
+#include "providers/ovh/ovh_provider_base.h"
 
 namespace snapfs {
 
-class OvhNetappProvider : public Provider {
+class OvhNetappProvider : public OvhProvider {
  public:
   OvhNetappProvider(OvhSettings settings, std::string remote_name,
                     OvhClient::LocalClock clock = {});
 
-  const Capabilities& capabilities() const override { return capabilities_; }
   Result<std::vector<ServiceInfo>> list_services(const OpContext& ctx) override;
   Result<std::vector<VolumeInfo>> list_volumes(const ObjectRef& service,
                                                const OpContext& ctx) override;
@@ -39,7 +38,6 @@ class OvhNetappProvider : public Provider {
   Result<AttrList> fetch_attrs(const ObjectRef& object, const OpContext& ctx) override;
   Result<AttrUpdate> set_attr(const ObjectRef& object, const std::string& key,
                               const std::string& value, const OpContext& ctx) override;
-  const RequestStats* request_stats() const override { return &stats_; }
 
   // The id a snapshot now has, following hold re-keys this provider has seen.
   std::string current_id(const std::string& id) const;
@@ -48,7 +46,6 @@ class OvhNetappProvider : public Provider {
   static std::string service_path(const std::string& service);
   static std::string share_path(const ObjectRef& ref);
   std::string snapshot_path(const ObjectRef& ref, const std::string& id) const;
-  std::int64_t server_now_us() const;
   void track_identities(const std::string& share, const std::vector<SnapshotInfo>& snapshots);
   // After a 404 on `id`: re-lists the share and returns the snapshot's new id, if it has one.
   std::optional<std::string> find_rekeyed(const ObjectRef& ref, const std::string& id,
@@ -68,11 +65,6 @@ class OvhNetappProvider : public Provider {
 
   // Access paths change only when the share is moved; a listing within this age reuses them.
   static constexpr std::chrono::seconds kExportMaxAge = std::chrono::hours(1);
-
-  Capabilities capabilities_;
-  RequestStats stats_;
-  OvhClient client_;
-  OvhClient::LocalClock clock_;
 
   mutable std::mutex mu_;
   // share -> digest of a snapshot's identity (creation time and path) -> id. A digest, not the
