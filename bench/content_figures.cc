@@ -1,0 +1,431 @@
+// snapfs-bench: figures 10-12, a snapshot's files (bench/README.md).
+#include "bench/bench_rig.h"
+
+namespace snapfs::bench {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Figures 10-12: a snapshot's files. An HA-NAS snapshot of the emulator's demo data shows the
+// files of its `.zfs/snapshot/<name>` directory under the partition's NFS mount; the driver
+// names a local directory as that mount in a mountinfo file (SNAPFS_MOUNTINFO), fills the
+// snapshot's copy there, and compares each operation inside the snapshot with the same on that
+// backing directory, in the same run.
+
+constexpr const char* kContentExport = "10.16.101.42:/zpool-123456/partition1";
+constexpr const char* kContentSnapshot = "nas/zpool-123456/partition1/.snapshots/snap-daily-backup";
+constexpr const char* kContentCopy = "/.zfs/snapshot/snap-daily-backup";
+constexpr double kReadRatioTarget = 0.9;
+constexpr double kPassthroughReadTarget = 0.98;  // figure 10p: the kernel reads the file itself
+constexpr double kFindColdTarget = 3;
+constexpr double kFindWarmTarget = 1.5;
+constexpr double kForgetRssTarget = 1.1;
+
+Verdict at_least(double value, double limit) {
+  return value >= limit ? Verdict::kPass : Verdict::kMiss;
+}
+
+double median(std::vector<double> values) {
+  return percentile(std::move(values), 50);
+}
+
+// Writes `what` to /proc/sys/vm/drop_caches (1: page cache, 2: dentries and inodes, which makes
+// the kernel send FUSE FORGETs, 3: both); false when not allowed.
+bool drop_caches(const char* what) {
+  sync();
+  std::ofstream f("/proc/sys/vm/drop_caches");
+  f << what << "\n";
+  f.flush();
+  return static_cast<bool>(f);
+}
+
+// Drops a file's pages from the page cache (the file was synced when written: dirty pages
+// would stay).
+bool drop_file_cache(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool dropped = ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
+  ::close(fd);
+  return dropped;
+}
+
+// Reads a file from start to end, 1 MiB a read(2); the bytes read, or -1.
+long long read_whole(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  std::vector<char> buffer(1 << 20);
+  long long total = 0;
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      total = -1;
+      break;
+    }
+    if (n == 0) break;
+    total += n;
+  }
+  ::close(fd);
+  return total;
+}
+
+// `size` bytes of pseudo-random data (no run of zeros a filesystem could keep sparse), synced.
+bool write_data_file(const std::string& path, long long size) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  std::vector<std::uint64_t> buffer((1 << 20) / sizeof(std::uint64_t));
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;
+  bool ok = true;
+  for (long long written = 0; ok && written < size;) {
+    for (auto& word : buffer) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      word = x;
+    }
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<long long>(size - written, buffer.size() * 8));
+    const ssize_t n = ::write(fd, buffer.data(), want);
+    ok = n == static_cast<ssize_t>(want);
+    written += want;
+  }
+  ok = ::fsync(fd) == 0 && ok;
+  return ::close(fd) == 0 && ok;
+}
+
+// `dirs` directories of `files` files each under `base`, each file holding `bytes` bytes.
+bool make_tree(const std::string& base, int dirs, int files, int bytes) {
+  const std::string content(static_cast<std::size_t>(bytes), 'x');
+  char name[32];
+  for (int d = 0; d < dirs; ++d) {
+    std::snprintf(name, sizeof name, "/d%04d", d);
+    const std::string dir = base + name;
+    if (::mkdir(dir.c_str(), 0755) != 0) return false;
+    for (int i = 0; i < files; ++i) {
+      std::snprintf(name, sizeof name, "/f%04d", i);
+      const int fd = ::open((dir + name).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      if (fd < 0) return false;
+      const bool ok = bytes == 0 || ::write(fd, content.data(), content.size()) == bytes;
+      if (::close(fd) != 0 || !ok) return false;
+    }
+  }
+  return true;
+}
+
+// VmRSS of a process once it stopped changing for 1 s (FORGETs take a moment to arrive and be
+// handled), at most 30 s.
+std::optional<long long> settled_rss_kib(pid_t pid) {
+  std::optional<long long> last = process_status_kib(pid, "VmRSS");
+  Clock::time_point changed = Clock::now();
+  const Clock::time_point start = Clock::now();
+  while (Clock::now() - changed < std::chrono::seconds(1) &&
+         Clock::now() - start < std::chrono::seconds(30)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::optional<long long> now = process_status_kib(pid, "VmRSS");
+    if (now != last) changed = Clock::now();
+    last = now;
+  }
+  return last;
+}
+
+class ContentBench {
+ public:
+  ContentBench(const Options& o, Report* report) : options_(o), report_(report) {}
+
+  void run() {
+    std::string error;
+    if (!start(&error)) {
+      report_->add(error_figure("10", read_name(), "MiB/s", "ratio >= 0.9", error));
+      report_->add(error_figure("10p", read_name(true), "MiB/s", "ratio >= 0.98", error));
+      report_->add(error_figure("11a", find_name("cold"), "s", "ratio <= 3", error));
+      report_->add(error_figure("11b", find_name("warm"), "s", "ratio <= 1.5", error));
+      report_->add(error_figure("12", rss_name(), "MiB", "ratio <= 1.1", error));
+      return;
+    }
+    read_figure();
+    find_figures();
+    forget_figure();
+  }
+
+ private:
+  std::string read_name(bool passthrough = false) const {
+    return "sequential read, " + std::to_string(options_.content_read_mib) +
+           " MiB file in a snapshot, uncached" + (passthrough ? ", passthrough" : "");
+  }
+  std::string find_name(const char* which) const {
+    return "find -ls " + which_count(options_.content_find_files) + " files, " +
+           which_count(options_.content_find_files / 10) + " dirs, " + which;
+  }
+  std::string rss_name() const {
+    return "RSS after " + which_count(options_.content_entries) +
+           " content entries crawled and forgotten";
+  }
+  static std::string which_count(long long n) {
+    const std::string digits = std::to_string(n);
+    std::string s;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+      if (i > 0 && (digits.size() - i) % 3 == 0) s += ',';
+      s += digits[i];
+    }
+    return s;
+  }
+
+  bool start(std::string* error) {
+    if (!drop_caches("2")) {
+      *error = "cannot write /proc/sys/vm/drop_caches (needs root)";
+      return false;
+    }
+    emulator_ = std::make_unique<EmulatorProcess>(std::vector<std::string>{"--seed", "demo"});
+    if (!emulator_->ok()) {
+      *error = "snapfs-emulator did not start";
+      return false;
+    }
+    backing_ = files_.path() + "/export";
+    copy_ = backing_ + kContentCopy;
+    std::error_code ec;
+    std::filesystem::create_directories(copy_, ec);
+    if (ec) {
+      *error = "cannot create " + copy_ + ": " + ec.message();
+      return false;
+    }
+    const std::string mountinfo = files_.write_file(
+        "mountinfo", "36 25 0:50 / " + backing_ + " rw,relatime - nfs4 " + kContentExport + " rw\n",
+        0644);
+    const std::string config = "[nas]\ntype = ovh-nasha\nendpoint = " + emulator_->base_url() +
+                               "/1.0\napplication_key = demo-ak\napplication_secret = demo-as\n"
+                               "consumer_key = demo-ck\n";
+    const std::vector<std::string> env = {"SNAPFS_MOUNTINFO=" + mountinfo};
+    // Figures 10-12 on a mount whose reads all go through snapfs; figure 10p on one where the
+    // kernel reads the files itself (FUSE passthrough, snapfs's default where it can).
+    std::vector<std::string> through_snapfs = mount_options(options_);
+    const bool passthrough = snapfs_has_option("passthrough");
+    if (passthrough) through_snapfs.push_back("passthrough=0");
+    mount_ = std::make_unique<SnapfsMount>(config, through_snapfs, env, mount_session(options_));
+    if (!mount_->ok()) {
+      *error = "snapfs did not mount: " + mount_->log();
+      return false;
+    }
+    if (passthrough) {
+      passthrough_mount_ = std::make_unique<SnapfsMount>(config, mount_options(options_), env,
+                                                         mount_session(options_));
+      if (!passthrough_mount_->ok()) {
+        *error = "snapfs did not mount: " + passthrough_mount_->log();
+        return false;
+      }
+    }
+    snap_ = mount_->path() + "/" + kContentSnapshot;
+    char shown[4096];
+    const ssize_t n = ::getxattr(snap_.c_str(), "user.snapfs.content", shown, sizeof shown - 1);
+    if (n < 0 || std::string(shown, static_cast<std::size_t>(n)) != copy_) {
+      *error = "the snapshot does not show " + copy_ + ": user.snapfs.content is " +
+               (n < 0 ? std::string(std::strerror(errno))
+                      : std::string(shown, static_cast<std::size_t>(n)));
+      return false;
+    }
+    return true;
+  }
+
+  // Figures 10 and 10p: throughput of a sequential read inside the snapshot against the backing
+  // file, the reads going through snapfs (10) or passed through to the backing file by the
+  // kernel (10p).
+  void read_figure() {
+    const long long size = static_cast<long long>(options_.content_read_mib) << 20;
+    const std::string direct = copy_ + "/big.bin";
+    std::vector<std::string> paths = {direct, snap_ + "/big.bin"};
+    if (passthrough_mount_) {
+      paths.push_back(passthrough_mount_->path() + "/" + kContentSnapshot + "/big.bin");
+    }
+    const auto failed = [&](const std::string& problem) {
+      report_->add(error_figure("10", read_name(), "MiB/s", "ratio >= 0.9", problem));
+      report_->add(error_figure("10p", read_name(true), "MiB/s", "ratio >= 0.98", problem));
+    };
+    const Clock::time_point write_start = Clock::now();
+    if (!write_data_file(direct, size)) {
+      failed("cannot write " + direct + ": " + std::strerror(errno));
+      return;
+    }
+    const double write_s = seconds_since(write_start);
+    std::vector<std::vector<double>> mibs(paths.size());  // by path: direct, 10, 10p
+    std::string problem;
+    // Alternating, so that every side sees the same machine noise.
+    for (int run = 0; run < options_.content_runs && problem.empty(); ++run) {
+      for (std::size_t i = 0; i < paths.size() && problem.empty(); ++i) {
+        for (const std::string& path : paths) {
+          if (!drop_file_cache(path)) problem = "posix_fadvise(POSIX_FADV_DONTNEED) failed";
+        }
+        if (!problem.empty()) break;
+        const Clock::time_point t = Clock::now();
+        const long long got = read_whole(paths[i]);
+        const double s = seconds_since(t);
+        if (got != size) {
+          problem = "reading " + paths[i] + " gave " + std::to_string(got) + " bytes";
+          break;
+        }
+        mibs[i].push_back(static_cast<double>(size >> 20) / s);
+      }
+    }
+    std::filesystem::remove(direct);
+    if (!problem.empty()) {
+      failed(problem);
+      return;
+    }
+    const double bound = median(mibs[0]);
+    const auto add = [&](const char* id, const std::string& name, const std::vector<double>& inside,
+                         double target, const char* target_text, const std::string& how) {
+      Figure& f = report_->add(make_figure(id, name, median(inside), "MiB/s", bound, target_text));
+      f.ratio = f.value / bound;
+      f.verdict = at_least(*f.ratio, target);
+      f.raw = {{"runs_each", static_cast<double>(options_.content_runs)},
+               {"snapshot_min_mib_s", *std::min_element(inside.begin(), inside.end())},
+               {"snapshot_max_mib_s", *std::max_element(inside.begin(), inside.end())},
+               {"backing_min_mib_s", *std::min_element(mibs[0].begin(), mibs[0].end())},
+               {"backing_max_mib_s", *std::max_element(mibs[0].begin(), mibs[0].end())},
+               {"write_backing_file_s", write_s}};
+      f.note = how + "; bound: the same file read directly from the backing directory; median of " +
+               std::to_string(options_.content_runs) +
+               " runs each, alternating, page cache of every file dropped before each";
+    };
+    add("10", read_name(), mibs[1], kReadRatioTarget, "ratio >= 0.9",
+        passthrough_mount_ ? "reads through snapfs (-o passthrough=0)" : "reads through snapfs");
+    if (passthrough_mount_) {
+      add("10p", read_name(true), mibs[2], kPassthroughReadTarget, "ratio >= 0.98",
+          "-o passthrough=1: the kernel reads the backing file where it can");
+    } else {
+      report_->add(error_figure("10p", read_name(true), "MiB/s", "ratio >= 0.98",
+                                "this snapfs has no -o passthrough"));
+    }
+  }
+
+  // Figures 11a and 11b: find -ls inside the snapshot against the backing directory, cold (the
+  // kernel's dentries and inodes dropped) and warm (the run right after).
+  void find_figures() {
+    const int files = options_.content_find_files;
+    const std::string base = copy_ + "/find";
+    std::error_code ec;
+    std::filesystem::create_directory(base, ec);
+    if (ec || !make_tree(base, files / 10, 10, 100)) {
+      report_->add(
+          error_figure("11a", find_name("cold"), "s", "ratio <= 3", "cannot build " + base));
+      report_->add(
+          error_figure("11b", find_name("warm"), "s", "ratio <= 1.5", "cannot build " + base));
+      return;
+    }
+    std::vector<double> cold[2], warm[2];
+    std::string problem;
+    const std::string dirs[2] = {base, snap_ + "/find"};
+    long long lines[2] = {0, 0};
+    for (int run = 0; run < options_.content_runs && problem.empty(); ++run) {
+      for (int side = 0; side < 2 && problem.empty(); ++side) {
+        const std::string out = files_.path() + "/find.txt";
+        drop_caches("2");
+        for (auto* times : {&cold[side], &warm[side]}) {
+          TimedRun r = run_timed({"find", dirs[side], "-ls"}, "", out);
+          if (r.exit_code != 0) {
+            problem = "find -ls " + dirs[side] + " failed: " + first_line(r.err);
+            break;
+          }
+          times->push_back(r.seconds);
+        }
+        std::ifstream in(out);
+        lines[side] =
+            std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
+      }
+    }
+    if (problem.empty() && lines[0] != lines[1]) {
+      problem = "find -ls listed " + std::to_string(lines[1]) + " entries in the snapshot, " +
+                std::to_string(lines[0]) + " in the backing directory";
+    }
+    std::filesystem::remove_all(base, ec);
+    for (int which = 0; which < 2; ++which) {
+      const char* id = which == 0 ? "11a" : "11b";
+      const double target = which == 0 ? kFindColdTarget : kFindWarmTarget;
+      const std::string target_text = which == 0 ? "ratio <= 3" : "ratio <= 1.5";
+      const std::string name = find_name(which == 0 ? "cold" : "warm");
+      if (!problem.empty()) {
+        report_->add(error_figure(id, name, "s", target_text, problem));
+        continue;
+      }
+      const auto& times = which == 0 ? cold : warm;
+      const double bound = median(times[0]);
+      Figure& f = report_->add(make_figure(id, name, median(times[1]), "s", bound, target_text));
+      f.ratio = f.value / bound;
+      f.verdict = at_most(*f.ratio, target);
+      f.raw = {{"entries_listed", static_cast<double>(lines[1])},
+               {"snapshot_min_s", *std::min_element(times[1].begin(), times[1].end())},
+               {"backing_min_s", *std::min_element(times[0].begin(), times[0].end())}};
+      f.note = which == 0
+                   ? "bound: the same find on the backing directory; median of " +
+                         std::to_string(options_.content_runs) +
+                         " runs each, dentries and inodes dropped before each (drop_caches 2)"
+                   : "the run right after each cold one";
+    }
+  }
+
+  // Figure 12: snapfs's resident set after the kernel looked up every entry of a big tree and
+  // then forgot them all, against before.
+  void forget_figure() {
+    const long long entries = options_.content_entries;
+    const int dirs = static_cast<int>(std::max<long long>(1, entries / 1000));
+    const int per_dir = static_cast<int>(entries / dirs);
+    const std::string base = copy_ + "/many";
+    std::error_code ec;
+    std::filesystem::create_directory(base, ec);
+    const Clock::time_point build_start = Clock::now();
+    if (ec || !make_tree(base, dirs, per_dir, 0)) {
+      report_->add(error_figure("12", rss_name(), "MiB", "ratio <= 1.1", "cannot build " + base));
+      return;
+    }
+    const double build_s = seconds_since(build_start);
+    const pid_t pid = mount_->pid();
+    drop_caches("2");
+    const std::optional<long long> before = settled_rss_kib(pid);
+    const TimedRun crawl = run_timed({"find", snap_ + "/many", "-ls"}, "");
+    const std::optional<long long> crawled = process_status_kib(pid, "VmRSS");
+    const Clock::time_point forget_start = Clock::now();
+    drop_caches("2");
+    const std::optional<long long> after = settled_rss_kib(pid);
+    const double forget_s = seconds_since(forget_start);
+    const std::optional<long long> hwm = process_status_kib(pid, "VmHWM");
+    const Clock::time_point remove_start = Clock::now();
+    std::filesystem::remove_all(base, ec);
+    const double remove_s = seconds_since(remove_start);
+    if (crawl.exit_code != 0 || !before || !after) {
+      report_->add(error_figure("12", rss_name(), "MiB", "ratio <= 1.1",
+                                crawl.exit_code != 0 ? "find failed: " + first_line(crawl.err)
+                                                     : "cannot read snapfs's VmRSS"));
+      return;
+    }
+    const double bound = static_cast<double>(*before) / 1024;
+    Figure& f = report_->add(make_figure("12", rss_name(), static_cast<double>(*after) / 1024,
+                                         "MiB", bound, "ratio <= 1.1"));
+    f.ratio = f.value / bound;
+    f.verdict = at_most(*f.ratio, kForgetRssTarget);
+    f.raw = {{"rss_after_crawl_mib", crawled ? static_cast<double>(*crawled) / 1024 : 0},
+             {"vm_hwm_mib", hwm ? static_cast<double>(*hwm) / 1024 : 0},
+             {"crawl_s", crawl.seconds},
+             {"forget_settle_s", forget_s},
+             {"build_tree_s", build_s},
+             {"remove_tree_s", remove_s},
+             {"directories", static_cast<double>(dirs)},
+             {"files_per_directory", static_cast<double>(per_dir)}};
+    f.note =
+        "bound: snapfs's VmRSS before the crawl (find -ls), after drop_caches 2; value: "
+        "after the crawl and drop_caches 2, once VmRSS stopped moving for 1 s";
+  }
+
+  const Options& options_;
+  Report* report_;
+  TempDir files_;
+  std::string backing_, copy_, snap_;
+  std::unique_ptr<EmulatorProcess> emulator_;
+  std::unique_ptr<SnapfsMount> mount_;
+  std::unique_ptr<SnapfsMount> passthrough_mount_;  // figure 10p; null without the option
+};
+
+}  // namespace
+
+void content_figures(const Options& o, Report* report) {
+  ContentBench content(o, report);
+  content.run();
+}
+
+}  // namespace snapfs::bench
