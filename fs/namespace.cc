@@ -605,7 +605,7 @@ std::string Namespace::stats_json() const {
          ", \"dropped\": " + std::to_string(listings_.pool().dropped()) +
          "}, \"readdirs\": " + std::to_string(readdirs_.load()) +
          ", \"getattrs\": " + std::to_string(getattrs_.load()) +
-         ", \"reads\": " + std::to_string(content_->reads()) +
+         ", \"reads\": " + std::to_string(contents_.tree().reads()) +
          ", \"inodes\": " + std::to_string(inodes) + "}";
   return out;
 }

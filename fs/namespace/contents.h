@@ -34,6 +34,7 @@ class Contents {
   Contents& operator=(const Contents&) = delete;
 
   content::ContentTree& tree() { return *tree_; }
+  const content::ContentTree& tree() const { return *tree_; }
 
   // Where the files of snapshot node `ino` are on this host, or why they are not shown (an
   // empty Location when `ino` is no snapshot). Reused while the snapshot's entry, its volume's
