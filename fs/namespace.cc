@@ -12,6 +12,7 @@
 #include <set>
 #include <string_view>
 
+#include "fs/content/unlisted_provider.h"
 #include "fs/errno_map.h"
 #include "fs/names.h"
 #include "providers/common/log.h"
@@ -68,7 +69,14 @@ Namespace::Namespace(std::vector<Remote> remotes, FsOptions options, KernelNotif
       mount_time_us_(now_unix_us()),
       contents_(configs_of(remotes_), notifier_, inodes_),
       listings_(remotes_, options_, notifier_, inodes_, contents_, mount_time_us_),
-      mutations_(remotes_, options_, notifier_, inodes_, listings_, contents_, attributes_) {}
+      mutations_(remotes_, options_, notifier_, inodes_, listings_, contents_, attributes_) {
+  // HA-NAS's automatic snapshots are in its volumes' snapshot directory, not in its API. No
+  // room has called a provider yet.
+  for (Remote& remote : remotes_) {
+    remote.provider = content::with_unlisted_snapshots(std::move(remote.provider), remote.config,
+                                                       contents_.mounts());
+  }
+}
 
 // The background workers stop first (Listings is the last member).
 Namespace::~Namespace() = default;

@@ -35,6 +35,7 @@ class Contents {
 
   content::ContentTree& tree() { return *tree_; }
   const content::ContentTree& tree() const { return *tree_; }
+  std::shared_ptr<content::MountTable> mounts() const { return mounts_; }
 
   // Where the files of snapshot node `ino` are on this host, or why they are not shown (an
   // empty Location when `ino` is no snapshot). Reused while the snapshot's entry, its volume's

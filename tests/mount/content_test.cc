@@ -124,6 +124,42 @@ TEST_F(ContentMountTest, ASnapshotShowsItsFilesReadOnlyWithoutApiRequests) {
   EXPECT_EQ(emulator_->total_requests(), requests);
 }
 
+// ZFS keeps the partition's automatic snapshots beside the custom ones; the API lists only the
+// custom ones. They show in .snapshots, read-only, with their files.
+TEST_F(ContentMountTest, AutomaticSnapshotsTheApiDoesNotListShowReadOnly) {
+  const std::string automatic = root_ + "/.zfs/snapshot/auto-day-1";
+  ASSERT_EQ(run_command("set -e; mkdir -p " + shell_quote(automatic + "/docs") +
+                        "; printf 'auto bytes\\n' > " + shell_quote(automatic + "/docs/report.txt") +
+                        "; touch -d '2024-05-01 12:00:00 UTC' " + shell_quote(automatic))
+                .exit_code,
+            0);
+  Mount();
+  const std::string dir = "nas/zpool-123456/partition1/.snapshots";
+  const std::string snap = dir + "/auto-day-1";
+  EXPECT_EQ(sh_out("ls " + dir + " | grep -c -x -e auto-day-1 -e snap-daily-backup"), "2\n");
+  EXPECT_EQ(sh_out("getfattr --only-values -n user.snapfs.type " + snap), "automatic");
+  EXPECT_EQ(sh_out("getfattr --only-values -n user.snapfs.type " + std::string(kSnap)), "manual");
+  EXPECT_EQ(sh_out("getfattr --only-values -n user.snapfs.state " + snap), "available");
+  EXPECT_NE(sh_out("getfattr --only-values -n user.snapfs.created " + snap).find("2024-05-01"),
+            std::string::npos);
+  EXPECT_EQ(sh_out("getfattr --only-values -n user.snapfs.content " + snap), automatic);
+  EXPECT_EQ(sh_out("cat " + snap + "/docs/report.txt"), "auto bytes\n");
+
+  // The API cannot delete it: refused without a request, and it stays.
+  const long long requests = emulator_->total_requests();
+  CommandResult removed = mount_->sh("rmdir " + snap + " 2>&1");
+  EXPECT_NE(removed.exit_code, 0);
+  EXPECT_NE(removed.out.find("Operation not permitted"), std::string::npos) << removed.out;
+  EXPECT_EQ(emulator_->total_requests(), requests);
+  EXPECT_EQ(mount_->sh("test -d " + snap).exit_code, 0);
+
+  // Gone from the snapshot directory (the schedule removed it): gone from .snapshots once
+  // listed again.
+  ASSERT_EQ(run_command("rm -rf " + shell_quote(automatic)).exit_code, 0);
+  ASSERT_EQ(mount_->sh("setfattr -n user.snapfs.refresh -v 1 " + dir).exit_code, 0);
+  EXPECT_EQ(sh_out("ls " + dir + " | grep -c -x auto-day-1"), "0\n");
+}
+
 TEST_F(ContentMountTest, AFileTheBackingMountRefusesAUserStaysRefused) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root (allow_other and another user)";
   Mount();
