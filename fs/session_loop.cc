@@ -167,22 +167,22 @@ class SessionLoop {
     finish(0);
   }
 
+  // The reader's state between two receives.
+  struct Reader {
+    Clock::time_point last_request;
+    bool poll = false;  // busy-polling the device while requests keep coming (busy_poll)
+  };
+
   // Serves as the reader until it hands the device over or the session ends.
   void read_requests(fuse_buf* buf) {
     WaitNotice notice(&SessionLoop::hand_over, this);
-    Clock::time_point last_request = Clock::now();
     // Once the rings carry the requests, the device carries too few to be worth polling.
-    bool poll = options_.busy_poll.count() > 0 && (uring_ == nullptr || !uring_->active());
+    Reader reader{Clock::now(),
+                  options_.busy_poll.count() > 0 && (uring_ == nullptr || !uring_->active())};
     while (!fuse_session_exited(session_)) {
       const int r = fuse_session_receive_buf(session_, buf);
       if (r > 0) {
-        fuse_session_process_buf(session_, buf);
-        if (uring_ != nullptr && uring_->setup_due()) {
-          start_rings();
-          poll = poll && !uring_->active();
-        }
-        if (handed_over_here()) return;
-        if (poll) last_request = Clock::now();
+        if (process(buf, &reader)) return;
         continue;
       }
       if (r == 0) break;  // unmounted: libfuse marked the session exited
@@ -191,14 +191,33 @@ class SessionLoop {
         finish(r);
         return;
       }
-      if (poll && Clock::now() - last_request < options_.busy_poll) {
-        for (int i = 0; i < kPausesPerLook; ++i) cpu_relax();
-        continue;
-      }
-      epoll_event events[2];
-      epoll_wait(epoll_, events, 2, kExitCheckMs);
+      wait_for_request(reader);
     }
     finish(0);
+  }
+
+  // Answers one request; true when this thread handed its role over meanwhile (the request
+  // waited), so that it stops reading.
+  bool process(fuse_buf* buf, Reader* reader) {
+    fuse_session_process_buf(session_, buf);
+    if (uring_ != nullptr && uring_->setup_due()) {
+      start_rings();
+      reader->poll = reader->poll && !uring_->active();
+    }
+    if (handed_over_here()) return true;
+    if (reader->poll) reader->last_request = Clock::now();
+    return false;
+  }
+
+  // Nothing to read: spins a little while requests came recently (busy_poll), or sleeps until
+  // the device is readable or the exit flag is due a look.
+  void wait_for_request(const Reader& reader) {
+    if (reader.poll && Clock::now() - reader.last_request < options_.busy_poll) {
+      for (int i = 0; i < kPausesPerLook; ++i) cpu_relax();
+      return;
+    }
+    epoll_event events[2];
+    epoll_wait(epoll_, events, 2, kExitCheckMs);
   }
 
   // Right after the INIT answer accepted io_uring: one role per ring, for the idle workers.
