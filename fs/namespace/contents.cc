@@ -51,6 +51,13 @@ content::Location Contents::locate(std::uint64_t ino, bool* is_snapshot) const {
       source.remote, volume ? volume->nfs_export : std::string(),
       static_cast<const StoredSnapshot*>(source.snapshot.get())->expand().content_dir);
   MutexLock lock(mu_);
+  // Only a snapshot with files here is remembered: the others (every snapshot of a block
+  // volume, of a volume not mounted here) cost a cheap answer each time, and `ls -R` of a
+  // mount meets every one of them once, which would leave an entry per snapshot behind.
+  if (at.dir.empty()) {
+    resolved_.erase(ino);
+    return at;
+  }
   Resolved& resolved = resolved_[ino];
   resolved.snapshot = std::move(source.snapshot);
   resolved.volume = std::move(source.volume);
