@@ -285,6 +285,36 @@ class Worker {
   std::int64_t last_called_us_ = 0;  // when Do() last started a call (Unix time, µs)
 };
 
+// The snapshot name a failure line is about: the last component of its path.
+std::string failing_name(const std::string& failure) {
+  const std::string path = failure.substr(0, failure.find(':'));
+  const std::string last = path.substr(path.rfind('/') + 1);
+  return last.substr(0, last.find(' '));
+}
+
+// Every line of the daemon's log that names `name`, and the lines naming what the server called
+// it (NAVER answers a mkdir with a name of its own): a failure's history, whatever its age.
+std::string log_story(const std::string& log, const std::string& name) {
+  std::set<std::string> names = {"'" + name + "'"};
+  const std::string named = "of mkdir '" + name + "' ";
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    const std::size_t at = line.find(named);
+    if (at != std::string::npos) names.insert(line.substr(at + named.size()));
+  }
+  std::string out;
+  std::istringstream again(log);
+  for (std::string line; std::getline(again, line);) {
+    for (const auto& n : names) {
+      if (line.find(n) != std::string::npos) {
+        out += line + "\n";
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 // Every directory above the snapshots: remotes, services, volumes and their .snapshots.
 std::vector<std::string> discover(const std::string& root) {
   std::vector<std::string> dirs = {"."};
@@ -376,7 +406,13 @@ TEST_F(SoakTest, EightThreadsUnderRandomFaultsKeepTheMountConsistent) {
               static_cast<long long>(kOpsPhase.count()), kThreads, summary.str().c_str());
   EXPECT_GT(calls, 100);
   for (const auto& f : tally.failures) ADD_FAILURE() << f;
-  if (!tally.failures.empty()) std::fprintf(stderr, "%s\n", log_tail(mount.log(), 60).c_str());
+  if (!tally.failures.empty()) {
+    std::fprintf(stderr, "%s\n", log_tail(mount.log(), 60).c_str());
+    for (const auto& f : tally.failures) {
+      std::fprintf(stderr, "the log's lines on %s:\n%s\n", f.c_str(),
+                   log_story(mount.log(), failing_name(f)).c_str());
+    }
+  }
 
   // The daemon survived and still answers.
   ASSERT_EQ(kill(mount.pid(), 0), 0) << "snapfs died:\n" << log_tail(mount.log(), 60);
