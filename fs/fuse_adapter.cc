@@ -451,13 +451,15 @@ ListedEntry listed_entry(const DirReads::Copy& listing, std::uint64_t i) {
 }
 
 // Adds `entry` to the reply at `buf` (`room` bytes left); its size, more than `room` when it
-// did not fit. `timeout`: the namespace's entry timeout.
+// did not fit. `timeout`: the namespace's entry timeout. `referenced`: whether the kernel gets a
+// lookup reference to the entry's inode; without one, the entry carries no inode (node id 0: the
+// kernel shows the name and looks it up when it needs it).
 size_t add_listed_entry(fuse_req_t req, char* buf, size_t room, const ListedEntry& entry,
-                        off_t next, bool plus, double timeout) {
+                        off_t next, bool plus, double timeout, bool referenced) {
   if (!plus) return fuse_add_direntry(req, buf, room, entry.name.c_str(), &entry.st, next);
   fuse_entry_param e{};
   e.attr = entry.st;
-  if (!entry.dot) {
+  if (!entry.dot && referenced) {
     e.ino = entry.st.st_ino;  // "." and ".." carry no lookup reference
     const bool file = content::ContentTree::is_content(entry.st.st_ino);  // a snapshot's
     e.attr_timeout = file ? content::ContentTree::kTimeout : timeout;
@@ -467,12 +469,17 @@ size_t add_listed_entry(fuse_req_t req, char* buf, size_t room, const ListedEntr
 }
 
 // Fills `buf` with the entries of `listing` from `index` on, as many as fit; the bytes used.
-// *referenced: the inodes a READDIRPLUS reply gives the kernel a lookup reference to.
-size_t fill_listing(fuse_req_t req, const DirReads::Copy& listing, std::uint64_t index, bool plus,
-                    double timeout, std::vector<char>* buf,
+// *referenced: the inodes a READDIRPLUS reply gives the kernel a lookup reference to, counted in
+// `ns` already. The copy was taken at opendir: an inode it names may have been forgotten since
+// (the kernel dropped its last reference and snapfs the leaf), and handing that number out again
+// would leave the kernel holding an inode snapfs no longer knows (a readlink or getattr of it
+// would fail with ENOENT): such an entry goes without its inode.
+size_t fill_listing(fuse_req_t req, Namespace* ns, const DirReads::Copy& listing,
+                    std::uint64_t index, bool plus, std::vector<char>* buf,
                     std::vector<std::uint64_t>* referenced) {
   const std::uint64_t end = listing.entries.size() + 2;  // with "." and ".."
   const size_t size = buf->size();
+  const double timeout = ns->entry_timeout();
   size_t used = 0;
   for (std::uint64_t i = index; i < end; ++i) {
     const ListedEntry entry = listed_entry(listing, i);
@@ -480,11 +487,16 @@ size_t fill_listing(fuse_req_t req, const DirReads::Copy& listing, std::uint64_t
     const off_t next = DirReads::offset_of(
         listing.generation, i + 1,
         entry.dot || listing.generation == 0 ? 0 : DirReads::mark_of_name(entry.name));
+    // Counted before the reply can reach the kernel, and so before the kernel can forget it.
+    const bool held = plus && !entry.dot && ns->add_lookup(entry.st.st_ino);
     const size_t entry_size =
-        add_listed_entry(req, buf->data() + used, size - used, entry, next, plus, timeout);
-    if (entry_size > size - used) break;
+        add_listed_entry(req, buf->data() + used, size - used, entry, next, plus, timeout, held);
+    if (entry_size > size - used) {
+      if (held) ns->forget(entry.st.st_ino, 1);
+      break;
+    }
     used += entry_size;
-    if (plus && !entry.dot) referenced->push_back(entry.st.st_ino);
+    if (held) referenced->push_back(entry.st.st_ino);
   }
   return used;
 }
@@ -506,12 +518,9 @@ void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_
   }
   std::vector<char> buf(size);
   std::vector<std::uint64_t> referenced;
-  const size_t used =
-      fill_listing(req, *listing, index, plus, ns->entry_timeout(), &buf, &referenced);
+  const size_t used = fill_listing(req, ns, *listing, index, plus, &buf, &referenced);
   if (taken && used == 0) config->dir_reads.finished(*taken);  // the end was read
-  // Count the kernel's references before it can forget them.
-  for (std::uint64_t child : referenced) ns->add_lookup(child);
-  if (fuse_reply_buf(req, buf.data(), used) != 0 && plus) {
+  if (fuse_reply_buf(req, buf.data(), used) != 0) {
     for (std::uint64_t child : referenced) ns->forget(child, 1);
   }
 }

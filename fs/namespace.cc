@@ -287,9 +287,9 @@ int Namespace::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<DirE
   return 0;
 }
 
-void Namespace::add_lookup(std::uint64_t ino, std::uint64_t n) {
+bool Namespace::add_lookup(std::uint64_t ino, std::uint64_t n) {
   if (content::ContentTree::is_content(ino)) return contents_.tree().add_lookup(ino, n);
-  inodes_.add_lookup(ino, n);
+  return inodes_.add_lookup(ino, n);
 }
 
 void Namespace::forget(std::uint64_t ino, std::uint64_t n) {

@@ -76,8 +76,10 @@ class Namespace {
   // Attaches the files of snapshot directory `ino` when it has some here; whether it has.
   bool attach_content(std::uint64_t ino) EXCLUDES(inodes_.mu());
 
-  // The kernel took `n` more references (lookup, readdirplus entry) / dropped `n`.
-  void add_lookup(std::uint64_t ino, std::uint64_t n = 1);
+  // The kernel took `n` more references (lookup, readdirplus entry) / dropped `n`. add_lookup
+  // is false, and counts nothing, when `ino` is no longer known: a directory's copy taken at
+  // opendir may name a leaf forgotten since, which a READDIRPLUS reply must then not hand out.
+  bool add_lookup(std::uint64_t ino, std::uint64_t n = 1);
   void forget(std::uint64_t ino, std::uint64_t n);
 
   double entry_timeout() const;

@@ -336,9 +336,12 @@ void ContentTree::drop_node(std::uint64_t ino) {
   }
 }
 
-void ContentTree::add_lookup(std::uint64_t ino, std::uint64_t n) {
+bool ContentTree::add_lookup(std::uint64_t ino, std::uint64_t n) {
   MutexLock lock(mu_);
-  if (auto it = nodes_.find(ino); it != nodes_.end()) it->second.nlookup += n;
+  auto it = nodes_.find(ino);
+  if (it == nodes_.end()) return false;
+  it->second.nlookup += n;
+  return true;
 }
 
 void ContentTree::forget(std::uint64_t ino, std::uint64_t n) {

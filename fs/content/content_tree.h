@@ -74,7 +74,7 @@ class ContentTree {
                std::string* value);
   int listxattr(std::uint64_t ino, const OpContext& ctx, std::vector<std::string>* names);
 
-  void add_lookup(std::uint64_t ino, std::uint64_t n);
+  bool add_lookup(std::uint64_t ino, std::uint64_t n);  // false: `ino` is not known (any more)
   void forget(std::uint64_t ino, std::uint64_t n);
 
   std::size_t node_count() const;

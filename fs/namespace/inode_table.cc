@@ -138,10 +138,12 @@ std::string InodeTable::tree_path(const Node& node) const {
   return path;
 }
 
-void InodeTable::add_lookup(std::uint64_t ino, std::uint64_t n) {
+bool InodeTable::add_lookup(std::uint64_t ino, std::uint64_t n) {
   MutexLock lock(mu_);
   Node* node = find(ino);
-  if (node != nullptr) node->nlookup += n;
+  if (node == nullptr) return false;
+  node->nlookup += n;
+  return true;
 }
 
 bool InodeTable::forget(std::uint64_t ino, std::uint64_t n) {

@@ -48,9 +48,10 @@ class InodeTable {
   // as a depth-first walk in name order meets the directories.
   std::string tree_path(const Node& node) const REQUIRES(mu_);
 
-  // The kernel took `n` more references / dropped `n`. forget() drops a leaf (snapshot, alias)
-  // the kernel no longer knows, and says whether that was a snapshot.
-  void add_lookup(std::uint64_t ino, std::uint64_t n) EXCLUDES(mu_);
+  // The kernel took `n` more references / dropped `n`. add_lookup() is false when `ino` is
+  // unknown; forget() drops a leaf (snapshot, alias) the kernel no longer knows, and says
+  // whether that was a snapshot.
+  bool add_lookup(std::uint64_t ino, std::uint64_t n) EXCLUDES(mu_);
   bool forget(std::uint64_t ino, std::uint64_t n) EXCLUDES(mu_);
   std::size_t size() const EXCLUDES(mu_);
 

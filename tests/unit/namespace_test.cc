@@ -589,6 +589,31 @@ TEST_F(NamespaceTest, ForgottenSnapshotNodesAreDropped) {
   EXPECT_EQ(ns_->lookup(dir, "daily", Ctx(), &e), 0);
 }
 
+// A directory's copy (taken at opendir) may still name a leaf the kernel forgot since: a
+// READDIRPLUS reply must not hand that inode out again, so taking a reference to it fails.
+TEST_F(NamespaceTest, AReferenceToAForgottenLeafIsRefused) {
+  Mount();
+  std::uint64_t dir = Ino("/cloud/zone-1/data/.snapshots");
+  std::vector<DirEntryReply> copy;
+  ASSERT_EQ(ns_->readdir(dir, Ctx(), &copy, nullptr), 0);
+  EntryReply e;
+  ASSERT_EQ(ns_->lookup(dir, "daily", Ctx(), &e), 0);
+  std::uint64_t listed = 0;
+  for (const DirEntryReply& entry : copy) {
+    if (entry.name == "daily") listed = entry.attr.st_ino;
+  }
+  ASSERT_EQ(listed, e.ino);
+  ns_->forget(e.ino, 1);
+  const std::size_t count = ns_->node_count();
+  EXPECT_FALSE(ns_->add_lookup(listed));
+  EXPECT_EQ(ns_->node_count(), count);
+  // Looked up again, the snapshot is a node again, under a number the kernel can hold.
+  ASSERT_EQ(ns_->lookup(dir, "daily", Ctx(), &e), 0);
+  EXPECT_TRUE(ns_->add_lookup(e.ino));
+  struct stat st {};
+  EXPECT_EQ(ns_->getattr(e.ino, Ctx(), &st), 0);
+}
+
 TEST_F(NamespaceTest, AttributesFollowTheListingOnceTheTtlPassed) {
   FsOptions options = Quiet();
   options.cache_ttl = std::chrono::milliseconds(0);
