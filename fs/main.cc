@@ -9,6 +9,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +27,7 @@
 #include "fs/fuse_uring.h"
 #include "fs/namespace.h"
 #include "fs/passthrough.h"
+#include "fs/read_ahead.h"
 #include "fs/session_loop.h"
 #include "fs/status.h"
 #include "fs/versions.h"
@@ -50,6 +52,7 @@ struct CliOptions {
   char* busy_poll_us = nullptr;
   char* io_uring = nullptr;
   char* passthrough = nullptr;
+  char* read_ahead_kb = nullptr;
   int read_only = 0;
   int show_help = 0;
   int show_version = 0;
@@ -62,7 +65,7 @@ struct CliOptions {
   // fuse_opt_parse strdup()s every %s value.
   ~CliOptions() {
     for (char* value : {config, cache_ttl, timeout, log_level, remotes, uid, gid, umask, prefetch,
-                        max_rps, busy_poll_us, io_uring, passthrough}) {
+                        max_rps, busy_poll_us, io_uring, passthrough, read_ahead_kb}) {
       free(value);
     }
   }
@@ -97,6 +100,7 @@ const fuse_opt kOptions[] = {
     SNAPFS_OPT("busy_poll_us=%s", busy_poll_us),
     SNAPFS_OPT("io_uring=%s", io_uring),
     SNAPFS_OPT("passthrough=%s", passthrough),
+    SNAPFS_OPT("read_ahead_kb=%s", read_ahead_kb),
     FUSE_OPT_KEY("ro", kKeyReadOnly),
     FUSE_OPT_KEY("-h", kKeyHelp),
     FUSE_OPT_KEY("--help", kKeyHelp),
@@ -167,6 +171,9 @@ void print_help(const char* prog) {
       "                                   kernel offers it (default); 0: /dev/fuse only\n"
       "    -o passthrough=FLAG            1: the kernel reads snapshot files itself where it\n"
       "                                   can (default); 0: every read goes through snapfs\n"
+      "    -o read_ahead_kb=KIB           how far the kernel reads ahead in a snapshot's file\n"
+      "                                   read through snapfs (default 4096; 0: the kernel's\n"
+      "                                   own, 128; needs root)\n"
       "    -o remotes=NAME[,NAME...]      mount only these remotes\n"
       "    -o uid=N, -o gid=N             owner of every entry (default: the mounting user)\n"
       "    -o umask=OCTAL                 permission bits to clear (default 0)\n"
@@ -349,19 +356,51 @@ bool parse_passthrough(const CliOptions& cli, bool* use_passthrough) {
   return true;
 }
 
+bool parse_read_ahead(const CliOptions& cli, unsigned* read_ahead_kb, bool* asked) {
+  *read_ahead_kb = kDefaultReadAheadKb;
+  *asked = cli.read_ahead_kb != nullptr;
+  if (cli.read_ahead_kb) {
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long kb = std::strtoul(cli.read_ahead_kb, &end, 10);
+    // The kernel keeps readahead in pages of an unsigned long; a GiB is far past any use.
+    if (errno != 0 || end == cli.read_ahead_kb || *end != '\0' || cli.read_ahead_kb[0] == '-' ||
+        kb > 1048576) {
+      return refuse("read_ahead_kb must be a number of KiB from 0 to 1048576");
+    }
+    *read_ahead_kb = static_cast<unsigned>(kb);
+  }
+  return true;
+}
+
+// Not being root only costs speed: said once, louder when the option was asked for.
+void raise_read_ahead(const char* mount_point, unsigned kb, bool asked) {
+  const std::string why = set_read_ahead(mount_point, kb);
+  if (why.empty()) return;
+  const std::string line = "readahead of snapshot files stays the kernel's: " + why;
+  if (asked) {
+    log_warning(line);
+  } else {
+    log_info(line);
+  }
+}
+
 // What the -o options ask of a mount, once checked.
 struct MountOptions {
   FsOptions fs;
   SessionLoopOptions loop;
   bool use_io_uring = true;
   bool use_passthrough = true;
+  unsigned read_ahead_kb = kDefaultReadAheadKb;  // 0: the kernel's default stays
+  bool read_ahead_asked = false;                 // -o read_ahead_kb given
 };
 
 // In the order of the error messages: the first bad option is the one reported.
 bool parse_mount_options(const CliOptions& cli, const fuse_cmdline_opts& cmd, MountOptions* out) {
   return parse_fs_options(cli, &out->fs) && check_max_rps(cli) &&
          parse_loop_options(cli, cmd, &out->loop, &out->use_io_uring) &&
-         parse_passthrough(cli, &out->use_passthrough);
+         parse_passthrough(cli, &out->use_passthrough) &&
+         parse_read_ahead(cli, &out->read_ahead_kb, &out->read_ahead_asked);
 }
 
 // Reads the configuration file (*config_path: the one given, then the one read) and makes a
@@ -414,6 +453,12 @@ int serve_mounted(fuse_session* session, const fuse_cmdline_opts& cmd, FuseNotif
     SessionLoopOptions loop_options = options.loop;
     // Calls still waiting on the API end now, with ENOTCONN, rather than at their deadline.
     loop_options.on_exit = [adapter] { adapter->requests.cancel_all(); };
+    // INIT's answer sets the readahead to the kernel's default at most: raised after it.
+    if (options.read_ahead_kb != 0) {
+      loop_options.after_init = [&options, &cmd] {
+        raise_read_ahead(cmd.mountpoint, options.read_ahead_kb, options.read_ahead_asked);
+      };
+    }
     rc = run_session_loop(session, loop_options, rings_wanted ? &uring : nullptr);
   }
   notifier->stop();

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdint>
@@ -200,6 +201,10 @@ class SessionLoop {
   // waited), so that it stops reading.
   bool process(fuse_buf* buf, Reader* reader) {
     fuse_session_process_buf(session_, buf);
+    if (!init_answered_.load(std::memory_order_relaxed) && !init_answered_.exchange(true) &&
+        options_.after_init) {
+      options_.after_init();
+    }
     if (uring_ != nullptr && uring_->setup_due()) {
       start_rings();
       reader->poll = reader->poll && !uring_->active();
@@ -304,6 +309,7 @@ class SessionLoop {
   std::vector<bool> taken_;  // role 0: the device; role 1 + q: ring q
   bool stopping_ = false;
   int error_ = 0;
+  std::atomic<bool> init_answered_{false};  // the first request (INIT) was answered
 };
 
 }  // namespace

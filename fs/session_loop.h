@@ -19,6 +19,10 @@ struct SessionLoopOptions {
   // requests still waiting on the API are cancelled here, or the daemon would outlive its mount
   // by their deadlines.
   std::function<void()> on_exit;
+  // Called once, by the reader, right after the first request was answered. The kernel sends
+  // nothing before INIT is answered, and takes INIT's answer in as it is written: what INIT sets
+  // (the readahead, say) can be changed from here on, and is not yet before.
+  std::function<void()> after_init;
 };
 
 class FuseUring;

@@ -368,7 +368,8 @@ TEST_F(CliTest, EveryManPageMountOptionIsAcceptedByAMount) {
   const std::map<std::string, std::string> samples = {
       {"file", config}, {"seconds", "5"},       {"name", "scw"},
       {"octal", "022"}, {"level", "info"},      {"workers", "4"},
-      {"rate", "50"},   {"microseconds", "20"}, {"flag", "1"}};
+      {"rate", "50"},   {"microseconds", "20"}, {"flag", "1"},
+      {"kib", "1024"}};
   std::vector<std::string> options;
   for (const auto& [option, placeholder] : documented) {
     if (placeholder.empty()) {

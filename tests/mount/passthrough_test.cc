@@ -5,9 +5,12 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <regex>
 #include <string>
@@ -110,6 +113,47 @@ TEST_F(PassthroughMountTest, DeclinedEveryReadGoesThroughSnapfs) {
                                   shell_quote(files_.path()));
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("passthrough must be 0 or 1"), std::string::npos) << bad.err;
+}
+
+// The kernel's readahead of the mount (its bdi's read_ahead_kb); "" when unreadable.
+std::string read_ahead_of(const std::string& mount_point) {
+  struct stat st {};
+  if (::stat(mount_point.c_str(), &st) != 0) return "";
+  std::ifstream in("/sys/class/bdi/" + std::to_string(major(st.st_dev)) + ":" +
+                   std::to_string(minor(st.st_dev)) + "/read_ahead_kb");
+  std::string kb;
+  std::getline(in, kb);
+  return kb;
+}
+
+// Reads that go through snapfs come in pieces the size of the kernel's readahead: raised to
+// 4 MiB by default (1 MiB READs, the most libfuse asks for), left at the kernel's 128 KiB with
+// -o read_ahead_kb=0.
+TEST_F(PassthroughMountTest, ReadsThroughSnapfsComeInPiecesAsLargeAsTheReadahead) {
+  const std::string file = std::string(kSnap) + "/docs/big.bin";
+  auto raised = Mount({"passthrough=0"});
+  ASSERT_TRUE(raised->ok()) << raised->log();
+  EXPECT_EQ(read_ahead_of(raised->path()), "4096") << raised->log();
+  EXPECT_EQ(raised->sh("sha256sum < " + file).out, expected_);
+  const long long few = reads_counted(raised->path());
+  auto kept = Mount({"passthrough=0", "read_ahead_kb=0"});
+  ASSERT_TRUE(kept->ok()) << kept->log();
+  EXPECT_EQ(read_ahead_of(kept->path()), "128") << kept->log();
+  EXPECT_EQ(kept->sh("sha256sum < " + file).out, expected_);
+  const long long many = reads_counted(kept->path());
+  // 3 MiB: a handful of 1 MiB READs, against pieces of 128 KiB (or a little more where the
+  // kernel lets a large read(2) past its readahead).
+  EXPECT_GT(few, 0);
+  EXPECT_LT(few * 2, many) << few << " READs with 4 MiB readahead, " << many << " with 128 KiB";
+  auto asked = Mount({"passthrough=0", "read_ahead_kb=512"});
+  ASSERT_TRUE(asked->ok()) << asked->log();
+  EXPECT_EQ(read_ahead_of(asked->path()), "512") << asked->log();
+  CommandResult bad = run_command(std::string(SNAPFS_BINARY_PATH) + " -o read_ahead_kb=lots " +
+                                  shell_quote(files_.path()));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("read_ahead_kb must be a number of KiB from 0 to 1048576"),
+            std::string::npos)
+      << bad.err;
 }
 
 // A snapshot whose backing files sit on an overlayfs: the kernel will not stack passthrough on
