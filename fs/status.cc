@@ -91,6 +91,10 @@ bool format_status(const std::string& stats_json, std::string* report, std::stri
          std::to_string(number(remote, "errors")), last_error.empty() ? "-" : last_error});
   }
   *report = format_table(rows) + cache_line(doc["cache"]);
+  if (doc.HasMember("reads") && doc["reads"].IsUint64()) {
+    *report +=
+        "snapshot file reads through snapfs: " + std::to_string(doc["reads"].GetUint64()) + "\n";
+  }
   if (doc.HasMember("inodes") && doc["inodes"].IsUint64()) {
     *report += "inodes: " + std::to_string(doc["inodes"].GetUint64()) + "\n";
   }

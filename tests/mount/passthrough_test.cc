@@ -109,6 +109,12 @@ TEST_F(PassthroughMountTest, DeclinedEveryReadGoesThroughSnapfs) {
   const std::string file = std::string(kSnap) + "/docs/big.bin";
   EXPECT_EQ(mount->sh("sha256sum < " + file).out, expected_);
   EXPECT_GT(reads_counted(mount->path()), 0) << mount->log();
+  // `snapfs status` says so too.
+  CommandResult status =
+      run_command(std::string(SNAPFS_BINARY_PATH) + " status " + shell_quote(mount->path()));
+  EXPECT_TRUE(std::regex_search(status.out,
+                                std::regex(R"(\nsnapshot file reads through snapfs: [1-9]\d*\n)")))
+      << status.out << status.err;
   CommandResult bad = run_command(std::string(SNAPFS_BINARY_PATH) + " -o passthrough=2 " +
                                   shell_quote(files_.path()));
   EXPECT_EQ(bad.exit_code, 2);
