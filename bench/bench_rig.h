@@ -66,7 +66,7 @@ struct Options {
   int content_read_mib = 1024;
   int content_find_files = 10000;
   long long content_entries = 1000000;
-  int content_runs = 3;
+  int content_runs = 5;
   bool fail_on_miss = false;
   std::string io_uring = "on";
   // Where snapfs runs: in a session of its own as a detached mount does (own), or in the

@@ -268,19 +268,25 @@ class ContentBench {
       failed(problem);
       return;
     }
-    const double bound = median(mibs[0]);
+    // The fastest run of each side: on this shared virtual machine the same uncached read of the
+    // same file took anywhere from 400 to 1,980 MiB/s from one run to the next, on either side
+    // (the host's own cache and neighbours, below the guest's page cache). Interference only
+    // ever slows a read, so the fastest run is the closest to what each path can do; the
+    // medians stay in raw.
+    const double bound = *std::max_element(mibs[0].begin(), mibs[0].end());
     const auto add = [&](const char* id, const std::string& name, const std::vector<double>& inside,
                          double target, const char* target_text, const std::string& how) {
-      Figure& f = report_->add(make_figure(id, name, median(inside), "MiB/s", bound, target_text));
+      const double fastest = *std::max_element(inside.begin(), inside.end());
+      Figure& f = report_->add(make_figure(id, name, fastest, "MiB/s", bound, target_text));
       f.ratio = f.value / bound;
       f.verdict = at_least(*f.ratio, target);
       f.raw = {{"runs_each", static_cast<double>(options_.content_runs)},
                {"snapshot_min_mib_s", *std::min_element(inside.begin(), inside.end())},
-               {"snapshot_max_mib_s", *std::max_element(inside.begin(), inside.end())},
+               {"snapshot_median_mib_s", median(inside)},
                {"backing_min_mib_s", *std::min_element(mibs[0].begin(), mibs[0].end())},
-               {"backing_max_mib_s", *std::max_element(mibs[0].begin(), mibs[0].end())},
+               {"backing_median_mib_s", median(mibs[0])},
                {"write_backing_file_s", write_s}};
-      f.note = how + "; bound: the same file read directly from the backing directory; median of " +
+      f.note = how + "; bound: the same file read directly from the backing directory; fastest of " +
                std::to_string(options_.content_runs) +
                " runs each, alternating, page cache of every file dropped before each";
     };

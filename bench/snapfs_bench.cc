@@ -41,7 +41,7 @@ constexpr char kUsage[] =
     "  --content-read-mib N  file size of figure 10 (default 1024)\n"
     "  --content-find-files N  files of figure 11, 10 a directory (default 10000)\n"
     "  --content-entries N  entries of figure 12, 1,000 a directory (default 1000000)\n"
-    "  --content-runs N   runs of figures 10 and 11, each side (default 3)\n"
+    "  --content-runs N   runs of figures 10 and 11, each side (default 5)\n"
     "  --callgrind        also count snapfs's instructions per 1,000 entries (valgrind)\n"
     "  --io-uring MODE    on (default): turn the kernel's FUSE over io_uring switch on for\n"
     "                     the run when it exists and root may, and put it back after;\n"
