@@ -128,11 +128,12 @@ TEST_F(ContentMountTest, ASnapshotShowsItsFilesReadOnlyWithoutApiRequests) {
 // custom ones. They show in .snapshots, read-only, with their files.
 TEST_F(ContentMountTest, AutomaticSnapshotsTheApiDoesNotListShowReadOnly) {
   const std::string automatic = root_ + "/.zfs/snapshot/auto-day-1";
-  ASSERT_EQ(run_command("set -e; mkdir -p " + shell_quote(automatic + "/docs") +
-                        "; printf 'auto bytes\\n' > " + shell_quote(automatic + "/docs/report.txt") +
-                        "; touch -d '2024-05-01 12:00:00 UTC' " + shell_quote(automatic))
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      run_command("set -e; mkdir -p " + shell_quote(automatic + "/docs") +
+                  "; printf 'auto bytes\\n' > " + shell_quote(automatic + "/docs/report.txt") +
+                  "; touch -d '2024-05-01 12:00:00 UTC' " + shell_quote(automatic))
+          .exit_code,
+      0);
   Mount();
   const std::string dir = "nas/zpool-123456/partition1/.snapshots";
   const std::string snap = dir + "/auto-day-1";
@@ -255,6 +256,42 @@ TEST_F(ContentMountTest, AStuckBackingCallAnswersAtTheDeadline) {
   FsCallResult other =
       fs_stat(mount_->path() + "/nas/zpool-123456/partition1/.snapshots", std::chrono::seconds(20));
   EXPECT_TRUE(other.ok()) << errno_name(other.error);
+  kill(stalled.pid(), SIGCONT);
+  mount_.reset();  // before the backing mount goes
+}
+
+// The look for automatic snapshots (HA-NAS: `.zfs/snapshot/` on the partition's NFS mount) on a
+// mount that stopped answering: the listing still answers, with the API's snapshots, once the
+// look's own limit (2 s) passed, and later listings do not start a second look while the first
+// is still stuck.
+TEST_F(ContentMountTest, AStuckLookForAutomaticSnapshotsLeavesTheApiListing) {
+  EmulatorProcess stalled({"--seed", "demo"});
+  ASSERT_TRUE(stalled.ok());
+  SnapfsMount backing(
+      "[nas]\ntype = ovh-nasha\nendpoint = " + stalled.base_url() + "/1.0\n" + kCredentials,
+      {"timeout=60"});
+  ASSERT_TRUE(backing.ok()) << backing.log();
+  ASSERT_EQ(kill(stalled.pid(), SIGSTOP), 0);
+  Mount(std::string("content_map = ") + kExport + "=" + backing.path() + "/nas\n",
+        {"timeout=5", "log_level=debug"});
+  const std::string dir = mount_->path() + "/nas/zpool-123456/partition1/.snapshots";
+  FsCallResult first = fs_list(dir, std::chrono::seconds(20));
+  ASSERT_TRUE(first.ok()) << errno_name(first.error) << mount_->log();
+  bool api_snapshot = false;
+  for (const auto& e : first.entries) api_snapshot |= e.name == "snap-daily-backup";
+  EXPECT_TRUE(api_snapshot) << mount_->log();
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(fs_setxattr(dir, "user.snapfs.refresh", "1", std::chrono::seconds(20)).ok());
+    FsCallResult again = fs_list(dir, std::chrono::seconds(20));
+    EXPECT_TRUE(again.ok()) << errno_name(again.error);
+  }
+  const std::string log = mount_->log();
+  std::size_t looks = 0;
+  for (std::size_t at = log.find("no unlisted snapshots read from"); at != std::string::npos;
+       at = log.find("no unlisted snapshots read from", at + 1)) {
+    ++looks;
+  }
+  EXPECT_EQ(looks, 1u) << log;
   kill(stalled.pid(), SIGCONT);
   mount_.reset();  // before the backing mount goes
 }
