@@ -251,7 +251,8 @@ TEST_F(ContentMountTest, AStuckBackingCallAnswersAtTheDeadline) {
   ASSERT_EQ(kill(stalled.pid(), SIGSTOP), 0);
   Mount(std::string("content_map = ") + kExport + "=" + backing.path() + "/nas\n", {"timeout=2"});
   FsCallResult stuck = fs_stat(mount_->path() + "/" + kSnap + "/docs", std::chrono::seconds(20));
-  EXPECT_EQ(errno_name(stuck.error), "ETIMEDOUT");
+  EXPECT_EQ(errno_name(stuck.error), "ETIMEDOUT") << mount_->log() << "backing mount:\n"
+                                                  << backing.log();
   // Other requests are served meanwhile.
   FsCallResult other =
       fs_stat(mount_->path() + "/nas/zpool-123456/partition1/.snapshots", std::chrono::seconds(20));
