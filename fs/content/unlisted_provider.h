@@ -66,6 +66,10 @@ class UnlistedSnapshotsProvider : public Provider {
   bool is_unlisted(const ObjectRef& snapshot) const EXCLUDES(mu_);
 
   std::unique_ptr<Provider> inner_;
+  // This wrapper sits below the namespace, as its provider: the contents room above it (which
+  // finds a volume's export in the inode table) is not its to call. So it resolves with a
+  // Resolver of its own, over the room's mount table (one read of the mount table serves both),
+  // and keeps the exports of the volumes it listed.
   Resolver resolver_;  // of this one remote (index 0)
   std::string snapshots_dir_;
   BackingPool pool_{4};
