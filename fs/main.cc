@@ -537,6 +537,7 @@ int main(int argc, char* argv[]) {
   // threads spend their time waiting on the network, so two arenas cost no speed and keep the
   // resident size of a large cache several MiB lower.
   mallopt(M_ARENA_MAX, 2);
+  snapfs::content::ContentTree::fix_allocator_thresholds();  // a forgotten crawl's memory goes back
   try {
     return snapfs::run(argc, argv);
   } catch (const std::exception& e) {

@@ -379,6 +379,16 @@ std::uint64_t ContentTree::memory_trims() {
   return g_trims.load();
 }
 
+// Each setting also stops glibc's dynamic thresholds: after a crawl of 1,000,000 entries freed
+// its 16 MiB hash table, the trim threshold became 32 MiB, and with requests served by ring
+// threads the arena they share kept 2 MiB of a 10 MiB top resident once everything was
+// forgotten (malloc_trim gives back the main arena's top, and free pages inside the others).
+// With a fixed threshold a free that grows an arena's top past it shrinks that arena's heap.
+void ContentTree::fix_allocator_thresholds() {
+  mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
+  mallopt(M_TRIM_THRESHOLD, kTrimThreshold);
+}
+
 // glibc keeps freed memory in its arenas; after a big forget it is handed back to the system.
 // The kernel forgets a crawl in batches over a while, and a trim walks every arena: one trim,
 // once a table shrank and then nothing was forgotten for kTrimQuietMs, on a pool thread (the

@@ -84,6 +84,16 @@ class ContentTree {
   std::uint64_t backing_calls() const { return backing_calls_.load(); }
   // Freed memory handed back to the system (all trees of the process), for tests.
   static std::uint64_t memory_trims();
+  // Fixes the allocator's thresholds for the whole process (called once, at start): glibc
+  // otherwise raises them after any big block is freed, and a thread arena (where the threads
+  // of FUSE over io_uring allocate) then keeps up to twice that freed at its top, which
+  // malloc_trim does not give back. Blocks above kMmapThreshold get mappings of their own.
+  static void fix_allocator_thresholds();
+  static constexpr int kMmapThreshold = 4 << 20;
+  // An arena keeps at most this much free at its top; the main arena's goes at the trim after
+  // a crawl is forgotten. Larger than glibc's 128 KiB so that a listing freed and made again
+  // does not shrink and regrow the heap each time.
+  static constexpr int kTrimThreshold = 512 << 10;
 
  private:
   struct Root;

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <malloc.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -281,6 +282,34 @@ TEST_F(ContentTreeTest, MemoryGoesBackAfterTheLastForgetOfACrawl) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_GT(ContentTree::memory_trims(), trims);
+}
+
+// With the thresholds fixed, a thread arena gives its freed top back when it is freed, even
+// after a big block freed before would have raised glibc's trim threshold to twice its size.
+// Checked on the arenas' footprint (mallinfo2's `arena`: bytes the arenas hold from the
+// system), not on the resident set.
+TEST(AllocatorTest, AThreadArenaGivesBackWhatACrawlFreed) {
+  ContentTree::fix_allocator_thresholds();
+  std::size_t before = 0, grown = 0, after = 0;
+  std::thread crawl([&] {
+    // A big block of its own mapping, freed: what a crawl's hash table is.
+    auto* table = static_cast<char*>(std::malloc(16 << 20));
+    ASSERT_NE(table, nullptr);
+    table[0] = 1;
+    asm volatile("" : : "r"(table) : "memory");  // no malloc-free pair the compiler may drop
+    std::free(table);
+    before = mallinfo2().arena;
+    // Nodes of a crawl, too big for the fast bins, all freed once the kernel forgets them.
+    std::vector<void*> nodes(60000);
+    for (void*& n : nodes) n = std::malloc(256);
+    asm volatile("" : : "r"(nodes.data()) : "memory");
+    grown = mallinfo2().arena;
+    for (void* n : nodes) std::free(n);
+    after = mallinfo2().arena;
+  });
+  crawl.join();
+  ASSERT_GT(grown, before + (10u << 20));
+  EXPECT_LT(after, before + static_cast<std::size_t>(ContentTree::kTrimThreshold) * 4);
 }
 
 TEST_F(ContentTreeTest, AMissingSnapshotDirectoryLeavesNoNegativeEntry) {
