@@ -21,7 +21,14 @@ Contents::Contents(const std::vector<RemoteConfig>& remotes, KernelNotifier* not
     : inodes_(inodes),
       mounts_(std::make_shared<content::MountTable>()),
       resolver_(std::make_unique<content::Resolver>(remotes, mounts_)),
-      tree_(std::make_unique<content::ContentTree>(notifier)) {}
+      tree_(std::make_unique<content::ContentTree>(notifier)) {
+  for (const RemoteConfig& remote : remotes) {
+    // As the resolver reads them: a remote whose settings do not parse keeps the defaults.
+    auto settings = content::parse_settings(remote);
+    may_have_files_.push_back(content::has_file_access(remote.type) &&
+                              (!settings.ok() || settings.value().enabled));
+  }
+}
 
 Contents::~Contents() = default;
 
@@ -35,6 +42,12 @@ content::Location Contents::locate(std::uint64_t ino, bool* is_snapshot) const {
   InodeTable::SnapshotSource source = inodes_.snapshot_source(ino);
   if (is_snapshot != nullptr) *is_snapshot = source.snapshot != nullptr;
   if (source.snapshot == nullptr) return {};
+  // A snapshot of a remote that never shows files (a block volume's, or content = off) gets the
+  // resolver's reason at once: `ls -R` reads every snapshot directory, and this answer needs
+  // neither the mount table's poll nor the snapshot's expansion.
+  if (source.remote >= may_have_files_.size() || !may_have_files_[source.remote]) {
+    return resolver_->resolve(source.remote, std::string(), std::string());
+  }
   // Taken before resolving: a change meanwhile leaves the result dated before it.
   const std::uint64_t generation = mounts_->generation();
   {

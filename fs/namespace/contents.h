@@ -50,7 +50,8 @@ class Contents {
   // The snapshot `ino` went away (`tell_kernel` as ContentTree::detach): its files' tree and
   // its resolved location go.
   void drop(std::uint64_t ino, bool tell_kernel = true) EXCLUDES(mu_);
-  // How many times a location was resolved rather than taken from the cache.
+  // How many times a location was resolved rather than taken from the cache (a snapshot of a
+  // remote that never shows files is neither).
   std::uint64_t resolves() const { return resolves_.load(); }
 
  private:
@@ -60,6 +61,9 @@ class Contents {
   content::Location locate(std::uint64_t ino, bool* is_snapshot) const EXCLUDES(mu_, inodes_.mu());
 
   const InodeTable& inodes_;
+  // By remote: whether its snapshots can show files here at all (a type with file access, and
+  // content not turned off). Set once.
+  std::vector<bool> may_have_files_;
   std::shared_ptr<content::MountTable> mounts_;  // the resolver's; its generation dates a location
   std::unique_ptr<content::Resolver> resolver_;
   mutable Mutex mu_;

@@ -161,6 +161,11 @@ std::string Listings::service_snapshots_key(std::size_t remote, const std::strin
 
 Result<ListingPtr> Listings::get(std::uint64_t dir_ino, const OpContext& ctx, ListingMode mode,
                                  bool watching_transient) {
+  static const ListingPtr kEmpty = [] {
+    auto empty = std::make_shared<DirListing>();
+    empty->serial = DirListing::kStaticSerial;
+    return empty;
+  }();
   Node dir_copy;
   ObjectRef ref;
   std::string key;
@@ -169,6 +174,14 @@ Result<ListingPtr> Listings::get(std::uint64_t dir_ino, const OpContext& ctx, Li
     Node* dir = inodes_.find(dir_ino);
     if (dir == nullptr) return Error(ErrorKind::NotFound, "stale inode");
     if (!is_dir(dir->kind)) return Error(ErrorKind::InvalidArgument, "not a directory");
+    // The listings that never change need no reference and no key: most directories a crawl
+    // reads are snapshots.
+    switch (dir->kind) {
+      case NodeKind::Root: return root_listing_;
+      case NodeKind::Volume: return volume_listing();
+      case NodeKind::Snapshot: return kEmpty;
+      default: break;
+    }
     dir_copy.ino = dir->ino;
     dir_copy.kind = dir->kind;
     dir_copy.remote = dir->remote;
@@ -176,19 +189,6 @@ Result<ListingPtr> Listings::get(std::uint64_t dir_ino, const OpContext& ctx, Li
     dir_copy.entry = dir->entry;
     ref = inodes_.object_ref(*dir);
     key = inodes_.cache_key(*dir);
-  }
-  switch (dir_copy.kind) {
-    case NodeKind::Root: return root_listing_;
-    case NodeKind::Volume: return volume_listing();
-    case NodeKind::Snapshot: {
-      static const ListingPtr kEmpty = [] {
-        auto empty = std::make_shared<DirListing>();
-        empty->serial = DirListing::kStaticSerial;
-        return empty;
-      }();
-      return kEmpty;
-    }
-    default: break;
   }
   ListingPtr before = cache_.peek(key);
   const bool verify = mode == ListingMode::Verify;

@@ -122,6 +122,45 @@ TEST_F(ContentLocationCacheTest, TheKernelKeepsItsCopyOfASnapshotListingWhileIts
   EXPECT_TRUE(unchanged);
 }
 
+// `ls -R` reads every snapshot directory: one of a remote that never shows files (a block
+// volume's, or content = off) is told so without resolving anything, each time.
+TEST(ContentLocationOfBlockSnapshots, IsAnsweredWithoutResolving) {
+  for (const std::string type : {"scaleway-block", "ovh-nasha"}) {
+    auto* fake = new FakeProvider();
+    auto& volume = fake->add_volume("fr-par-1", "vol-1", "vol-1");
+    volume.info.nfs_export = "10.16.101.42:/zpool-123456/partition1";
+    fake->add_snapshot("fr-par-1", "vol-1", "snap-1", "daily", 1'700'000'000'000'000LL)
+        .content_dir = ".zfs/snapshot/daily";
+    RemoteConfig rc;
+    rc.name = "r";
+    rc.type = type;
+    if (type == "ovh-nasha") rc.keys["content"] = "off";
+    std::vector<Remote> remotes;
+    remotes.push_back(Remote{rc, std::unique_ptr<Provider>(fake)});
+    FsOptions options;
+    options.prefetch = 0;
+    Namespace ns(std::move(remotes), options, nullptr);
+    const OpContext ctx(std::chrono::seconds(5));
+    std::uint64_t ino = Namespace::kRootIno;
+    for (const char* name : {"r", "fr-par-1", "vol-1", ".snapshots", "daily"}) {
+      EntryReply entry;
+      ASSERT_EQ(ns.lookup(ino, name, ctx, &entry), 0) << type << " " << name;
+      ino = entry.ino;
+    }
+    for (int i = 0; i < 3; ++i) {
+      std::vector<DirEntryReply> entries;
+      EXPECT_EQ(ns.readdir(ino, ctx, &entries), 0);
+      EXPECT_TRUE(entries.empty());
+      EntryReply file;
+      EXPECT_EQ(ns.lookup(ino, "report.txt", ctx, &file), ENOENT);
+    }
+    std::string why;
+    ASSERT_EQ(ns.getxattr(ino, "user.snapfs.content", ctx, &why), 0);
+    EXPECT_EQ(why, type == "ovh-nasha" ? "content off" : "block volume snapshot: no file access");
+    EXPECT_EQ(ns.content_resolves(), 0u) << type;
+  }
+}
+
 TEST(MountTableGeneration, ChangesWhenTheTableIsReadAnew) {
   char tmpl[] = "/tmp/snapfs-mountgen-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
