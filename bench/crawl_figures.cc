@@ -17,6 +17,26 @@ const char* const kProbeNames[] = {
     ".hg",         ".DS_Store",   "._.DS_Store",           ".localized",  "Thumbs.db",
     "folder.jpg",  ".thumbnails", ".metadata_never_index", ".nomedia",    ".comments"};
 
+// A crawl within the TTL (figure 2b, and 1s's warm crawl) is defined as one the kernel answers
+// from its copies of the directories, with one GETATTR each. Anything on the machine that drops
+// the page cache meanwhile (`drop_caches`, memory pressure) makes it read every directory through
+// snapfs again, which is figure 2d's crawl, not this one; such a run is measured again, up to
+// kWarmAttempts times. `reads`: directories the run read through snapfs; `directories`: how
+// many the tree has.
+constexpr int kWarmAttempts = 3;
+bool kernel_copies_dropped(double reads, std::size_t directories) {
+  return reads > std::max(10.0, static_cast<double>(directories) / 100);
+}
+std::string dropped_note(const std::vector<double>& dropped) {
+  std::string reads;
+  for (double r : dropped) reads += (reads.empty() ? "" : ", ") + std::to_string(std::llround(r));
+  return "the warm crawl was measured again: the kernel had dropped its copies of the "
+         "directories (" +
+         reads +
+         " read through snapfs; a drop_caches or memory pressure "
+         "elsewhere on the machine)";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Figures on the main data set.
 
@@ -141,6 +161,14 @@ class MainBench {
     KernelRequests before = kernel_requests();
     TimedRun run = crawl(rig_, work_.path() + "/warm-crawl.txt");
     KernelRequests during = kernel_requests().since(before);
+    std::vector<double> dropped;
+    while (run.exit_code == 0 && during.ok && kernel_copies_dropped(during.reads, dirs_.size()) &&
+           dropped.size() + 1 < kWarmAttempts) {
+      dropped.push_back(during.reads);
+      before = kernel_requests();
+      run = crawl(rig_, work_.path() + "/warm-crawl.txt");
+      during = kernel_requests().since(before);
+    }
     double settle_s = 0;
     RequestCounts settled = rig_.settled_counts(&settle_s);
     Figure& requests =
@@ -158,7 +186,9 @@ class MainBench {
     wall.raw = {{"cold_minus_warm_s", cold_s_ - run.seconds},
                 {"cold_minus_warm_ratio_to_bound", (cold_s_ - run.seconds) / bound_s_},
                 {"snapfs_directory_reads", during.reads},
-                {"snapfs_getattrs", during.getattrs}};
+                {"snapfs_getattrs", during.getattrs},
+                {"attempts", static_cast<double>(dropped.size() + 1)}};
+    if (!dropped.empty()) wall.note = dropped_note(dropped);
     tmpfs_crawl(wall, run.seconds);
     kernel_only_crawl(run.seconds, during);
     snapfs_cache_crawl();
@@ -580,8 +610,20 @@ class SmallTreeBench {
     std::string problem = crawl_problem(cold, snapshot_dirs, rig_.snapshots_total());
 
     rig_.reset();
+    std::optional<long long> reads_before = snapfs_counter(rig_.root(), "readdirs");
     TimedRun warm = crawl(rig_, work_.path() + "/warm-crawl.txt");
+    std::optional<long long> reads_after = snapfs_counter(rig_.root(), "readdirs");
+    std::vector<double> dropped;
+    while (warm.exit_code == 0 && reads_before && reads_after &&
+           kernel_copies_dropped(static_cast<double>(*reads_after - *reads_before), dirs.size()) &&
+           dropped.size() + 1 < kWarmAttempts) {
+      dropped.push_back(static_cast<double>(*reads_after - *reads_before));
+      reads_before = reads_after;
+      warm = crawl(rig_, work_.path() + "/warm-crawl.txt");
+      reads_after = snapfs_counter(rig_.root(), "readdirs");
+    }
     RequestCounts warm_requests = rig_.settled_counts(nullptr);
+    if (!dropped.empty()) report_.notes.push_back("1s: " + dropped_note(dropped));
     TimedRun from_cache =
         crawl_from_snapfs_cache(rig_, dirs, work_.path() + "/snapfs-cache-crawl.txt");
     if (warm.exit_code != 0) {
@@ -629,6 +671,9 @@ class SmallTreeBench {
              {"list_requests", static_cast<double>(list_requests)},
              {"requests_after_crawl_end", static_cast<double>(settled.total - at_end.total)},
              {"warm_crawl_api_requests", static_cast<double>(warm_requests.total)},
+             {"warm_crawl_attempts", static_cast<double>(dropped.size() + 1)},
+             {"warm_crawl_snapfs_directory_reads",
+              reads_before && reads_after ? static_cast<double>(*reads_after - *reads_before) : -1},
              {"requests_answered_by_s", answered_by},
              {"directories_read_when_answered", static_cast<double>(read_by_answered)},
              {"directories_read", total_reads},
