@@ -220,36 +220,40 @@ std::chrono::milliseconds Listings::listing_ttl(const ListingPtr& current) const
   return std::min(options_.cache_ttl, interval);
 }
 
+Listings::ListingSource Listings::listing_source(const Node& dir) const {
+  return {remotes_[dir.remote].provider.get(), remotes_[dir.remote].config.name};
+}
+
+Error Listings::ListingSource::fail(const Error& e) const {
+  log_warning(remote_name + ": listing failed: " + e.message);
+  return e;
+}
+
 Result<ListingPtr> Listings::fetch_listing(const Node& dir, const ObjectRef& ref,
                                            const std::string& key, const OpContext& ctx,
                                            bool serve_stale) {
-  Provider* provider = remotes_[dir.remote].provider.get();
-  const std::string& remote_name = remotes_[dir.remote].config.name;
-  auto fail = [&](const Error& e) {
-    log_warning(remote_name + ": listing failed: " + e.message);
-    return e;
-  };
+  const ListingSource source = listing_source(dir);
   if (dir.kind == NodeKind::Remote) {
-    auto services = provider->list_services(ctx);
-    if (!services.ok()) return fail(services.error());
+    auto services = source.provider->list_services(ctx);
+    if (!services.ok()) return source.fail(services.error());
     return services_listing(std::move(services.value()));
   }
   if (dir.kind == NodeKind::Service) {
-    auto volumes = provider->list_volumes(ref, ctx);
-    if (!volumes.ok()) return fail(volumes.error());
+    auto volumes = source.provider->list_volumes(ref, ctx);
+    if (!volumes.ok()) return source.fail(volumes.error());
     return volumes_listing(std::move(volumes.value()));
   }
   // A .snapshots directory.
   std::vector<SnapshotPtr> snapshots;
-  if (provider->capabilities().listing == SnapshotListing::PerService) {
+  if (source.provider->capabilities().listing == SnapshotListing::PerService) {
     auto listed = service_wide_snapshots(dir, ref, key, ctx, serve_stale);
     if (!listed.ok()) return listed.error();
     snapshots = std::move(listed.value());
   } else {
     ObjectRef scope = ref;
     scope.level = Level::Volume;
-    auto list = provider->list_snapshots(scope, ctx);
-    if (!list.ok()) return fail(list.error());
+    auto list = source.provider->list_snapshots(scope, ctx);
+    if (!list.ok()) return source.fail(list.error());
     for (auto& s : list.value()) {
       if (s.volume_id.empty()) s.volume_id = ref.volume_id;
     }
@@ -277,12 +281,7 @@ Result<std::vector<SnapshotPtr>> Listings::service_wide_snapshots(const Node& di
                                                                   const std::string& key,
                                                                   const OpContext& ctx,
                                                                   bool serve_stale) {
-  Provider* provider = remotes_[dir.remote].provider.get();
-  const std::string& remote_name = remotes_[dir.remote].config.name;
-  auto fail = [&](const Error& e) {
-    log_warning(remote_name + ": listing failed: " + e.message);
-    return e;
-  };
+  const ListingSource source = listing_source(dir);
   std::vector<SnapshotPtr> snapshots;
   {
     ObjectRef scope;
@@ -298,14 +297,14 @@ Result<std::vector<SnapshotPtr>> Listings::service_wide_snapshots(const Node& di
           // list never sits in memory in its full form.
           auto grouped = std::make_shared<ServiceSnapshots>();
           std::shared_ptr<const std::string> dictionary;
-          Status listed = provider->stream_snapshots(scope, ctx, [&](SnapshotInfo&& s) {
+          Status listed = source.provider->stream_snapshots(scope, ctx, [&](SnapshotInfo&& s) {
             if (!dictionary && !s.json.empty()) {
               dictionary = std::make_shared<const std::string>(s.json);
             }
             SnapshotPtr stored = store_snapshot(s, dictionary);
             grouped->by_volume[stored->volume_id()].push_back(std::move(stored));
           });
-          if (!listed.ok()) return fail(listed.error());
+          if (!listed.ok()) return source.fail(listed.error());
           return std::shared_ptr<const ServiceSnapshots>(grouped);
         },
         serve_stale);

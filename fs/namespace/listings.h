@@ -99,6 +99,14 @@ class Listings {
   struct ServiceSnapshots;
 
   Provider* provider_of(const Node& node) const;
+  // Where a listing of `dir` (not the root) comes from: its remote's provider; a failure of it
+  // is logged with the remote's name, then is the answer.
+  struct ListingSource {
+    Provider* provider;
+    const std::string& remote_name;
+    Error fail(const Error& e) const;
+  };
+  ListingSource listing_source(const Node& dir) const;
   static std::string service_snapshots_key(std::size_t remote, const std::string& service_id);
   // Queues a background listing of `dir_ino` (depth -1: a refresh, nothing below it); false
   // when the pool is off or full.
