@@ -488,7 +488,7 @@ size_t fill_listing(fuse_req_t req, Namespace* ns, const DirReads::Copy& listing
         listing.generation, i + 1,
         entry.dot || listing.generation == 0 ? 0 : DirReads::mark_of_name(entry.name));
     // Counted before the reply can reach the kernel, and so before the kernel can forget it.
-    const bool held = plus && !entry.dot && ns->add_lookup(entry.st.st_ino);
+    const bool held = plus && !entry.dot && ns->add_listed(listing.ino, entry.name, entry.st);
     const size_t entry_size =
         add_listed_entry(req, buf + used, size - used, entry, next, plus, timeout, held);
     if (entry_size > size - used) {

@@ -292,6 +292,13 @@ bool Namespace::add_lookup(std::uint64_t ino, std::uint64_t n) {
   return inodes_.add_lookup(ino, n);
 }
 
+bool Namespace::add_listed(std::uint64_t dir, const std::string& name, const struct stat& attr) {
+  if (content::ContentTree::is_content(attr.st_ino)) {
+    return contents_.tree().add_listed(dir, name, attr);
+  }
+  return inodes_.add_lookup(attr.st_ino, 1);
+}
+
 void Namespace::forget(std::uint64_t ino, std::uint64_t n) {
   if (content::ContentTree::is_content(ino)) return contents_.tree().forget(ino, n);
   // The kernel forgot the snapshot directory, so it holds nothing below it either: its files'

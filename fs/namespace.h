@@ -80,6 +80,9 @@ class Namespace {
   // is false, and counts nothing, when `ino` is no longer known: a directory's copy taken at
   // opendir may name a leaf forgotten since, which a READDIRPLUS reply must then not hand out.
   bool add_lookup(std::uint64_t ino, std::uint64_t n = 1);
+  // add_lookup() of the entry `name` (attributes `attr`) of a listing of `dir` (READDIRPLUS):
+  // a snapshot's file listed without a node gets one now.
+  bool add_listed(std::uint64_t dir, const std::string& name, const struct stat& attr);
   void forget(std::uint64_t ino, std::uint64_t n);
 
   double entry_timeout() const;

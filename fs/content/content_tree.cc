@@ -32,7 +32,7 @@ struct ContentTree::Node {
   mode_t type = 0;
   std::uint64_t nlookup = 0;
   std::uint32_t children = 0;  // nodes whose parent this is: they need its path
-  std::tuple<std::uint64_t, dev_t, ino_t> backing;
+  BackingKey backing;
   // A directory's attributes as last read. The kernel asks for them again after every listing
   // it reads (it drops a directory's atime then), although the snapshot does not change; files
   // keep theirs in the kernel for kTimeout and do not carry this.
@@ -181,11 +181,13 @@ void ContentTree::detach(std::uint64_t root_ino, bool tell_kernel) {
     for (auto n = nodes_.begin(); n != nodes_.end();) {
       if (n->second.root == root_ino) {
         forgotten.push_back(n->first);
-        by_backing_.erase(n->second.backing);
         n = nodes_.erase(n);
       } else {
         ++n;
       }
+    }
+    for (auto e = elsewhere_.begin(); e != elsewhere_.end();) {
+      e = std::get<0>(e->first) == root_ino ? elsewhere_.erase(e) : std::next(e);
     }
     for (auto f = open_.begin(); f != open_.end();) {
       if (f->second->root->ino == root_ino) {
@@ -246,26 +248,76 @@ int ContentTree::target_of(std::uint64_t ino, Target* out) const {
   return 0;
 }
 
+namespace {
+constexpr std::uint64_t kNumberBits = ContentTree::kFirstIno - 1;
+
+std::uint64_t mix(std::uint64_t x) {  // splitmix64's finaliser
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// Differs from root to root and device to device: their files, numbered from 1 up each, do not
+// share numbers here.
+std::uint64_t salt(std::uint64_t root, dev_t dev) {
+  return mix(root ^ mix(static_cast<std::uint64_t>(dev))) & kNumberBits;
+}
+}  // namespace
+
+// The backing inode number with its low 56 bits scrambled by a salt: files of one root and
+// device never share a number, and those of two roots or devices only when their inode numbers
+// differ by exactly the two salts' difference. A plain READDIR gives the kernel this number
+// without a node, and the lookup that follows (or comes a day later) gives the same.
+std::uint64_t ContentTree::number_of(const BackingKey& key) {
+  const auto ino = static_cast<std::uint64_t>(std::get<2>(key));
+  return kFirstIno | ((ino ^ salt(std::get<0>(key), std::get<1>(key))) & kNumberBits);
+}
+
+bool ContentTree::foldable(const BackingKey& key) {
+  return static_cast<std::uint64_t>(std::get<2>(key)) <= kNumberBits;
+}
+
+std::uint64_t ContentTree::node_of(const BackingKey& key) const {
+  if (!elsewhere_.empty()) {
+    if (auto found = elsewhere_.find(key); found != elsewhere_.end()) return found->second;
+  }
+  const std::uint64_t ino = number_of(key);
+  auto it = nodes_.find(ino);
+  return it != nodes_.end() && it->second.backing == key ? ino : 0;
+}
+
+void ContentTree::make_node(std::uint64_t ino, std::uint64_t parent, const BackingKey& key,
+                            const std::string& name, const struct stat& st) {
+  Node node;
+  node.root = std::get<0>(key);
+  node.parent = parent;
+  node.name = name;
+  node.type = st.st_mode & S_IFMT;
+  node.backing = key;
+  if (S_ISDIR(st.st_mode)) {
+    node.dir_attr = std::make_unique<struct stat>(st);
+    node.dir_attr->st_ino = ino;
+  }
+  nodes_.emplace(ino, std::move(node));
+  if (is_content(parent)) {
+    if (auto p = nodes_.find(parent); p != nodes_.end()) ++p->second.children;
+  }
+}
+
 std::uint64_t ContentTree::node_for(std::uint64_t parent, const std::shared_ptr<Root>& root,
                                     const std::string& name, struct stat* st) {
-  auto key = std::make_tuple(root->ino, st->st_dev, st->st_ino);
-  std::uint64_t ino = 0;
-  if (auto found = by_backing_.find(key); found != by_backing_.end()) {
-    ino = found->second;
-  } else {
-    ino = next_ino_++;
-    Node node;
-    node.root = root->ino;
-    node.parent = parent;
-    node.name = name;
-    node.type = st->st_mode & S_IFMT;
-    node.backing = key;
-    if (S_ISDIR(st->st_mode)) node.dir_attr = std::make_unique<struct stat>(*st);
-    nodes_.emplace(ino, std::move(node));
-    by_backing_.emplace(key, ino);
-    if (is_content(parent)) {
-      if (auto p = nodes_.find(parent); p != nodes_.end()) ++p->second.children;
+  const BackingKey key = std::make_tuple(root->ino, st->st_dev, st->st_ino);
+  std::uint64_t ino = node_of(key);
+  if (ino == 0) {
+    ino = number_of(key);
+    if (!foldable(key) || nodes_.count(ino) > 0) {
+      // Taken by another file, or not foldable: the next free number, remembered by file.
+      do {
+        ino = kFirstIno | ((ino + 1) & kNumberBits);
+      } while (nodes_.count(ino) > 0);
+      elsewhere_.emplace(key, ino);
     }
+    make_node(ino, parent, key, name, *st);
   }
   st->st_ino = ino;
   return ino;
@@ -327,7 +379,7 @@ void ContentTree::drop_node(std::uint64_t ino) {
     auto it = nodes_.find(ino);
     if (it == nodes_.end() || it->second.nlookup > 0 || it->second.children > 0) return;
     const std::uint64_t parent = it->second.parent;
-    by_backing_.erase(it->second.backing);
+    if (!elsewhere_.empty()) elsewhere_.erase(it->second.backing);
     nodes_.erase(it);
     auto p = nodes_.find(parent);
     if (p == nodes_.end()) return;
@@ -341,6 +393,28 @@ bool ContentTree::add_lookup(std::uint64_t ino, std::uint64_t n) {
   auto it = nodes_.find(ino);
   if (it == nodes_.end()) return false;
   it->second.nlookup += n;
+  return true;
+}
+
+bool ContentTree::add_listed(std::uint64_t dir, const std::string& name, const struct stat& attr) {
+  MutexLock lock(mu_);
+  if (auto it = nodes_.find(attr.st_ino); it != nodes_.end()) {
+    it->second.nlookup++;
+    return true;
+  }
+  // Listed without a node: its number gives its backing inode number back.
+  std::uint64_t root = dir;
+  if (is_content(dir)) {
+    auto d = nodes_.find(dir);
+    if (d == nodes_.end()) return false;
+    root = d->second.root;
+  }
+  if (roots_.count(root) == 0) return false;
+  const auto folded = static_cast<ino_t>((attr.st_ino ^ salt(root, attr.st_dev)) & kNumberBits);
+  const BackingKey key = std::make_tuple(root, attr.st_dev, folded);
+  if (!is_content(attr.st_ino) || number_of(key) != attr.st_ino || node_of(key) != 0) return false;
+  make_node(attr.st_ino, dir, key, name, attr);
+  nodes_[attr.st_ino].nlookup++;
   return true;
 }
 
@@ -506,7 +580,18 @@ int ContentTree::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<Di
   MutexLock lock(mu_);
   if (dir.root->dead) return ENOENT;
   remember_listing(ino, dir.root, *entries);  // with the backing inode numbers node_for needs
-  for (DirEntryReply& entry : *entries) node_for(ino, dir.root, entry.name, &entry.attr);
+  // No node for a name the kernel is only shown (plain READDIR: `ls` of a big directory would
+  // leave one per entry until the snapshot is forgotten); READDIRPLUS makes one (add_listed).
+  for (DirEntryReply& entry : *entries) {
+    const BackingKey key = std::make_tuple(dir.root->ino, entry.attr.st_dev, entry.attr.st_ino);
+    if (std::uint64_t known = node_of(key); known != 0) {
+      entry.attr.st_ino = known;
+    } else if (const std::uint64_t n = number_of(key); foldable(key) && nodes_.count(n) == 0) {
+      entry.attr.st_ino = n;
+    } else {
+      node_for(ino, dir.root, entry.name, &entry.attr);  // a number of its own: kept
+    }
+  }
   *out = std::move(*entries);
   return 0;
 }

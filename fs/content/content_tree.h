@@ -75,6 +75,10 @@ class ContentTree {
   int listxattr(std::uint64_t ino, const OpContext& ctx, std::vector<std::string>* names);
 
   bool add_lookup(std::uint64_t ino, std::uint64_t n);  // false: `ino` is not known (any more)
+  // The kernel takes a reference to the entry `name` (attributes `attr`) of a listing of `dir`
+  // (READDIRPLUS): its node is made now if the listing did not make one. False when that entry
+  // no longer stands for the number it was listed with (or `dir` is gone).
+  bool add_listed(std::uint64_t dir, const std::string& name, const struct stat& attr);
   void forget(std::uint64_t ino, std::uint64_t n);
 
   std::size_t node_count() const;
@@ -108,10 +112,19 @@ class ContentTree {
   };
   int target_of(std::uint64_t ino, Target* out) const REQUIRES(mu_);
   std::string path_of(const Node& node) const REQUIRES(mu_);
+  using BackingKey = std::tuple<std::uint64_t, dev_t, ino_t>;  // (root, st_dev, st_ino)
+  // A backing file's inode number here: its own, folded with its root and device, so that a
+  // name listed without a node (plain READDIR) shows the number a later lookup gives it.
+  static std::uint64_t number_of(const BackingKey& key);
+  static bool foldable(const BackingKey& key);  // number_of() can be undone
+  // The content inode of `key`'s node, or 0 when it has none.
+  std::uint64_t node_of(const BackingKey& key) const REQUIRES(mu_);
   // The node for a backing entry of `parent` (a root or a content directory), made on first
   // sight; its attributes in `st` with the content inode number.
   std::uint64_t node_for(std::uint64_t parent, const std::shared_ptr<Root>& root,
                          const std::string& name, struct stat* st) REQUIRES(mu_);
+  void make_node(std::uint64_t ino, std::uint64_t parent, const BackingKey& key,
+                 const std::string& name, const struct stat& st) REQUIRES(mu_);
   void drop_node(std::uint64_t ino) REQUIRES(mu_);
   bool shrink_if_emptied() REQUIRES(mu_);
   struct TrimState;
@@ -137,11 +150,11 @@ class ContentTree {
   std::unordered_map<std::uint64_t, std::shared_ptr<Root>> roots_
       GUARDED_BY(mu_);  // by snapshot inode
   std::unordered_map<std::uint64_t, Node> nodes_ GUARDED_BY(mu_);
-  // (root, st_dev, st_ino) -> content inode
-  std::map<std::tuple<std::uint64_t, dev_t, ino_t>, std::uint64_t> by_backing_ GUARDED_BY(mu_);
+  // The nodes that could not have number_of() (another node has it, or an inode number too
+  // large to fold): rare, and only these are looked up by their backing file.
+  std::map<BackingKey, std::uint64_t> elsewhere_ GUARDED_BY(mu_);
   std::unordered_map<std::uint64_t, std::shared_ptr<OpenFile>> open_ GUARDED_BY(mu_);
   std::size_t peak_nodes_ GUARDED_BY(mu_) = 0;  // the most nodes since the tables were last shrunk
-  std::uint64_t next_ino_ GUARDED_BY(mu_) = kFirstIno;
   std::uint64_t next_fh_ GUARDED_BY(mu_) = 1;
   std::list<Listing> listings_ GUARDED_BY(mu_);  // most recently used first
   std::unordered_map<std::uint64_t, std::list<Listing>::iterator> listing_of_

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "fs/namespace.h"
@@ -168,6 +169,7 @@ TEST_F(ContentTreeTest, ACrawlKeepsTheListingItLooksUpIn) {
   int listed = 0;
   for (const DirEntryReply& e : entries) {
     if (!S_ISDIR(e.attr.st_mode)) continue;
+    ASSERT_TRUE(tree_->add_listed(kSnapshotIno, e.name, e.attr));  // given by READDIRPLUS
     std::vector<DirEntryReply> below;
     ASSERT_EQ(tree_->readdir(e.attr.st_ino, Ctx(), &below), 0);
     ++listed;
@@ -253,6 +255,48 @@ TEST_F(ContentTreeTest, ForgottenNodesGoAndComeBackWithTheirNumber) {
   EXPECT_EQ(tree_->node_count(), 0u);
 }
 
+// `ls` of a big directory is answered with plain READDIR: the kernel gets names and numbers and
+// no reference, so it will never forget them: they leave no node behind. The numbers shown are
+// those a lookup, a READDIRPLUS entry, or a lookup after the node was forgotten gives.
+TEST_F(ContentTreeTest, APlainListingLeavesNoNodeAndItsNumbersHold) {
+  const std::string many = dir_ + "/many";
+  ASSERT_EQ(mkdir(many.c_str(), 0755), 0);
+  constexpr int kFiles = 200;
+  for (int i = 0; i < kFiles; ++i) std::ofstream(many + "/" + std::to_string(i)) << i;
+  int rc = 0;
+  EntryReply dir = Lookup(kSnapshotIno, "many", &rc);
+  ASSERT_EQ(rc, 0);
+  std::vector<DirEntryReply> entries;
+  ASSERT_EQ(tree_->readdir(dir.ino, Ctx(), &entries), 0);
+  ASSERT_EQ(entries.size(), static_cast<std::size_t>(kFiles));
+  EXPECT_EQ(tree_->node_count(), 1u);  // the directory alone
+  std::set<std::uint64_t> numbers;
+  for (const DirEntryReply& e : entries) {
+    EXPECT_TRUE(ContentTree::is_content(e.attr.st_ino)) << e.name;
+    numbers.insert(e.attr.st_ino);
+  }
+  EXPECT_EQ(numbers.size(), entries.size());
+  // A lookup, a second listing, and the node a READDIRPLUS entry makes keep the numbers.
+  EntryReply first = Lookup(dir.ino, entries[0].name, &rc);
+  ASSERT_EQ(rc, 0);
+  EXPECT_EQ(first.ino, entries[0].attr.st_ino);
+  std::vector<DirEntryReply> again;
+  ASSERT_EQ(tree_->readdir(dir.ino, Ctx(), &again), 0);
+  ASSERT_EQ(again.size(), entries.size());
+  for (const DirEntryReply& e : again) EXPECT_TRUE(numbers.count(e.attr.st_ino) > 0) << e.name;
+  ASSERT_TRUE(tree_->add_listed(dir.ino, entries[1].name, entries[1].attr));
+  EXPECT_EQ(tree_->node_count(), 3u);
+  struct stat st {};
+  ASSERT_EQ(tree_->getattr(entries[1].attr.st_ino, Ctx(), &st), 0);
+  EXPECT_EQ(st.st_ino, entries[1].attr.st_ino);
+  EXPECT_EQ(st.st_size, entries[1].attr.st_size);
+  EXPECT_EQ(ReadAll(entries[1].attr.st_ino, &rc), entries[1].name);
+  // Forgotten and looked up again: the same number.
+  tree_->forget(first.ino, 1);
+  EXPECT_EQ(tree_->node_count(), 2u);
+  EXPECT_EQ(Lookup(dir.ino, entries[0].name, &rc).ino, entries[0].attr.st_ino);
+}
+
 // The kernel forgets a big crawl in batches: the memory freed by the last of them goes back to
 // the system too, not only what was freed when the first table shrink trimmed.
 TEST_F(ContentTreeTest, MemoryGoesBackAfterTheLastForgetOfACrawl) {
@@ -269,7 +313,7 @@ TEST_F(ContentTreeTest, MemoryGoesBackAfterTheLastForgetOfACrawl) {
   ASSERT_EQ(rc, 0);
   std::vector<DirEntryReply> entries;
   ASSERT_EQ(tree_->readdir(dir.ino, Ctx(), &entries), 0);
-  for (const DirEntryReply& e : entries) tree_->add_lookup(e.attr.st_ino, 1);
+  for (const DirEntryReply& e : entries) ASSERT_TRUE(tree_->add_listed(dir.ino, e.name, e.attr));
   // The first batch shrinks the tables; the rest follows at once.
   std::size_t i = 0;
   for (; i < entries.size() * 4 / 5; ++i) tree_->forget(entries[i].attr.st_ino, 1);
