@@ -8,71 +8,18 @@
 #include <fstream>
 
 #include "fs/content/mount_table.h"
-#include "fs/namespace.h"
-#include "tests/unit/fake_provider.h"
+#include "tests/unit/content_fixture.h"
 
 namespace snapfs::test {
 namespace {
 
-class ContentLocationCacheTest : public ::testing::Test {
+class ContentLocationCacheTest : public ContentFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/snapfs-nscache-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    export_ = tmpl;
-    for (const char* dir :
-         {"/.zfs", "/.zfs/snapshot", "/.zfs/snapshot/daily", "/.zfs/snapshot/moved"}) {
-      ASSERT_EQ(mkdir((export_ + dir).c_str(), 0755), 0);
-    }
-    std::ofstream(export_ + "/.zfs/snapshot/daily/report.txt") << "old";
+  void Prepare() override {  // a second directory the API may move the snapshot to
+    ASSERT_EQ(mkdir((export_ + "/.zfs/snapshot/moved").c_str(), 0755), 0);
     std::ofstream(export_ + "/.zfs/snapshot/moved/other.txt") << "new";
-    fake_ = new FakeProvider();
-    auto& volume = fake_->add_volume("nas-1", "partition1", "partition1");
-    volume.info.nfs_export = "10.16.101.42:/zpool-123456/partition1";
-    fake_->add_snapshot("nas-1", "partition1", "daily", "daily", 1'700'000'000'000'000LL)
-        .content_dir = ".zfs/snapshot/daily";
-    std::vector<Remote> remotes;
-    RemoteConfig rc;
-    rc.name = "nas";
-    rc.type = "ovh-nasha";
-    rc.keys["content_map"] = "10.16.101.42:/zpool-123456/partition1=" + export_;
-    remotes.push_back(Remote{rc, std::unique_ptr<Provider>(fake_)});
-    FsOptions options;
-    options.prefetch = 0;
-    ns_ = std::make_unique<Namespace>(std::move(remotes), options, nullptr);
   }
-  void TearDown() override {
-    ns_.reset();
-    std::system(("rm -rf " + export_).c_str());
-  }
-  static OpContext Ctx() { return OpContext(std::chrono::seconds(5)); }
-  std::uint64_t Ino(const std::string& path) {
-    std::uint64_t ino = Namespace::kRootIno;
-    std::size_t start = 1;
-    while (start < path.size()) {
-      std::size_t slash = path.find('/', start);
-      if (slash == std::string::npos) slash = path.size();
-      EntryReply entry;
-      if (ns_->lookup(ino, path.substr(start, slash - start), Ctx(), &entry) != 0) return 0;
-      ino = entry.ino;
-      start = slash + 1;
-    }
-    return ino;
-  }
-  std::vector<std::string> Names(std::uint64_t dir, bool* unchanged = nullptr) {
-    std::vector<DirEntryReply> entries;
-    EXPECT_EQ(ns_->readdir(dir, Ctx(), &entries, unchanged), 0);
-    std::vector<std::string> names;
-    for (const auto& e : entries) names.push_back(e.name);
-    return names;
-  }
-
-  std::string export_;
-  FakeProvider* fake_ = nullptr;
-  std::unique_ptr<Namespace> ns_;
 };
-
-constexpr const char* kSnaps = "/nas/nas-1/partition1/.snapshots";
 
 TEST_F(ContentLocationCacheTest, LookupsAndReadsInsideASnapshotResolveItsLocationOnce) {
   const std::uint64_t daily = Ino(std::string(kSnaps) + "/daily");

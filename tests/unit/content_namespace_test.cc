@@ -9,8 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "fs/namespace.h"
-#include "tests/unit/fake_provider.h"
+#include "tests/unit/content_fixture.h"
 
 namespace snapfs::test {
 namespace {
@@ -26,64 +25,16 @@ class Notifier : public KernelNotifier {
   std::vector<std::uint64_t> inodes;
 };
 
-class ContentNamespaceTest : public ::testing::Test {
+class ContentNamespaceTest : public ContentFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/snapfs-nscontent-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    export_ = tmpl;
-    mkdir((export_ + "/.zfs").c_str(), 0755);
-    mkdir((export_ + "/.zfs/snapshot").c_str(), 0755);
-    mkdir((export_ + "/.zfs/snapshot/daily").c_str(), 0755);
-    std::ofstream(export_ + "/.zfs/snapshot/daily/report.txt") << "old";
-    fake_ = new FakeProvider();
-    auto& volume = fake_->add_volume("nas-1", "partition1", "partition1");
-    volume.info.nfs_export = "10.16.101.42:/zpool-123456/partition1";
-    fake_->add_snapshot("nas-1", "partition1", "daily", "daily", 1'700'000'000'000'000LL)
-        .content_dir = ".zfs/snapshot/daily";
+  void Prepare() override {
     fake_->add_snapshot("nas-1", "partition1", "weekly", "weekly", 1'700'000'000'000'000LL)
         .content_dir = ".zfs/snapshot/weekly";  // not on the backing mount
-    std::vector<Remote> remotes;
-    RemoteConfig rc;
-    rc.name = "nas";
-    rc.type = "ovh-nasha";
-    rc.keys["content_map"] = "10.16.101.42:/zpool-123456/partition1=" + export_;
-    remotes.push_back(Remote{rc, std::unique_ptr<Provider>(fake_)});
-    FsOptions options;
-    options.prefetch = 0;
-    ns_ = std::make_unique<Namespace>(std::move(remotes), options, &notifier_);
   }
-  void TearDown() override {
-    ns_.reset();
-    std::system(("rm -rf " + export_).c_str());
-  }
-  static OpContext Ctx() { return OpContext(std::chrono::seconds(5)); }
-  std::uint64_t Ino(const std::string& path, int* rc_out = nullptr) {
-    std::uint64_t ino = Namespace::kRootIno;
-    std::size_t start = 1;
-    while (start < path.size()) {
-      std::size_t slash = path.find('/', start);
-      if (slash == std::string::npos) slash = path.size();
-      EntryReply entry;
-      int rc = ns_->lookup(ino, path.substr(start, slash - start), Ctx(), &entry);
-      if (rc_out) *rc_out = rc;
-      if (rc != 0) return 0;
-      ino = entry.ino;
-      start = slash + 1;
-    }
-    return ino;
-  }
-  int Calls() const {
-    return fake_->list_services_calls + fake_->list_volumes_calls + fake_->list_snapshots_calls;
-  }
+  KernelNotifier* notifier() override { return &notifier_; }
 
-  std::string export_;
-  FakeProvider* fake_ = nullptr;
   Notifier notifier_;
-  std::unique_ptr<Namespace> ns_;
 };
-
-constexpr const char* kSnaps = "/nas/nas-1/partition1/.snapshots";
 
 TEST_F(ContentNamespaceTest, ASnapshotDirectoryShowsItsFilesWithoutAnApiCall) {
   const std::uint64_t daily = Ino(std::string(kSnaps) + "/daily");
