@@ -108,6 +108,37 @@ int open_in_root(const std::string& root_dir, const std::string& path, int flags
   return open_beneath(root.get(), path, flags);
 }
 
+// The entries of directory `path` under `root_dir` but . and .., each with its lstat; an errno
+// value or 0. Runs on a backing thread.
+int list_backing_dir(const std::string& root_dir, const std::string& path,
+                     std::vector<DirEntryReply>* entries) {
+  int fd = open_in_root(root_dir, path, O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return errno;
+  DIR* d = fdopendir(fd);
+  if (d == nullptr) {
+    int err = errno;
+    close(fd);
+    return err;
+  }
+  int err = 0;
+  for (;;) {
+    errno = 0;
+    dirent* e = ::readdir(d);
+    if (e == nullptr) {
+      err = errno;
+      break;
+    }
+    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+    DirEntryReply entry;
+    entry.name = e->d_name;
+    // One name, no path: nothing here can follow a link.
+    if (fstatat(dirfd(d), e->d_name, &entry.attr, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    entries->push_back(std::move(entry));
+  }
+  closedir(d);
+  return err;
+}
+
 // Whom the current request is for, as far as a listing's reuse goes.
 struct CallerIds {
   bool known;
@@ -550,31 +581,7 @@ int ContentTree::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<Di
   if (dir.type != S_IFDIR) return ENOTDIR;
   auto entries = std::make_shared<std::vector<DirEntryReply>>();
   int rc = run_backing(ctx, [root = dir.root, path = dir.path, entries] {
-    int fd = open_in_root(root->dir, path, O_RDONLY | O_DIRECTORY);
-    if (fd < 0) return errno;
-    DIR* d = fdopendir(fd);
-    if (d == nullptr) {
-      int err = errno;
-      close(fd);
-      return err;
-    }
-    int err = 0;
-    for (;;) {
-      errno = 0;
-      dirent* e = ::readdir(d);
-      if (e == nullptr) {
-        err = errno;
-        break;
-      }
-      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-      DirEntryReply entry;
-      entry.name = e->d_name;
-      // One name, no path: nothing here can follow a link.
-      if (fstatat(dirfd(d), e->d_name, &entry.attr, AT_SYMLINK_NOFOLLOW) != 0) continue;
-      entries->push_back(std::move(entry));
-    }
-    closedir(d);
-    return err;
+    return list_backing_dir(root->dir, path, entries.get());
   });
   if (rc != 0) return rc;
   MutexLock lock(mu_);
