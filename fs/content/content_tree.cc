@@ -15,6 +15,7 @@
 #include <cstring>
 #include <thread>
 
+#include "fs/content/backing_files.h"
 #include "fs/namespace.h"
 
 namespace snapfs::content {
@@ -65,79 +66,6 @@ struct ContentTree::OpenFile {
 };
 
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
-
-// `path` below the directory `dirfd`, never leaving it and never through a symbolic link: a
-// trailing one is opened itself with O_PATH | O_NOFOLLOW, refused (ELOOP) otherwise.
-int open_beneath(int dirfd, const std::string& path, int flags) {
-  struct open_how how {};
-  how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC | O_NOFOLLOW);
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-  long fd = syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how);
-  return fd < 0 ? -1 : static_cast<int>(fd);
-}
-
-// The node at `path` under the root directory `root_dir`, opened as the calling thread's
-// filesystem ids: the root is opened anew each time, so that the directories above it are
-// searched as the caller too (a user refused /mnt/nas is refused its snapshots).
-int open_in_root(const std::string& root_dir, const std::string& path, int flags) {
-  Fd root(open(root_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (root.get() < 0) return -1;
-  if (path == ".") {
-    if ((flags & O_PATH) != 0) return root.release();
-    return openat(root.get(), ".", flags | O_CLOEXEC);
-  }
-  return open_beneath(root.get(), path, flags);
-}
-
-// The entries of directory `path` under `root_dir` but . and .., each with its lstat; an errno
-// value or 0. Runs on a backing thread.
-int list_backing_dir(const std::string& root_dir, const std::string& path,
-                     std::vector<DirEntryReply>* entries) {
-  int fd = open_in_root(root_dir, path, O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return errno;
-  DIR* d = fdopendir(fd);
-  if (d == nullptr) {
-    int err = errno;
-    close(fd);
-    return err;
-  }
-  int err = 0;
-  for (;;) {
-    errno = 0;
-    dirent* e = ::readdir(d);
-    if (e == nullptr) {
-      err = errno;
-      break;
-    }
-    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-    DirEntryReply entry;
-    entry.name = e->d_name;
-    // One name, no path: nothing here can follow a link.
-    if (fstatat(dirfd(d), e->d_name, &entry.attr, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    entries->push_back(std::move(entry));
-  }
-  closedir(d);
-  return err;
-}
 
 // Whom the current request is for, as far as a listing's reuse goes.
 struct CallerIds {
