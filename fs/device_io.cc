@@ -1,5 +1,6 @@
 #include "fs/device_io.h"
 
+#include <fcntl.h>
 #include <linux/fuse.h>
 #include <unistd.h>
 
@@ -23,6 +24,10 @@ bool DeviceIo::install() {
   fuse_custom_io io{};
   io.read = &DeviceIo::read_hook;
   io.writev = &DeviceIo::writev_hook;
+  // Without a splice hook libfuse never splices an answer into the device (reads of snapshot
+  // files answer from a pipe, fs/content/read_data.h). Only answers that leave through the
+  // device are spliced: the adapter reads into memory for a request that came over a ring.
+  io.splice_send = &DeviceIo::splice_hook;
   // libfuse passes the session's userdata to the hooks, and snapfs's operations need theirs; the
   // hooks find this object through a static instead (one session per process).
   instance() = this;
@@ -79,6 +84,11 @@ ssize_t DeviceIo::writev_hook(int fd, struct iovec* iov, int count, void*) {
     if (self->passthrough_ != nullptr) self->passthrough_->init_answered();
   }
   return r;
+}
+
+ssize_t DeviceIo::splice_hook(int in, off_t* in_offset, int out, off_t* out_offset, size_t len,
+                              unsigned int flags, void*) {
+  return ::splice(in, in_offset, out, out_offset, len, flags);
 }
 
 void DeviceIo::change_init_reply(struct iovec* iov, int count) {

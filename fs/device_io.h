@@ -36,6 +36,8 @@ class DeviceIo {
   static DeviceIo*& instance();
   static ssize_t read_hook(int fd, void* buf, size_t len, void* userdata);
   static ssize_t writev_hook(int fd, struct iovec* iov, int count, void* userdata);
+  static ssize_t splice_hook(int in, off_t* in_offset, int out, off_t* out_offset, size_t len,
+                             unsigned int flags, void* userdata);
   void inspect_init(const void* buf, std::size_t len);
   void change_init_reply(struct iovec* iov, int count);
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "fs/fuse_uring.h"
 #include "providers/common/log.h"
 
 namespace snapfs {
@@ -247,6 +248,13 @@ void op_init(void* userdata, fuse_conn_info* conn) {
     conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
     config->handle_free_dirs = true;
   }
+  // libfuse insists on hearing the mount's max_read option again here.
+  if (config->max_read != 0) conn->max_read = config->max_read;
+  // Reads of snapshot files answer from a pipe of the backing file's pages (read_data.h).
+  if ((conn->capable & FUSE_CAP_SPLICE_WRITE) != 0) {
+    conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
+    config->splice_reads = true;
+  }
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -367,12 +375,21 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
   RequestContext ctx(req);
-  std::string data;
-  int rc = config_of(req)->ns->content().read(fi->fh, size, offset, ctx, &data);
+  FuseAdapterConfig* config = config_of(req);
+  content::ReadData data;
+  const bool into_pipe = config->splice_reads && !FuseUring::answering_over_ring();
+  int rc = config->ns->content().read(fi->fh, size, offset, ctx, into_pipe, &data);
   if (rc != 0) {
     reply_err(req, rc);
+  } else if (!data.pipe.valid()) {
+    fuse_reply_buf(req, data.bytes.get(), data.size);
   } else {
-    fuse_reply_buf(req, data.data(), data.size());
+    // libfuse moves the pipe's page references on into the device; should it not manage to
+    // (a pipe of its own too small), it reads the pipe into memory and writes that instead.
+    fuse_bufvec bytes = FUSE_BUFVEC_INIT(data.size);
+    bytes.buf[0].flags = FUSE_BUF_IS_FD;
+    bytes.buf[0].fd = data.pipe.read_end();
+    fuse_reply_data(req, &bytes, FUSE_BUF_SPLICE_MOVE);
   }
 }
 

@@ -137,6 +137,8 @@ struct FuseAdapterConfig {
   Namespace* ns = nullptr;
   std::chrono::milliseconds timeout{20000};
   bool handle_free_dirs = false;  // set in init when the kernel accepts ENOSYS from OPENDIR
+  bool splice_reads = false;      // set in init when libfuse may splice answers into the device
+  unsigned max_read = 0;          // the mount's max_read option (0: none), which init repeats
   Passthrough* passthrough = nullptr;  // null: -o passthrough=0
   DirReads dir_reads;
   RequestFlags requests;

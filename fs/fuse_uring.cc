@@ -150,6 +150,10 @@ bool FuseUring::take_answer(struct iovec* iov, int count, ssize_t* sent) {
   return true;
 }
 
+bool FuseUring::answering_over_ring() {
+  return t_answering != nullptr;
+}
+
 void FuseUring::init_answered() {
   if (payload_size_ != 0) setup_due_ = true;
 }

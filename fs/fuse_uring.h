@@ -41,6 +41,9 @@ class FuseUring {
   // Sends an answer through the ring whose request this thread serves; false when the answer is
   // not one of a ring's requests (it goes to the device).
   bool take_answer(struct iovec* iov, int count, ssize_t* sent);
+  // Whether the request the calling thread serves came over a ring: its answer must then leave
+  // through take_answer, never by a splice into the device.
+  static bool answering_over_ring();
 
   // True once the INIT answer accepted the transport and the rings still have to be built.
   bool setup_due() const { return setup_due_.load(); }

@@ -22,6 +22,7 @@
 
 #include "fs/check_config.h"
 #include "fs/config.h"
+#include "fs/content/read_data.h"
 #include "fs/device_io.h"
 #include "fs/fuse_adapter.h"
 #include "fs/fuse_uring.h"
@@ -473,12 +474,26 @@ int mount_and_serve(fuse_args* args, const fuse_cmdline_opts& cmd, std::vector<R
   // The kernel enforces the modes we report (0755 .snapshots, 0555 elsewhere), also with
   // allow_other; fsname/subtype name the mount in /proc/mounts and df.
   fuse_opt_add_arg(args, "-odefault_permissions,fsname=snapfs,subtype=snapfs");
+  // A read of a snapshot file answers from a pipe, which must hold the whole answer
+  // (fs/content/read_data.h): where pipes are bounded, so are reads (unless asked otherwise).
+  // libfuse also wants the mount's max_read repeated in init, where the user's own is kept.
+  unsigned max_read = 0;
+  for (int i = 0; i < args->argc; ++i) {
+    if (const char* given = std::strstr(args->argv[i], "max_read=")) {
+      max_read = static_cast<unsigned>(std::strtoul(given + std::strlen("max_read="), nullptr, 10));
+    }
+  }
+  if (max_read == 0) {
+    max_read = static_cast<unsigned>(content::ReadPipe::largest_read());
+    if (max_read != 0) fuse_opt_add_arg(args, ("-omax_read=" + std::to_string(max_read)).c_str());
+  }
 
   FuseNotifier notifier;
   Namespace ns(std::move(remotes), options.fs, &notifier);
   FuseAdapterConfig adapter;
   adapter.ns = &ns;
   adapter.timeout = options.fs.timeout;
+  adapter.max_read = max_read;
   fuse_lowlevel_ops ops = make_lowlevel_ops();
   fuse_session* session = fuse_session_new(args, &ops, sizeof ops, &adapter);
   if (session == nullptr) return 1;

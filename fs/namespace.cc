@@ -621,6 +621,7 @@ std::string Namespace::stats_json() const {
          "}, \"readdirs\": " + std::to_string(readdirs_.load()) +
          ", \"getattrs\": " + std::to_string(getattrs_.load()) +
          ", \"reads\": " + std::to_string(contents_.tree().reads()) +
+         ", \"spliced_reads\": " + std::to_string(contents_.tree().spliced_reads()) +
          ", \"inodes\": " + std::to_string(inodes) + "}";
   return out;
 }

@@ -606,7 +606,7 @@ int ContentTree::open(std::uint64_t ino, int flags, const OpContext& ctx, std::u
 }
 
 int ContentTree::read(std::uint64_t fh, std::size_t size, off_t offset, const OpContext& ctx,
-                      std::string* data) {
+                      bool into_pipe, ReadData* data) {
   reads_++;
   std::shared_ptr<OpenFile> file;
   {
@@ -616,27 +616,19 @@ int ContentTree::read(std::uint64_t fh, std::size_t size, off_t offset, const Op
     file = it->second;
   }
   if (file->root->dead) return ESTALE;
-  auto buf = std::make_shared<std::string>(size, '\0');
+  // Shared with the pool thread, which may finish after its caller gave up.
+  auto result = std::make_shared<ReadData>();
   // As snapfs itself, not as the caller: the descriptor was opened as the caller, which is where
   // the backing mount grants or refuses reading (an NFS client sends its reads with the opener's
   // credentials, whoever reads). So a read costs no change of identity and no look at the
   // caller's groups, and still happens on a pool thread: a dead server blocks it there.
   ++backing_calls_;
-  int rc = pool_.run(Caller{}, ctx, [file, buf, offset] {
-    std::size_t got = 0;
-    while (got < buf->size()) {
-      ssize_t n =
-          pread(file->fd, buf->data() + got, buf->size() - got, offset + static_cast<off_t>(got));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return errno;
-      if (n == 0) break;
-      got += static_cast<std::size_t>(n);
-    }
-    buf->resize(got);
-    return 0;
+  int rc = pool_.run(Caller{}, ctx, [file, result, offset, size, into_pipe] {
+    return read_backing(file->fd, offset, size, into_pipe, result.get());
   });
   if (rc != 0) return rc;
-  *data = std::move(*buf);
+  if (result->pipe.valid()) spliced_reads_++;
+  *data = std::move(*result);
   return 0;
 }
 

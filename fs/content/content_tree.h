@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "fs/content/backing_pool.h"
+#include "fs/content/read_data.h"
 #include "providers/common/thread_annotations.h"
 #include "providers/op_context.h"
 
@@ -61,13 +62,16 @@ class ContentTree {
   int readlink(std::uint64_t ino, const OpContext& ctx, std::string* target);
   // Read-only opens only (EROFS otherwise); `*fh` names the open file for read and release.
   int open(std::uint64_t ino, int flags, const OpContext& ctx, std::uint64_t* fh);
-  int read(std::uint64_t fh, std::size_t size, off_t offset, const OpContext& ctx,
-           std::string* data);
+  // Into a pipe when `into_pipe` (read_data.h says when one may be used), else into memory.
+  int read(std::uint64_t fh, std::size_t size, off_t offset, const OpContext& ctx, bool into_pipe,
+           ReadData* data);
   void release(std::uint64_t fh);
   // A new descriptor of the open file `fh` (the caller closes it), or -1.
   int backing_fd(std::uint64_t fh) const;
   // Reads that reached snapfs (not those the kernel passed through to the backing file).
   std::uint64_t reads() const { return reads_.load(); }
+  // Of those, the reads answered from a pipe (read_data.h).
+  std::uint64_t spliced_reads() const { return spliced_reads_.load(); }
   int statfs(std::uint64_t ino, const OpContext& ctx, struct statvfs* out);
   // The backing file's own extended attributes (none on symbolic links).
   int getxattr(std::uint64_t ino, const std::string& name, const OpContext& ctx,
@@ -161,6 +165,7 @@ class ContentTree {
       GUARDED_BY(mu_);  // by directory
   std::size_t listed_entries_ GUARDED_BY(mu_) = 0;
   std::atomic<std::uint64_t> reads_{0};
+  std::atomic<std::uint64_t> spliced_reads_{0};
   std::atomic<std::uint64_t> backing_calls_{0};
   std::shared_ptr<TrimState> trim_;
 };

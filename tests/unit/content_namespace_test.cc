@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "tests/unit/content_fixture.h"
+#include "tests/unit/read_bytes.h"
 
 namespace snapfs::test {
 namespace {
@@ -53,9 +54,9 @@ TEST_F(ContentNamespaceTest, ASnapshotDirectoryShowsItsFilesWithoutAnApiCall) {
   EXPECT_EQ(st.st_ino, file.ino);
   std::uint64_t fh = 0;
   ASSERT_EQ(ns_->content().open(file.ino, 0, Ctx(), &fh), 0);
-  std::string data;
-  ASSERT_EQ(ns_->content().read(fh, 100, 0, Ctx(), &data), 0);
-  EXPECT_EQ(data, "old");
+  content::ReadData data;
+  ASSERT_EQ(ns_->content().read(fh, 100, 0, Ctx(), /*into_pipe=*/false, &data), 0);
+  EXPECT_EQ(bytes_of(&data), "old");
   ns_->content().release(fh);
   EXPECT_EQ(Calls(), calls);  // nothing inside a snapshot asks the API
 }
@@ -97,8 +98,8 @@ TEST_F(ContentNamespaceTest, RmdirOfASnapshotWithFilesDeletesItAndDropsItsTree) 
   ASSERT_EQ(ns_->rmdir(Ino(kSnaps), "daily", Ctx()), 0);
   EXPECT_EQ(fake_->delete_calls, 1);
   EXPECT_FALSE(ns_->content().attached(daily));
-  std::string data;
-  EXPECT_EQ(ns_->content().read(fh, 10, 0, Ctx(), &data), ESTALE);
+  content::ReadData data;
+  EXPECT_EQ(ns_->content().read(fh, 10, 0, Ctx(), true, &data), ESTALE);
   struct stat st {};
   EXPECT_EQ(ns_->getattr(file.ino, Ctx(), &st), ESTALE);
   std::lock_guard<std::mutex> lock(notifier_.mu);

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "fs/namespace.h"
+#include "tests/unit/read_bytes.h"
 
 namespace snapfs::content {
 namespace {
@@ -62,10 +63,10 @@ class ContentTreeTest : public ::testing::Test {
     std::uint64_t fh = 0;
     *rc = tree_->open(ino, O_RDONLY, Ctx(), &fh);
     if (*rc != 0) return "";
-    std::string data;
-    *rc = tree_->read(fh, 4096, 0, Ctx(), &data);
+    ReadData data;
+    *rc = tree_->read(fh, 4096, 0, Ctx(), /*into_pipe=*/true, &data);
     tree_->release(fh);
-    return data;
+    return test::bytes_of(&data);
   }
   std::string dir_;
   RecordingNotifier notifier_;
@@ -232,8 +233,8 @@ TEST_F(ContentTreeTest, ADetachedSnapshotsFilesFailCleanly) {
   ASSERT_EQ(tree_->open(a.ino, O_RDONLY, Ctx(), &fh), 0);
   EXPECT_EQ(tree_->open_files(), 1u);
   tree_->detach(kSnapshotIno);
-  std::string data;
-  EXPECT_EQ(tree_->read(fh, 10, 0, Ctx(), &data), ESTALE);
+  ReadData data;
+  EXPECT_EQ(tree_->read(fh, 10, 0, Ctx(), true, &data), ESTALE);
   struct stat st {};
   EXPECT_EQ(tree_->getattr(a.ino, Ctx(), &st), ESTALE);
   EXPECT_EQ(tree_->open_files(), 0u);
