@@ -4,7 +4,7 @@
 //   snapfs CONFIG MOUNTPOINT -o OPTIONS        (as mount.fuse3 and /etc/fstab call it)
 //   snapfs --check-config [--config FILE]      (tries each remote's credentials)
 //   snapfs status MOUNTPOINT                   (a running mount's counters)
-//   snapfs versions [--mount DIR]... FILE      (a file's other versions in snapshots)
+//   snapfs versions [--mount DIR]... [--timeout S] FILE  (a file's other versions in snapshots)
 #include <fuse_lowlevel.h>
 #include <malloc.h>
 #include <unistd.h>
@@ -151,7 +151,7 @@ void print_help(const char* prog) {
       "       %s CONFIG MOUNTPOINT [-o options]       (mount.fuse3, /etc/fstab)\n"
       "       %s --check-config [--config FILE] [-o remotes=...]\n"
       "       %s status MOUNTPOINT\n"
-      "       %s versions [--mount DIR]... FILE\n\n"
+      "       %s versions [--mount DIR]... [--timeout S] FILE\n\n"
       "Shows cloud NAS and volume snapshots as directories:\n"
       "  MOUNTPOINT/<remote>/<service>/<volume>/.snapshots/<snapshot>/\n\n"
       "snapfs options:\n"
@@ -184,8 +184,10 @@ void print_help(const char* prog) {
       "    -V, --version                  print the version\n\n"
       "commands:\n"
       "    status MOUNTPOINT              a running mount's request and cache counters\n"
-      "    versions [--mount DIR]... FILE the snapshots holding another version of FILE (on an\n"
-      "                                   NFS mount of a volume), newest first\n\n"
+      "    versions [--mount DIR]... [--timeout S] FILE\n"
+      "                                   the snapshots holding another version of FILE (on an\n"
+      "                                   NFS mount of a volume), newest first; a snapfs mount\n"
+      "                                   silent for S seconds (30) is passed over\n\n"
       "FUSE options:\n",
       prog, prog, prog, prog, prog);
   fuse_cmdline_help();

@@ -7,21 +7,31 @@
 #include <sys/xattr.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
 #include <functional>
+#include <iterator>
+#include <memory>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 #include "fs/content/mount_table.h"
+#include "providers/common/thread_annotations.h"
 
 namespace snapfs {
 namespace {
 
-constexpr const char* kUsage = "usage: snapfs versions [--mount DIR]... FILE\n";
+constexpr const char* kUsage = "usage: snapfs versions [--mount DIR]... [--timeout S] FILE\n";
+// A snapfs mount answers every call by its deadline (`timeout`, 20 s by default), so one that
+// made no progress for longer has a daemon that stopped answering.
+constexpr int kDefaultPatience = 30;
 // The one reason a snapshot of a volume with file access can have no directory while its
 // siblings have one; any other reason holds for the whole volume.
 constexpr std::string_view kNoSnapshotDir = "the API gives no directory for this snapshot's files";
@@ -95,6 +105,13 @@ bool absolute_path(const std::string& file, std::string* out) {
   return true;
 }
 
+// Calls answered by the snapfs mount this thread searches (MountSearch), watched for progress.
+thread_local std::atomic<std::uint64_t>* t_answered = nullptr;
+
+void answered() {
+  if (t_answered != nullptr) t_answered->fetch_add(1, std::memory_order_relaxed);
+}
+
 // The directory's entries but . and .., sorted; false with errno set when it cannot be read.
 bool list_dir(const std::string& path, std::vector<std::string>* names) {
   DIR* dir = ::opendir(path.c_str());
@@ -108,6 +125,7 @@ bool list_dir(const std::string& path, std::vector<std::string>* names) {
   }
   const int saved = errno;
   ::closedir(dir);
+  answered();
   errno = saved;
   std::sort(names->begin(), names->end());
   return saved == 0;
@@ -115,7 +133,9 @@ bool list_dir(const std::string& path, std::vector<std::string>* names) {
 
 bool is_real_dir(const std::string& path) {
   struct stat st;
-  return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  const bool dir = ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  answered();
+  return dir;
 }
 
 bool get_xattr(const std::string& path, const char* name, std::string* value) {
@@ -124,6 +144,7 @@ bool get_xattr(const std::string& path, const char* name, std::string* value) {
     if (size < 0) return false;
     value->assign(static_cast<std::size_t>(size), '\0');
     ssize_t got = ::lgetxattr(path.c_str(), name, value->data(), value->size());
+    answered();
     if (got >= 0) {
       value->resize(static_cast<std::size_t>(got));
       return true;
@@ -153,15 +174,20 @@ bool same_version(const struct stat& a, const struct stat& b) {
          a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
 }
 
-// The command line: --mount DIR (or --mount=DIR) any number of times, then FILE (after "--" when
-// it starts with a dash). False when it is anything else.
+// The command line: --mount DIR (or --mount=DIR) any number of times, --timeout S, then FILE
+// (after "--" when it starts with a dash). False when it is anything else.
 bool parse_args(const std::vector<std::string>& args, std::vector<std::string>* snapfs_mounts,
-                std::string* file) {
+                int* patience, std::string* file) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--mount" && i + 1 < args.size()) {
       snapfs_mounts->push_back(args[++i]);
     } else if (args[i].rfind("--mount=", 0) == 0) {
       snapfs_mounts->push_back(args[i].substr(8));
+    } else if (args[i] == "--timeout" && i + 1 < args.size()) {
+      char* end = nullptr;
+      const long seconds = std::strtol(args[++i].c_str(), &end, 10);
+      if (end == args[i].c_str() || *end != '\0' || seconds < 1 || seconds > 86400) return false;
+      *patience = static_cast<int>(seconds);
     } else if (args[i] == "--" && i + 2 == args.size()) {
       *file = args[++i];
     } else if (!args[i].empty() && args[i][0] != '-' && file->empty() && i + 1 == args.size()) {
@@ -290,7 +316,9 @@ bool version_in(const std::string& snapshot_dir, const std::string& snapshot, co
                 std::FILE* err, Version* v) {
   v->snapshot = snapshot;
   v->path = snapshot_dir + "/" + target.rel;
-  if (::lstat(v->path.c_str(), &v->st) != 0) {
+  const int rc = ::lstat(v->path.c_str(), &v->st);
+  answered();
+  if (rc != 0) {
     if (errno != ENOENT && errno != ENOTDIR) {
       std::fprintf(err, "snapfs versions: %s: %s\n", v->path.c_str(), std::strerror(errno));
     }
@@ -320,6 +348,54 @@ void scan_snapshots(const std::string& snapdir, const Target& target, std::FILE*
     Version v;
     if (version_in(snapshot_dir, snapshot, target, err, &v)) versions->push_back(std::move(v));
   }
+}
+
+// One snapfs mount's part of the search, on a thread of its own: a call on a mount whose daemon
+// stopped answering never returns, and the search passes over such a mount instead of hanging.
+struct MountSearch {
+  std::string root;
+  std::shared_ptr<const Target> target;
+  std::atomic<std::uint64_t> calls{0};  // answered so far
+  Mutex mu;
+  std::condition_variable finished;
+  bool done GUARDED_BY(mu) = false;  // once set, the fields below are the main thread's
+  bool volume_found = false;
+  std::vector<Version> versions;
+  char* messages = nullptr;  // what it would have written to stderr (open_memstream)
+  std::size_t messages_size = 0;
+};
+
+void search_mount(const std::shared_ptr<MountSearch>& search) {
+  t_answered = &search->calls;
+  std::FILE* err = open_memstream(&search->messages, &search->messages_size);
+  if (err == nullptr) err = stderr;
+  for_each_snapshots_dir(search->root, err, [&](const std::string& snapdir) {
+    scan_snapshots(snapdir, *search->target, err, &search->volume_found, &search->versions);
+  });
+  if (err != stderr) std::fclose(err);
+  MutexLock lock(search->mu);
+  search->done = true;
+  search->finished.notify_all();
+}
+
+// Waits for `search` as long as it makes progress (a call answered within `patience`); false
+// when it stopped.
+bool wait_for(MountSearch* search, std::chrono::seconds patience) {
+  using Clock = std::chrono::steady_clock;
+  UniqueLock lock(search->mu);
+  std::uint64_t seen = search->calls.load();
+  Clock::time_point quiet_since = Clock::now();
+  while (!search->done) {
+    search->finished.wait_for(lock.native(), std::chrono::milliseconds(100));
+    const std::uint64_t calls = search->calls.load();
+    if (calls != seen) {
+      seen = calls;
+      quiet_since = Clock::now();
+    } else if (!search->done && Clock::now() - quiet_since >= patience) {
+      return false;
+    }
+  }
+  return true;
 }
 
 // Newest snapshot first (snapshots made within one second of each other: the newer file
@@ -369,13 +445,14 @@ std::vector<std::string> snapfs_mounts_in(std::string_view mountinfo) {
 int run_versions(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
   std::vector<std::string> snapfs_mounts;
   std::string file;
-  if (!parse_args(args, &snapfs_mounts, &file)) {
+  int patience = kDefaultPatience;
+  if (!parse_args(args, &snapfs_mounts, &patience, &file)) {
     std::fputs(kUsage, err);
     return 2;
   }
   const std::string table_path = nfs_table_path();
-  Target target;
-  if (int rc = find_target(file, table_path, &target, err); rc != 0) return rc;
+  auto target = std::make_shared<Target>();
+  if (int rc = find_target(file, table_path, target.get(), err); rc != 0) return rc;
   if (snapfs_mounts.empty()) snapfs_mounts = find_snapfs_mounts(table_path);
   if (snapfs_mounts.empty()) {
     std::fprintf(err,
@@ -383,19 +460,36 @@ int run_versions(const std::vector<std::string>& args, std::FILE* out, std::FILE
     return 2;
   }
 
-  // Every snapshot, on every snapfs mount, whose files are on the NFS mount holding FILE.
+  // Every snapshot, on every snapfs mount, whose files are on the NFS mount holding FILE; the
+  // mounts are searched at once. A search that stopped is left behind (its thread ends with
+  // the process), as is what it found.
+  std::vector<std::shared_ptr<MountSearch>> searches;
+  for (const std::string& root : snapfs_mounts) {
+    auto search = std::make_shared<MountSearch>();
+    search->root = root;
+    search->target = target;
+    std::thread([search] { search_mount(search); }).detach();
+    searches.push_back(std::move(search));
+  }
   bool volume_found = false;
   std::vector<Version> versions;
-  for (const std::string& root : snapfs_mounts) {
-    for_each_snapshots_dir(root, err, [&](const std::string& snapdir) {
-      scan_snapshots(snapdir, target, err, &volume_found, &versions);
-    });
+  for (const auto& search : searches) {
+    if (!wait_for(search.get(), std::chrono::seconds(patience))) {
+      std::fprintf(err, "snapfs versions: %s: no answer for %d s; passed over\n",
+                   search->root.c_str(), patience);
+      continue;
+    }
+    if (search->messages_size > 0) std::fwrite(search->messages, 1, search->messages_size, err);
+    std::free(search->messages);
+    search->messages = nullptr;
+    volume_found = volume_found || search->volume_found;
+    std::move(search->versions.begin(), search->versions.end(), std::back_inserter(versions));
   }
   if (!volume_found) {
     std::fprintf(err,
                  "snapfs versions: no snapshot on a snapfs mount has its files on %s (mounted "
                  "on %s)\n",
-                 target.mount->source.c_str(), target.mount->mount_point.c_str());
+                 target->mount->source.c_str(), target->mount->mount_point.c_str());
     return 2;
   }
   return print_versions(std::move(versions), file, out, err);

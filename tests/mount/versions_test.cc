@@ -3,6 +3,7 @@
 // live file, and `cp` from the listed path bringing the old bytes back.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -157,6 +158,45 @@ TEST_F(VersionsTest, ListsOlderVersionsNewestFirstAndCpRestoresThem) {
   auto deleted = versions(file);
   EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
   EXPECT_EQ(deleted.out, listed.out);
+}
+
+// A snapfs mount whose daemon stopped answering (SIGSTOP): each call on it would wait for ever.
+// The search passes it over once it made no progress for --timeout seconds, and lists what the
+// other mount holds all the same.
+TEST_F(VersionsTest, AMountThatStoppedAnsweringIsPassedOver) {
+  const std::string file = live_ + "/docs/versions.txt";
+  ASSERT_NO_FATAL_FAILURE(write_version(file, "first version\n", std::chrono::hours(1)));
+  ASSERT_NO_FATAL_FAILURE(snapshot("snap-v1"));
+  ASSERT_NO_FATAL_FAILURE(write_version(file, "second\n", std::chrono::hours(0)));
+  SnapfsMount stopped(
+      "[nas]\ntype = ovh-nasha\nendpoint = " + emulator_->base_url() +
+          "/1.0\napplication_key = demo-ak\napplication_secret = demo-as\nconsumer_key = demo-ck\n",
+      {}, {"SNAPFS_MOUNTINFO=" + mountinfo_});
+  ASSERT_TRUE(stopped.ok()) << stopped.log();
+  ASSERT_EQ(kill(stopped.pid(), SIGSTOP), 0);
+  struct Resume {
+    pid_t pid;
+    ~Resume() { kill(pid, SIGCONT); }  // before the mount goes, whatever happens here
+  } resume{stopped.pid()};
+
+  const auto start = std::chrono::steady_clock::now();
+  auto listed = run_command("SNAPFS_MOUNTINFO=" + shell_quote(mountinfo_) + " " +
+                            shell_quote(SNAPFS_BINARY_PATH) + " versions --timeout 2 --mount " +
+                            shell_quote(stopped.path()) + " --mount " +
+                            shell_quote(mount_->path()) + " " + shell_quote(file));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find(" 14 " + mount_->path() + "/" + kSnaps + "/snap-v1/docs/versions.txt"),
+            std::string::npos)
+      << listed.out;
+  EXPECT_NE(listed.err.find(stopped.path() + ": no answer for 2 s; passed over"), std::string::npos)
+      << listed.err;
+  EXPECT_LT(took, std::chrono::seconds(15));
+
+  auto bad =
+      run_command(shell_quote(SNAPFS_BINARY_PATH) + " versions --timeout 0 " + shell_quote(file));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("usage: snapfs versions"), std::string::npos) << bad.err;
 }
 
 TEST_F(VersionsTest, ExitCodesForNoOtherVersionAndForAFileOffTheMounts) {
