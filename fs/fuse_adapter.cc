@@ -382,7 +382,7 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
   if (rc != 0) {
     reply_err(req, rc);
   } else if (!data.pipe.valid()) {
-    fuse_reply_buf(req, data.bytes.get(), data.size);
+    fuse_reply_buf(req, data.bytes(), data.size);
   } else {
     // libfuse moves the pipe's page references on into the device; should it not manage to
     // (a pipe of its own too small), it reads the pipe into memory and writes that instead.

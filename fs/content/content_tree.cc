@@ -618,6 +618,7 @@ int ContentTree::read(std::uint64_t fh, std::size_t size, off_t offset, const Op
   if (file->root->dead) return ESTALE;
   // Shared with the pool thread, which may finish after its caller gave up.
   auto result = std::make_shared<ReadData>();
+  if (!into_pipe) result->buffer = thread_read_buffer(size);
   // As snapfs itself, not as the caller: the descriptor was opened as the caller, which is where
   // the backing mount grants or refuses reading (an NFS client sends its reads with the opener's
   // credentials, whoever reads). So a read costs no change of identity and no look at the

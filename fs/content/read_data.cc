@@ -85,12 +85,20 @@ int ReadPipe::fill(int fd, off_t offset, std::size_t size, std::size_t* got) {
 
 namespace {
 
+std::shared_ptr<ReadBuffer> new_read_buffer(std::size_t size) {
+  auto buffer = std::make_shared<ReadBuffer>();
+  // Not zeroed: every byte handed on is one pread wrote.
+  buffer->data = std::make_unique_for_overwrite<char[]>(size);
+  buffer->capacity = size;
+  return buffer;
+}
+
 int read_into_memory(int fd, off_t offset, std::size_t size, ReadData* out) {
-  // Not zeroed first: every byte handed on is one pread wrote.
-  out->bytes = std::make_unique_for_overwrite<char[]>(size);
+  if (out->buffer == nullptr || out->buffer->capacity < size) out->buffer = new_read_buffer(size);
+  char* data = out->buffer->data.get();
   std::size_t got = 0;
   while (got < size) {
-    ssize_t n = pread(fd, out->bytes.get() + got, size - got, offset + static_cast<off_t>(got));
+    ssize_t n = pread(fd, data + got, size - got, offset + static_cast<off_t>(got));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno;
     if (n == 0) break;
@@ -102,6 +110,14 @@ int read_into_memory(int fd, off_t offset, std::size_t size, ReadData* out) {
 
 }  // namespace
 
+std::shared_ptr<ReadBuffer> thread_read_buffer(std::size_t size) {
+  thread_local std::shared_ptr<ReadBuffer> last;
+  if (last == nullptr || last.use_count() > 1 || last->capacity < size) {
+    last = new_read_buffer(size);
+  }
+  return last;
+}
+
 int read_backing(int fd, off_t offset, std::size_t size, bool into_pipe, ReadData* out) {
   out->size = 0;
   if (into_pipe && size > 0) {
@@ -111,6 +127,7 @@ int read_backing(int fd, off_t offset, std::size_t size, bool into_pipe, ReadDat
       int rc = pipe.fill(fd, offset, size, &got);
       if (rc == 0) {
         out->pipe = std::move(pipe);
+        out->buffer.reset();
         out->size = got;
         return 0;
       }

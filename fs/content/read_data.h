@@ -45,14 +45,29 @@ class ReadPipe {
   int write_end_ = -1;
 };
 
+// Memory for a read's bytes.
+struct ReadBuffer {
+  std::unique_ptr<char[]> data;
+  std::size_t capacity = 0;
+};
+
+// A buffer of at least `size` bytes for the calling thread's reads, the one it used for its last
+// read: a fresh megabyte costs its page faults and zeroed pages, about a quarter of a read over
+// io_uring. A new one when a read that gave up at its deadline still holds the last (its backing
+// call may still write into it). Each thread that serves reads keeps one, as large as its
+// largest read (at most max_read).
+std::shared_ptr<ReadBuffer> thread_read_buffer(std::size_t size);
+
 struct ReadData {
-  std::size_t size = 0;           // bytes read; fewer than asked only at the end of the file
-  std::unique_ptr<char[]> bytes;  // the bytes, when read into memory
-  ReadPipe pipe;                  // or the pipe holding them
+  std::size_t size = 0;                // bytes read; fewer than asked only at the end of the file
+  std::shared_ptr<ReadBuffer> buffer;  // the bytes, when read into memory
+  ReadPipe pipe;                       // or the pipe holding them
+  const char* bytes() const { return buffer != nullptr ? buffer->data.get() : nullptr; }
 };
 
 // Reads `size` bytes of `fd` at `offset` (fewer only at the end of the file) into a pipe when
-// `into_pipe` and the pipe can be had, else into memory. 0 or an errno value.
+// `into_pipe` and the pipe can be had, else into memory: `out->buffer` when it is large enough,
+// else a buffer of its own. 0 or an errno value.
 int read_backing(int fd, off_t offset, std::size_t size, bool into_pipe, ReadData* out);
 
 }  // namespace snapfs::content

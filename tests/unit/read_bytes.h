@@ -11,7 +11,7 @@
 namespace snapfs::test {
 
 inline std::string bytes_of(content::ReadData* data) {
-  if (!data->pipe.valid()) return std::string(data->bytes.get(), data->size);
+  if (!data->pipe.valid()) return std::string(data->bytes(), data->size);
   std::string out(data->size, '\0');
   std::size_t got = 0;
   while (got < out.size()) {

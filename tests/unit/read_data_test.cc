@@ -73,6 +73,22 @@ TEST_F(ReadDataTest, ShortOnlyAtTheEndOfTheFile) {
   }
 }
 
+TEST_F(ReadDataTest, AThreadReusesItsBufferUnlessAnAbandonedReadStillHoldsIt) {
+  const ReadBuffer* first = nullptr;
+  {
+    ReadData data;
+    data.buffer = thread_read_buffer(4096);
+    first = data.buffer.get();
+    ASSERT_EQ(read_backing(fd_, 10, 4096, false, &data), 0);
+    EXPECT_EQ(data.buffer.get(), first);  // read into the buffer it was given
+    EXPECT_EQ(bytes_of(&data), content_.substr(10, 4096));
+  }
+  EXPECT_EQ(thread_read_buffer(100).get(), first);              // smaller: the same
+  std::shared_ptr<ReadBuffer> held = thread_read_buffer(4096);  // as an abandoned read would
+  EXPECT_NE(thread_read_buffer(4096).get(), held.get());
+  EXPECT_GE(thread_read_buffer(1 << 20)->capacity, std::size_t{1} << 20);
+}
+
 TEST_F(ReadDataTest, AFileThatCannotBeSplicedIsReadIntoMemory) {
   // A directory's descriptor: splice refuses it (EINVAL) and so does pread (EISDIR): the
   // answer is the file's own error, not the pipe's.
