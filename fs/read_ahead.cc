@@ -4,30 +4,20 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <vector>
 
-#include "fs/content/mount_table.h"
+#include "fs/mountinfo.h"
 
 namespace snapfs {
 
 std::string fuse_bdi_of(const std::string& mountinfo_text, const std::string& mount_point) {
   std::string bdi;
-  std::istringstream lines(mountinfo_text);
-  for (std::string line; std::getline(lines, line);) {
-    // id parent major:minor root mount-point options [optional...] - type source super-options
-    std::istringstream words(line);
-    std::vector<std::string> fields;
-    for (std::string w; words >> w;) fields.push_back(w);
-    std::size_t dash = 6;
-    while (dash < fields.size() && fields[dash] != "-") ++dash;
-    if (fields.size() < 5 || dash + 1 >= fields.size()) continue;
-    if (content::decode_mount_escapes(fields[4]) != mount_point) continue;
-    const std::string& type = fields[dash + 1];
+  for (const MountInfoEntry& e : parse_mountinfo_entries(mountinfo_text)) {
+    if (e.mount_point != mount_point) continue;
     // A later mount over the same point hides the earlier one: the last entry decides.
-    if (type == "fuse" || type.rfind("fuse.", 0) == 0) {
-      bdi = fields[2];
-    } else if (type == "fuseblk" || type.rfind("fuseblk.", 0) == 0) {
-      bdi = fields[2] + "-fuseblk";
+    if (e.type == "fuse" || e.type.rfind("fuse.", 0) == 0) {
+      bdi = e.device;
+    } else if (e.type == "fuseblk" || e.type.rfind("fuseblk.", 0) == 0) {
+      bdi = e.device + "-fuseblk";
     } else {
       bdi.clear();
     }

@@ -23,6 +23,7 @@
 #include <tuple>
 
 #include "fs/content/mount_table.h"
+#include "fs/mountinfo.h"
 #include "providers/common/thread_annotations.h"
 
 namespace snapfs {
@@ -428,16 +429,8 @@ int print_versions(std::vector<Version> versions, const std::string& file, std::
 
 std::vector<std::string> snapfs_mounts_in(std::string_view mountinfo) {
   std::vector<std::string> out;
-  std::istringstream in{std::string(mountinfo)};
-  for (std::string line; std::getline(in, line);) {
-    // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS
-    std::istringstream fields(line);
-    std::vector<std::string> f;
-    for (std::string word; fields >> word;) f.push_back(word);
-    auto sep = std::find(f.begin(), f.end(), "-");
-    if (f.size() < 5 || sep == f.end() || sep + 1 == f.end() || sep - f.begin() < 6) continue;
-    if (sep[1] != "fuse.snapfs") continue;
-    out.push_back(content::decode_mount_escapes(f[4]));
+  for (MountInfoEntry& e : parse_mountinfo_entries(mountinfo)) {
+    if (e.type == "fuse.snapfs") out.push_back(std::move(e.mount_point));
   }
   return out;
 }

@@ -8,23 +8,12 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "fs/mountinfo.h"
+
 namespace snapfs::content {
 namespace {
 
 constexpr const char* kProcMountinfo = "/proc/self/mountinfo";
-
-std::vector<std::string_view> split_fields(std::string_view line) {
-  std::vector<std::string_view> fields;
-  std::size_t pos = 0;
-  while (pos < line.size()) {
-    while (pos < line.size() && line[pos] == ' ') ++pos;
-    std::size_t end = line.find(' ', pos);
-    if (end == std::string_view::npos) end = line.size();
-    if (end > pos) fields.push_back(line.substr(pos, end - pos));
-    pos = end;
-  }
-  return fields;
-}
 
 bool read_all(int fd, std::string* out) {
   out->clear();
@@ -41,23 +30,6 @@ bool read_all(int fd, std::string* out) {
 
 }  // namespace
 
-std::string decode_mount_escapes(std::string_view field) {
-  std::string out;
-  out.reserve(field.size());
-  for (std::size_t i = 0; i < field.size(); ++i) {
-    auto octal = [](char c) { return c >= '0' && c <= '7'; };
-    if (field[i] == '\\' && i + 3 < field.size() && octal(field[i + 1]) && octal(field[i + 2]) &&
-        octal(field[i + 3])) {
-      out.push_back(static_cast<char>(((field[i + 1] - '0') << 6) | ((field[i + 2] - '0') << 3) |
-                                      (field[i + 3] - '0')));
-      i += 3;
-      continue;
-    }
-    out.push_back(field[i]);
-  }
-  return out;
-}
-
 std::string normalize_export(std::string_view text) {
   std::string out(text);
   // "host:/" keeps its one slash: the root export.
@@ -66,41 +38,18 @@ std::string normalize_export(std::string_view text) {
 }
 
 std::vector<NfsMount> parse_mountinfo(std::string_view text) {
-  struct Entry {
-    std::string mount_point;
-    std::string source;
-    bool nfs = false;
-  };
-  std::vector<Entry> entries;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    auto fields = split_fields(line);
-    // id parent major:minor root mount-point options [optional...] - type source super-options
-    std::size_t dash = 6;
-    while (dash < fields.size() && fields[dash] != "-") ++dash;
-    if (fields.size() < 5 || dash + 2 >= fields.size()) continue;
-    Entry e;
-    e.mount_point = decode_mount_escapes(fields[4]);
-    const std::string_view type = fields[dash + 1];
-    e.nfs = type == "nfs" || type == "nfs4";
-    e.source = normalize_export(decode_mount_escapes(fields[dash + 2]));
-    // Bind mounts of a subdirectory of an NFS mount carry the subdirectory as their root: the
-    // export's root is not there.
-    if (e.nfs && fields[3] != "/") e.nfs = false;
-    entries.push_back(std::move(e));
-  }
+  const std::vector<MountInfoEntry> entries = parse_mountinfo_entries(text);
   std::vector<NfsMount> out;
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (!entries[i].nfs) continue;
+    const MountInfoEntry& e = entries[i];
+    // Bind mounts of a subdirectory of an NFS mount carry the subdirectory as their root: the
+    // export's root is not there.
+    if ((e.type != "nfs" && e.type != "nfs4") || e.root != "/") continue;
     bool hidden = false;
     for (std::size_t j = i + 1; j < entries.size() && !hidden; ++j) {
-      hidden = entries[j].mount_point == entries[i].mount_point;
+      hidden = entries[j].mount_point == e.mount_point;
     }
-    if (!hidden) out.push_back({entries[i].source, entries[i].mount_point});
+    if (!hidden) out.push_back({normalize_export(e.source), e.mount_point});
   }
   return out;
 }

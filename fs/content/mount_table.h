@@ -27,10 +27,6 @@ std::vector<NfsMount> parse_mountinfo(std::string_view text);
 // "host:/a/b//" -> "host:/a/b"; "host:/" stays. Exports compare in this form.
 std::string normalize_export(std::string_view text);
 
-// The kernel writes space, tab, newline and backslash in mountinfo fields as \040, \011, \012
-// and \134.
-std::string decode_mount_escapes(std::string_view field);
-
 class MountTable {
  public:
   // `path` empty: $SNAPFS_MOUNTINFO when set, else /proc/self/mountinfo. `recheck` is how often,

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "fs/content/mount_table.h"
+#include "fs/mountinfo.h"
 
 namespace snapfs::content {
 namespace {
