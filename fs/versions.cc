@@ -2,9 +2,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -399,6 +402,45 @@ bool wait_for(MountSearch* search, std::chrono::seconds patience) {
   return true;
 }
 
+// The snapfs mounts of `roots` that answer: each is asked for user.snapfs.stats (which the
+// kernel never answers from a cache) by a child process, all at once, and a mount whose child
+// has not finished within `patience` is passed over (the child is left to end when it may). A
+// child, not a thread: over FUSE over io_uring, a request already handed to a stopped daemon
+// holds its caller until the daemon answers, and a process cannot exit while one of its
+// threads is held.
+std::vector<std::string> answering_mounts(const std::vector<std::string>& roots,
+                                          std::chrono::seconds patience, std::FILE* err) {
+  std::vector<pid_t> children;
+  for (const std::string& root : roots) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      // Nothing of the parent's output stays open here: a caller reading it to its end would
+      // wait for this child too.
+      const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+      for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
+      ::_exit(::lgetxattr(root.c_str(), "user.snapfs.stats", nullptr, 0) >= 0 ? 0 : 1);
+    }
+    children.push_back(pid);  // -1: no child; the mount is searched all the same
+  }
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  std::vector<std::string> answering;
+  for (std::size_t i = 0; i < roots.size(); ++i) {
+    bool ended = children[i] < 0;
+    while (!ended) {
+      ended = ::waitpid(children[i], nullptr, WNOHANG) != 0;
+      if (ended || std::chrono::steady_clock::now() >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (ended) {
+      answering.push_back(roots[i]);
+    } else {
+      std::fprintf(err, "snapfs versions: %s: no answer for %lld s; passed over\n",
+                   roots[i].c_str(), static_cast<long long>(patience.count()));
+    }
+  }
+  return answering;
+}
+
 // Newest snapshot first (snapshots made within one second of each other: the newer file
 // first); a version that several snapshots hold is shown once, with the newest of them.
 // The exit code: 0 when a version was printed, 1 when none.
@@ -453,11 +495,12 @@ int run_versions(const std::vector<std::string>& args, std::FILE* out, std::FILE
     return 2;
   }
 
-  // Every snapshot, on every snapfs mount, whose files are on the NFS mount holding FILE; the
-  // mounts are searched at once. A search that stopped is left behind (its thread ends with
-  // the process), as is what it found.
+  // Every snapshot, on every snapfs mount that answers, whose files are on the NFS mount holding
+  // FILE; the mounts are searched at once. A search that stops making progress (a daemon that
+  // stopped meanwhile) is left behind, as is what it found.
   std::vector<std::shared_ptr<MountSearch>> searches;
-  for (const std::string& root : snapfs_mounts) {
+  for (const std::string& root :
+       answering_mounts(snapfs_mounts, std::chrono::seconds(patience), err)) {
     auto search = std::make_shared<MountSearch>();
     search->root = root;
     search->target = target;
