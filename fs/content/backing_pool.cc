@@ -31,6 +31,8 @@ struct BackingPool::Job {
   Caller caller;
   std::function<int()> work;
   std::function<void()> abandoned;
+  // Its caller waits on this one alone: a job's end wakes no other caller.
+  std::condition_variable done_cv;
   // Guarded by State::mu (of another object: the analysis cannot name it).
   bool started = false;
   bool done = false;
@@ -42,7 +44,6 @@ struct BackingPool::State {
   std::size_t max_threads;
   mutable Mutex mu;
   std::condition_variable work_cv;  // a job was queued, or stopping
-  std::condition_variable done_cv;  // a job finished
   std::deque<std::shared_ptr<Job>> queue GUARDED_BY(mu);
   std::size_t threads GUARDED_BY(mu) = 0;
   std::size_t idle GUARDED_BY(mu) = 0;
@@ -132,7 +133,7 @@ void BackingPool::worker(const std::shared_ptr<State>& state) {
       cleanup();
       lock.lock();
     }
-    state->done_cv.notify_all();
+    job->done_cv.notify_one();
   }
   --state->threads;
 }
@@ -157,13 +158,13 @@ int BackingPool::run(const Caller& caller, const OpContext& ctx, std::function<i
   UniqueLock lock(state_->mu);
   if (state_->stopping) return ENOTCONN;
   submit(job);
-  // Woken by its own or any other job's end; a cancellation is seen within the slice.
+  // Woken by its job's end; a cancellation is seen within the slice.
   while (!job->done) {
     if (ctx.cancelled()) break;
     const auto now = OpContext::Clock::now();
     if (now >= ctx.deadline()) break;
-    state_->done_cv.wait_until(lock.native(),
-                               std::min(ctx.deadline(), now + std::chrono::milliseconds(100)));
+    job->done_cv.wait_until(lock.native(),
+                            std::min(ctx.deadline(), now + std::chrono::milliseconds(100)));
   }
   if (job->done) return job->rc;
   job->gone = true;
