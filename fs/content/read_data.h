@@ -52,10 +52,10 @@ struct ReadBuffer {
 };
 
 // A buffer of at least `size` bytes for the calling thread's reads, the one it used for its last
-// read: a fresh megabyte costs its page faults and zeroed pages, about a quarter of a read over
-// io_uring. A new one when a read that gave up at its deadline still holds the last (its backing
-// call may still write into it). Each thread that serves reads keeps one, as large as its
-// largest read (at most max_read).
+// read: a fresh megabyte costs its page faults and zeroed pages, about a fifth of the daemon's
+// time in a read over io_uring. A new one when a read that gave up at its deadline still holds the
+// last (its backing call may still write into it). Each thread that serves reads keeps one, as
+// large as its largest read (at most max_read).
 std::shared_ptr<ReadBuffer> thread_read_buffer(std::size_t size);
 
 struct ReadData {
