@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "providers/common/thread_annotations.h"
+#include "providers/common/wait_notice.h"
 
 namespace snapfs::content {
 
@@ -158,6 +159,12 @@ int BackingPool::run(const Caller& caller, const OpContext& ctx, std::function<i
   UniqueLock lock(state_->mu);
   if (state_->stopping) return ENOTCONN;
   submit(job);
+  // A backing call may take long (a disk read, a dead NFS server): the thread's duty to the FUSE
+  // loop (reading the device, or serving a ring) goes to another worker before it waits, so the
+  // other requests, the next READs of the same file among them, are served meanwhile.
+  lock.unlock();
+  WaitNotice::before_waiting();
+  lock.lock();
   // Woken by its job's end; a cancellation is seen within the slice.
   while (!job->done) {
     if (ctx.cancelled()) break;
