@@ -622,6 +622,7 @@ std::string Namespace::stats_json() const {
          ", \"getattrs\": " + std::to_string(getattrs_.load()) +
          ", \"reads\": " + std::to_string(contents_.tree().reads()) +
          ", \"spliced_reads\": " + std::to_string(contents_.tree().spliced_reads()) +
+         ", \"listings_ahead\": " + std::to_string(contents_.tree().listings_ahead()) +
          ", \"inodes\": " + std::to_string(inodes) + "}";
   return out;
 }

@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <thread>
 
@@ -51,39 +52,24 @@ struct BackingPool::State {
   bool stopping GUARDED_BY(mu) = false;
 };
 
-namespace {
-
-// The ids of a thread switched to the caller's for one call. setfsuid, setfsgid and the raw
-// setgroups system call act on the calling thread only (glibc's setgroups() would change every
-// thread of the process).
-class AsCaller {
- public:
-  explicit AsCaller(const Caller& caller) {
-    if (!caller.known || geteuid() != 0) return;  // not root: every call is snapfs's user's own
-    switched_ = true;
-    saved_groups_.resize(static_cast<std::size_t>(std::max(0, getgroups(0, nullptr))));
-    if (!saved_groups_.empty()) {
-      getgroups(static_cast<int>(saved_groups_.size()), saved_groups_.data());
-    }
-    syscall(SYS_setgroups, caller.groups.size(), caller.groups.data());
-    setfsgid(caller.gid);
-    setfsuid(caller.uid);
+AsCaller::AsCaller(const Caller& caller) {
+  if (!caller.known || geteuid() != 0) return;  // not root: every call is snapfs's user's own
+  switched_ = true;
+  saved_groups_.resize(static_cast<std::size_t>(std::max(0, getgroups(0, nullptr))));
+  if (!saved_groups_.empty()) {
+    getgroups(static_cast<int>(saved_groups_.size()), saved_groups_.data());
   }
-  ~AsCaller() {
-    if (!switched_) return;
-    setfsuid(0);
-    setfsgid(0);
-    syscall(SYS_setgroups, saved_groups_.size(), saved_groups_.data());
-  }
-  AsCaller(const AsCaller&) = delete;
-  AsCaller& operator=(const AsCaller&) = delete;
+  syscall(SYS_setgroups, caller.groups.size(), caller.groups.data());
+  setfsgid(caller.gid);
+  setfsuid(caller.uid);
+}
 
- private:
-  bool switched_ = false;
-  std::vector<gid_t> saved_groups_;
-};
-
-}  // namespace
+AsCaller::~AsCaller() {
+  if (!switched_) return;
+  setfsuid(0);
+  setfsgid(0);
+  syscall(SYS_setgroups, saved_groups_.size(), saved_groups_.data());
+}
 
 BackingPool::BackingPool(std::size_t max_threads) : state_(std::make_shared<State>()) {
   state_->max_threads = max_threads == 0 ? 1 : max_threads;

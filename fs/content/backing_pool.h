@@ -38,6 +38,22 @@ struct CurrentCaller {
 CurrentCaller& current_caller();  // thread-local
 Caller caller_of_current_request();
 
+// The calling thread's filesystem ids and groups switched to `caller`'s for this scope (when
+// snapfs runs as root and the caller is known), and back at its end. setfsuid, setfsgid and the
+// raw setgroups system call act on the calling thread only (glibc's setgroups() would change
+// every thread of the process).
+class AsCaller {
+ public:
+  explicit AsCaller(const Caller& caller);
+  ~AsCaller();
+  AsCaller(const AsCaller&) = delete;
+  AsCaller& operator=(const AsCaller&) = delete;
+
+ private:
+  bool switched_ = false;
+  std::vector<gid_t> saved_groups_;
+};
+
 class BackingPool {
  public:
   explicit BackingPool(std::size_t max_threads = 32);

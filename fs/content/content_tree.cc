@@ -100,7 +100,10 @@ int xattr_read(const std::string& proc_path, const std::string& name, std::strin
 }  // namespace
 
 ContentTree::ContentTree(KernelNotifier* notifier, std::size_t max_threads)
-    : notifier_(notifier), pool_(max_threads), trim_(std::make_shared<TrimState>()) {}
+    : notifier_(notifier),
+      pool_(max_threads),
+      ahead_(kListingThreads),
+      trim_(std::make_shared<TrimState>()) {}
 
 ContentTree::~ContentTree() = default;
 
@@ -132,6 +135,7 @@ void ContentTree::detach(std::uint64_t root_ino, bool tell_kernel) {
     if (it == roots_.end()) return;
     it->second->dead = true;
     roots_.erase(it);
+    ahead_.drop_root(root_ino);
     for (auto l = listings_.begin(); l != listings_.end();) {
       auto next = std::next(l);
       if (l->root->ino == root_ino) forget_listing(l);
@@ -400,6 +404,7 @@ bool ContentTree::shrink_if_emptied() {
   listings_.clear();
   listing_of_ = {};
   listed_entries_ = 0;
+  ahead_.clear();
   peak_nodes_ = nodes_.size();
   return true;
 }
@@ -507,11 +512,21 @@ int ContentTree::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<Di
     if (int rc = target_of(ino, &dir); rc != 0) return rc;
   }
   if (dir.type != S_IFDIR) return ENOTDIR;
+  const Caller caller = caller_of_current_request();
   auto entries = std::make_shared<std::vector<DirEntryReply>>();
-  int rc = run_backing(ctx, [root = dir.root, path = dir.path, entries] {
-    return list_backing_dir(root->dir, path, entries.get());
-  });
+  int rc = ahead_.take(dir.root->ino, dir.path, caller, ctx, entries.get());
+  if (rc == ListingAhead::kNotAhead) {
+    ++backing_calls_;
+    rc = pool_.run(caller, ctx, [root = dir.root, path = dir.path, entries] {
+      return list_backing_dir(root->dir, path, entries.get());
+    });
+  }
   if (rc != 0) return rc;
+  std::vector<std::string> subdirs;
+  for (const DirEntryReply& entry : *entries) {
+    if (S_ISDIR(entry.attr.st_mode)) subdirs.push_back(join(dir.path, entry.name));
+  }
+  ahead_.wish(dir.root->ino, dir.root->dir, caller, subdirs);
   MutexLock lock(mu_);
   if (dir.root->dead) return ENOENT;
   remember_listing(ino, dir.root, *entries);  // with the backing inode numbers node_for needs

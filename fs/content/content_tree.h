@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "fs/content/backing_pool.h"
+#include "fs/content/listing_ahead.h"
 #include "fs/content/read_data.h"
 #include "providers/common/thread_annotations.h"
 #include "providers/op_context.h"
@@ -90,6 +91,10 @@ class ContentTree {
   // Backing calls handed to the pool so far, opens aside (tests check what is answered from
   // memory).
   std::uint64_t backing_calls() const { return backing_calls_.load(); }
+  // Listings given from those read ahead (listing_ahead.h).
+  std::uint64_t listings_ahead() const { return ahead_.taken(); }
+  // Listings made ahead so far, given or not (for tests).
+  std::uint64_t listings_made_ahead() const { return ahead_.listed(); }
   // Freed memory handed back to the system (all trees of the process), for tests.
   static std::uint64_t memory_trims();
   // Fixes the allocator's thresholds for the whole process (called once, at start): glibc
@@ -147,9 +152,13 @@ class ContentTree {
   // Listings kept for the lookups that follow a plain READDIR: at most this many entries in
   // all (about 0.7 MiB), the least recently used go first; one listing per directory.
   static constexpr std::size_t kListedEntries = 4096;
+  // Threads listing subdirectories ahead of a crawl (listing_ahead.h).
+  static constexpr std::size_t kListingThreads = 2;
 
   KernelNotifier* notifier_;
   BackingPool pool_;
+  ListingAhead ahead_;
+  // Lock order: mu_, then ahead_'s own (detach and the tables' shrinking call into ahead_).
   mutable Mutex mu_;
   std::unordered_map<std::uint64_t, std::shared_ptr<Root>> roots_
       GUARDED_BY(mu_);  // by snapshot inode
