@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "fs/content/backing_files.h"
+#include "fs/content/calls_under_way.h"
 #include "fs/namespace.h"
 
 namespace snapfs::content {
@@ -24,6 +25,7 @@ struct ContentTree::Root {
   std::uint64_t ino = 0;
   std::string dir;
   std::atomic<bool> dead{false};
+  std::shared_ptr<CallsUnderWay> calls;
 };
 
 struct ContentTree::Node {
@@ -117,6 +119,7 @@ void ContentTree::attach(std::uint64_t root_ino, const std::string& dir) {
   auto root = std::make_shared<Root>();
   root->ino = root_ino;
   root->dir = dir;
+  root->calls = std::make_shared<CallsUnderWay>(dir);
   MutexLock lock(mu_);
   roots_[root_ino] = std::move(root);
 }
@@ -331,10 +334,23 @@ void ContentTree::remember_listing(std::uint64_t dir, const std::shared_ptr<Root
   while (listed_entries_ > kListedEntries) forget_listing(std::prev(listings_.end()));
 }
 
-int ContentTree::run_backing(const OpContext& ctx, std::function<int()> work,
+int ContentTree::call_backing(const Root& root, const Caller& caller, const OpContext& ctx,
+                              std::function<int()> work, std::function<void()> abandoned) {
+  if (root.calls->stuck_for(ctx)) return ETIMEDOUT;
+  return pool_.run(
+      caller, ctx,
+      [calls = root.calls, work = std::move(work)] {
+        CallsUnderWay::Call call(calls);
+        return work();
+      },
+      std::move(abandoned));
+}
+
+int ContentTree::run_backing(const Root& root, const OpContext& ctx, std::function<int()> work,
                              std::function<void()> abandoned) {
   ++backing_calls_;
-  return pool_.run(caller_of_current_request(), ctx, std::move(work), std::move(abandoned));
+  return call_backing(root, caller_of_current_request(), ctx, std::move(work),
+                      std::move(abandoned));
 }
 
 void ContentTree::drop_node(std::uint64_t ino) {
@@ -479,7 +495,7 @@ int ContentTree::lookup(std::uint64_t parent, const std::string& name, const OpC
   auto st = std::make_shared<struct stat>();
   const std::string path = join(dir.path, name);
   auto root_missing = std::make_shared<bool>(false);
-  int rc = run_backing(ctx, [root = dir.root, path, st, root_missing] {
+  int rc = run_backing(*dir.root, ctx, [root = dir.root, path, st, root_missing] {
     if (access(root->dir.c_str(), F_OK) != 0 && errno == ENOENT) {
       *root_missing = true;
       return ENOENT;
@@ -512,12 +528,13 @@ int ContentTree::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<Di
     if (int rc = target_of(ino, &dir); rc != 0) return rc;
   }
   if (dir.type != S_IFDIR) return ENOTDIR;
+  if (dir.root->calls->stuck_for(ctx)) return ETIMEDOUT;
   const Caller caller = caller_of_current_request();
   auto entries = std::make_shared<std::vector<DirEntryReply>>();
   int rc = ahead_.take(dir.root->ino, dir.path, caller, ctx, entries.get());
   if (rc == ListingAhead::kNotAhead) {
     ++backing_calls_;
-    rc = pool_.run(caller, ctx, [root = dir.root, path = dir.path, entries] {
+    rc = call_backing(*dir.root, caller, ctx, [root = dir.root, path = dir.path, entries] {
       return list_backing_dir(root->dir, path, entries.get());
     });
   }
@@ -526,7 +543,7 @@ int ContentTree::readdir(std::uint64_t ino, const OpContext& ctx, std::vector<Di
   for (const DirEntryReply& entry : *entries) {
     if (S_ISDIR(entry.attr.st_mode)) subdirs.push_back(join(dir.path, entry.name));
   }
-  ahead_.wish(dir.root->ino, dir.root->dir, caller, subdirs);
+  ahead_.wish(dir.root->ino, dir.root->dir, dir.root->calls, caller, subdirs);
   MutexLock lock(mu_);
   if (dir.root->dead) return ENOENT;
   remember_listing(ino, dir.root, *entries);  // with the backing inode numbers node_for needs
@@ -559,7 +576,7 @@ int ContentTree::getattr(std::uint64_t ino, const OpContext& ctx, struct stat* o
     }
   }
   auto st = std::make_shared<struct stat>();
-  int rc = run_backing(ctx, [root = node.root, path = node.path, st] {
+  int rc = run_backing(*node.root, ctx, [root = node.root, path = node.path, st] {
     Fd fd(open_in_root(root->dir, path, O_PATH));
     if (fd.get() < 0 || fstat(fd.get(), st.get()) != 0) return errno;
     return 0;
@@ -579,7 +596,7 @@ int ContentTree::readlink(std::uint64_t ino, const OpContext& ctx, std::string* 
   }
   if (node.type != S_IFLNK) return EINVAL;
   auto text = std::make_shared<std::string>();
-  int rc = run_backing(ctx, [root = node.root, path = node.path, text] {
+  int rc = run_backing(*node.root, ctx, [root = node.root, path = node.path, text] {
     Fd fd(open_in_root(root->dir, path, O_PATH));
     if (fd.get() < 0) return errno;
     text->resize(4096);
@@ -602,8 +619,8 @@ int ContentTree::open(std::uint64_t ino, int flags, const OpContext& ctx, std::u
   }
   if (node.type != S_IFREG) return node.type == S_IFDIR ? EISDIR : EACCES;
   auto fd = std::make_shared<int>(-1);
-  int rc = pool_.run(
-      caller_of_current_request(), ctx,
+  int rc = call_backing(
+      *node.root, caller_of_current_request(), ctx,
       [root = node.root, path = node.path, fd] {
         *fd = open_in_root(root->dir, path, O_RDONLY | O_NOCTTY);
         return *fd < 0 ? errno : 0;
@@ -639,7 +656,7 @@ int ContentTree::read(std::uint64_t fh, std::size_t size, off_t offset, const Op
   // credentials, whoever reads). So a read costs no change of identity and no look at the
   // caller's groups, and still happens on a pool thread: a dead server blocks it there.
   ++backing_calls_;
-  int rc = pool_.run(Caller{}, ctx, [file, result, offset, size, into_pipe] {
+  int rc = call_backing(*file->root, Caller{}, ctx, [file, result, offset, size, into_pipe] {
     return read_backing(file->fd, offset, size, into_pipe, result.get());
   });
   if (rc != 0) return rc;
@@ -673,7 +690,7 @@ int ContentTree::statfs(std::uint64_t ino, const OpContext& ctx, struct statvfs*
     if (int rc = target_of(ino, &node); rc != 0) return rc;
   }
   auto st = std::make_shared<struct statvfs>();
-  int rc = run_backing(ctx, [root = node.root, st] {
+  int rc = run_backing(*node.root, ctx, [root = node.root, st] {
     Fd fd(open_in_root(root->dir, ".", O_PATH));
     if (fd.get() < 0 || fstatvfs(fd.get(), st.get()) != 0) return errno;
     return 0;
@@ -693,7 +710,7 @@ int ContentTree::getxattr(std::uint64_t ino, const std::string& name, const OpCo
   }
   if (node.type == S_IFLNK) return ENODATA;
   auto text = std::make_shared<std::string>();
-  int rc = run_backing(ctx, [root = node.root, path = node.path, name, text] {
+  int rc = run_backing(*node.root, ctx, [root = node.root, path = node.path, name, text] {
     Fd fd(open_in_root(root->dir, path, O_PATH));
     if (fd.get() < 0) return errno;
     // An O_PATH descriptor has no xattr calls of its own; its /proc name
@@ -715,7 +732,7 @@ int ContentTree::listxattr(std::uint64_t ino, const OpContext& ctx,
   names->clear();
   if (node.type == S_IFLNK) return 0;
   auto list = std::make_shared<std::string>();
-  int rc = run_backing(ctx, [root = node.root, path = node.path, list] {
+  int rc = run_backing(*node.root, ctx, [root = node.root, path = node.path, list] {
     Fd fd(open_in_root(root->dir, path, O_PATH));
     if (fd.get() < 0) return errno;
     const std::string proc = "/proc/self/fd/" + std::to_string(fd.get());

@@ -140,9 +140,12 @@ class ContentTree {
   void give_back_memory();
   static constexpr std::int64_t kTrimQuietMs = 200;
   static constexpr std::size_t kShrinkFrom = 4096;  // nodes; smaller tables are not worth it
-  int root_fd(const std::shared_ptr<Root>& root, const OpContext& ctx);
-  // Runs `work` on the pool as the current request's caller.
-  int run_backing(const OpContext& ctx, std::function<int()> work,
+  // Runs `work` on the pool as `caller`, a call under way beneath `root` (calls_under_way.h:
+  // ETIMEDOUT at once while an older call there has outrun what `ctx` leaves).
+  int call_backing(const Root& root, const Caller& caller, const OpContext& ctx,
+                   std::function<int()> work, std::function<void()> abandoned = {});
+  // The same as the current request's caller, counted in backing_calls().
+  int run_backing(const Root& root, const OpContext& ctx, std::function<int()> work,
                   std::function<void()> abandoned = {});
   // The entry `name` of a listing of `parent` that this caller made last; false when none.
   bool listed(std::uint64_t parent, const std::string& name, struct stat* st) REQUIRES(mu_);

@@ -28,6 +28,7 @@ struct ListingAhead::Wish {
   std::uint64_t root = 0;
   std::string root_dir;
   std::string path;
+  std::shared_ptr<CallsUnderWay> calls;
   std::shared_ptr<const Caller> caller;  // one per wish() call, shared by its directories
 };
 
@@ -113,6 +114,7 @@ void ListingAhead::list_ahead(const std::shared_ptr<State>& state) {
     std::vector<DirEntryReply> entries;
     int rc = 0;
     {
+      CallsUnderWay::Call call(wish.calls);
       AsCaller as(*wish.caller);
       rc = list_backing_dir(wish.root_dir, wish.path, &entries);
     }
@@ -138,13 +140,14 @@ void ListingAhead::start_listers() NO_THREAD_SAFETY_ANALYSIS {
   }
 }
 
-void ListingAhead::wish(std::uint64_t root, const std::string& root_dir, const Caller& caller,
+void ListingAhead::wish(std::uint64_t root, const std::string& root_dir,
+                        const std::shared_ptr<CallsUnderWay>& calls, const Caller& caller,
                         const std::vector<std::string>& dirs) {
   if (dirs.empty()) return;
   auto shared = std::make_shared<const Caller>(caller);
   MutexLock lock(state_->mu);
   for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
-    state_->wishes.push_front(Wish{root, root_dir, *it, shared});
+    state_->wishes.push_front(Wish{root, root_dir, *it, calls, shared});
   }
   while (state_->wishes.size() > kWishes) state_->wishes.pop_back();
   start_listers();

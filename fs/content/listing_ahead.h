@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "fs/content/backing_pool.h"
+#include "fs/content/calls_under_way.h"
 #include "providers/op_context.h"
 
 namespace snapfs {
@@ -46,7 +47,9 @@ class ListingAhead {
   // Wishes that `dirs` (paths under the directory `root_dir` of the snapshot `root`, in the
   // order a crawl meets them) be listed ahead as `caller`, before every earlier wish: a
   // depth-first crawl next enters the directory it listed last.
-  void wish(std::uint64_t root, const std::string& root_dir, const Caller& caller,
+  // Each listing is a call under way in `calls` (calls_under_way.h).
+  void wish(std::uint64_t root, const std::string& root_dir,
+            const std::shared_ptr<CallsUnderWay>& calls, const Caller& caller,
             const std::vector<std::string>& dirs);
   // The listing of `path` under `root` made ahead for `caller`, taken (never given twice): 0
   // with `*entries`, or the listing's errno value. One still under way is waited for until

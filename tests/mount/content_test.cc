@@ -271,7 +271,22 @@ TEST_F(ContentMountTest, AStuckBackingCallAnswersAtTheDeadline) {
   EXPECT_LT(other.seconds, 1.0) << "a stuck backing call held another request";
   EXPECT_EQ(errno_name(stuck.error), "ETIMEDOUT") << mount_->log() << "backing mount:\n"
                                                   << backing.log();
+  // The stuck call has now run for longer than a new one could wait: the snapshot's next calls
+  // answer at once, not at their own deadlines (a crawl waits one deadline, not one per name).
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  FsCallResult next = fs_stat(mount_->path() + "/" + kSnap + "/secret", std::chrono::seconds(20));
+  EXPECT_EQ(errno_name(next.error), "ETIMEDOUT");
+  EXPECT_LT(next.seconds, 1.0) << "a second call waited for its own deadline";
+  // Once the backing mount answers again, so does the snapshot (the stand-in backing mount
+  // has no such directory: ENOENT).
   kill(stalled.pid(), SIGCONT);
+  EXPECT_TRUE(eventually(
+      [&] {
+        return fs_stat(mount_->path() + "/" + kSnap + "/secret", std::chrono::seconds(20)).error ==
+               ENOENT;
+      },
+      std::chrono::seconds(30)))
+      << mount_->log();
   mount_.reset();  // before the backing mount goes
 }
 

@@ -53,12 +53,13 @@ class ListingAheadTest : public ::testing::Test {
 
   test::TempDir files_;
   const std::string dir_ = files_.path();
+  std::shared_ptr<CallsUnderWay> calls_ = std::make_shared<CallsUnderWay>(dir_);
 };
 
 TEST_F(ListingAheadTest, AListingIsGivenOnceToItsCaller) {
   const std::vector<std::string> dirs = MakeDirs(2, 3);
   ListingAhead ahead;
-  ahead.wish(kRoot, dir_, Caller{}, dirs);
+  ahead.wish(kRoot, dir_, calls_, Caller{}, dirs);
   ASSERT_TRUE(WaitListed(ahead, 2));
   std::vector<DirEntryReply> entries;
   ASSERT_EQ(ahead.take(kRoot, "d1", Caller{}, Ctx(), &entries), 0);
@@ -81,7 +82,7 @@ TEST_F(ListingAheadTest, AnotherCallerListsForItself) {
   Caller alice_in_a_group = alice;
   alice_in_a_group.groups = {4343};
   ListingAhead ahead;
-  ahead.wish(kRoot, dir_, alice, dirs);
+  ahead.wish(kRoot, dir_, calls_, alice, dirs);
   ASSERT_TRUE(WaitListed(ahead, 1));
   std::vector<DirEntryReply> entries;
   EXPECT_EQ(ahead.take(kRoot, "d0", Caller{}, Ctx(), &entries), ListingAhead::kNotAhead);
@@ -97,8 +98,8 @@ TEST_F(ListingAheadTest, AListingThatFailedGivesItsError) {
   nobody.known = true;
   nobody.uid = 65534;
   nobody.gid = 65534;
-  ahead.wish(kRoot, dir_, Caller{}, {"gone"});
-  ahead.wish(kRoot, dir_, nobody, {"closed"});
+  ahead.wish(kRoot, dir_, calls_, Caller{}, {"gone"});
+  ahead.wish(kRoot, dir_, calls_, nobody, {"closed"});
   ASSERT_TRUE(WaitListed(ahead, 2));
   std::vector<DirEntryReply> entries;
   EXPECT_EQ(ahead.take(kRoot, "gone", Caller{}, Ctx(), &entries), ENOENT);
@@ -110,7 +111,7 @@ TEST_F(ListingAheadTest, AListingThatFailedGivesItsError) {
 TEST_F(ListingAheadTest, TheWindowBoundsWhatIsListedAhead) {
   const std::vector<std::string> dirs = MakeDirs(static_cast<int>(ListingAhead::kWindow) + 8);
   ListingAhead ahead;
-  ahead.wish(kRoot, dir_, Caller{}, dirs);
+  ahead.wish(kRoot, dir_, calls_, Caller{}, dirs);
   ASSERT_TRUE(WaitListed(ahead, ListingAhead::kWindow));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(ahead.listed(), ListingAhead::kWindow);  // and no further while nobody takes
@@ -124,11 +125,11 @@ TEST_F(ListingAheadTest, TheLastWishIsListedFirst) {
   const std::vector<std::string> dirs = MakeDirs(static_cast<int>(window) + 3);
   ListingAhead ahead;
   // Two wishes more than the window holds: they wait.
-  ahead.wish(kRoot, dir_, Caller{}, {dirs.begin(), dirs.begin() + window + 2});
+  ahead.wish(kRoot, dir_, calls_, Caller{}, {dirs.begin(), dirs.begin() + window + 2});
   ASSERT_TRUE(WaitListed(ahead, window));
   // A later listing's subdirectory: a depth-first crawl enters it before the older ones.
   const std::string later = dirs[window + 2];
-  ahead.wish(kRoot, dir_, Caller{}, {later});
+  ahead.wish(kRoot, dir_, calls_, Caller{}, {later});
   std::vector<DirEntryReply> entries;
   ASSERT_EQ(ahead.take(kRoot, "d0", Caller{}, Ctx(), &entries), 0);  // room for one
   ASSERT_TRUE(WaitListed(ahead, window + 1));
@@ -140,7 +141,7 @@ TEST_F(ListingAheadTest, AWishNotStartedIsListedByItsCallerAlone) {
   const std::size_t window = ListingAhead::kWindow;
   const std::vector<std::string> dirs = MakeDirs(static_cast<int>(window) + 1);
   ListingAhead ahead;
-  ahead.wish(kRoot, dir_, Caller{}, dirs);
+  ahead.wish(kRoot, dir_, calls_, Caller{}, dirs);
   ASSERT_TRUE(WaitListed(ahead, window));
   std::vector<DirEntryReply> entries;
   // The last one waits for room: its caller lists it, and the wish is gone.
@@ -153,8 +154,8 @@ TEST_F(ListingAheadTest, AWishNotStartedIsListedByItsCallerAlone) {
 TEST_F(ListingAheadTest, ADroppedSnapshotGivesNothing) {
   const std::vector<std::string> dirs = MakeDirs(3);
   ListingAhead ahead;
-  ahead.wish(kRoot, dir_, Caller{}, dirs);
-  ahead.wish(kRoot + 1, dir_, Caller{}, dirs);
+  ahead.wish(kRoot, dir_, calls_, Caller{}, dirs);
+  ahead.wish(kRoot + 1, dir_, calls_, Caller{}, dirs);
   ASSERT_TRUE(WaitListed(ahead, 6));
   ahead.drop_root(kRoot);
   std::vector<DirEntryReply> entries;
@@ -162,7 +163,7 @@ TEST_F(ListingAheadTest, ADroppedSnapshotGivesNothing) {
     EXPECT_EQ(ahead.take(kRoot, d, Caller{}, Ctx(), &entries), ListingAhead::kNotAhead) << d;
     EXPECT_EQ(ahead.take(kRoot + 1, d, Caller{}, Ctx(), &entries), 0) << d;
   }
-  ahead.wish(kRoot, dir_, Caller{}, dirs);
+  ahead.wish(kRoot, dir_, calls_, Caller{}, dirs);
   ASSERT_TRUE(WaitListed(ahead, 9));
   ahead.clear();
   EXPECT_EQ(ahead.take(kRoot, "d0", Caller{}, Ctx(), &entries), ListingAhead::kNotAhead);
