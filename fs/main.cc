@@ -173,8 +173,8 @@ void print_help(const char* prog) {
       "    -o passthrough=FLAG            1: the kernel reads snapshot files itself where it\n"
       "                                   can (default); 0: every read goes through snapfs\n"
       "    -o read_ahead_kb=KIB           how far the kernel reads ahead in a snapshot's file\n"
-      "                                   read through snapfs (default 4096; 0: the kernel's\n"
-      "                                   own, 128; needs root)\n"
+      "                                   read through snapfs (default 4096, in whole READs\n"
+      "                                   of max_read; 0: the kernel's own, 128; needs root)\n"
       "    -o remotes=NAME[,NAME...]      mount only these remotes\n"
       "    -o uid=N, -o gid=N             owner of every entry (default: the mounting user)\n"
       "    -o umask=OCTAL                 permission bits to clear (default 0)\n"
@@ -502,7 +502,11 @@ int mount_and_serve(fuse_args* args, const fuse_cmdline_opts& cmd, std::vector<R
   int rc = 1;
   if (fuse_set_signal_handlers(session) == 0) {
     if (fuse_session_mount(session, cmd.mountpoint) == 0) {
-      rc = serve_mounted(session, cmd, &notifier, &adapter, options, config_path);
+      MountOptions serving = options;
+      if (!serving.read_ahead_asked) {
+        serving.read_ahead_kb = read_ahead_in_whole_reads(serving.read_ahead_kb, max_read);
+      }
+      rc = serve_mounted(session, cmd, &notifier, &adapter, serving, config_path);
     }
     fuse_remove_signal_handlers(session);
   }

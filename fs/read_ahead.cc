@@ -25,6 +25,12 @@ std::string fuse_bdi_of(const std::string& mountinfo_text, const std::string& mo
   return bdi;
 }
 
+unsigned read_ahead_in_whole_reads(unsigned kb, unsigned max_read) {
+  const unsigned long long bytes = 1024ULL * kb;
+  if (max_read == 0 || bytes < max_read) return kb;
+  return static_cast<unsigned>(bytes / max_read * max_read / 1024);
+}
+
 std::string set_read_ahead(const std::string& mount_point, unsigned kb,
                            const std::string& mountinfo, const std::string& bdi_root) {
   std::ifstream in(mountinfo);
