@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -56,6 +57,9 @@ class AsCaller {
 
 class BackingPool {
  public:
+  // How long a caller waits for its call before handing its FUSE duty over (run()).
+  static constexpr std::chrono::microseconds kHandOverAfter{1000};
+
   explicit BackingPool(std::size_t max_threads = 32);
   ~BackingPool();
   BackingPool(const BackingPool&) = delete;
