@@ -91,12 +91,16 @@ bool format_status(const std::string& stats_json, std::string* report, std::stri
          std::to_string(number(remote, "errors")), last_error.empty() ? "-" : last_error});
   }
   *report = format_table(rows) + cache_line(doc["cache"]);
-  if (doc.HasMember("reads") && doc["reads"].IsUint64()) {
-    *report +=
-        "snapshot file reads through snapfs: " + std::to_string(doc["reads"].GetUint64()) + "\n";
-  }
-  if (doc.HasMember("inodes") && doc["inodes"].IsUint64()) {
-    *report += "inodes: " + std::to_string(doc["inodes"].GetUint64()) + "\n";
+  // The counters of snapshot contents (SEMANTICS.md 5b) and the inode table, a line each.
+  const std::pair<const char*, const char*> lines[] = {
+      {"reads", "snapshot file reads through snapfs"},
+      {"spliced_reads", "of those, answered from a pipe"},
+      {"listings_ahead", "snapshot directory listings read ahead and used"},
+      {"inodes", "inodes"}};
+  for (const auto& [key, label] : lines) {
+    if (doc.HasMember(key) && doc[key].IsUint64()) {
+      *report += std::string(label) + ": " + std::to_string(doc[key].GetUint64()) + "\n";
+    }
   }
   return true;
 }

@@ -127,6 +127,10 @@ TEST_F(PassthroughMountTest, DeclinedEveryReadGoesThroughSnapfs) {
   EXPECT_TRUE(std::regex_search(status.out,
                                 std::regex(R"(\nsnapshot file reads through snapfs: [1-9]\d*\n)")))
       << status.out << status.err;
+  EXPECT_TRUE(std::regex_search(
+      status.out, std::regex("\nof those, answered from a pipe: " +
+                             std::to_string(reads_counted(mount->path(), "spliced_reads")) + "\n")))
+      << status.out;
   CommandResult bad = run_command(std::string(SNAPFS_BINARY_PATH) + " -o passthrough=2 " +
                                   shell_quote(files_.path()));
   EXPECT_EQ(bad.exit_code, 2);
