@@ -12,16 +12,24 @@
 
 namespace {
 
-// One file per process, rewritten for every input.
-const std::string& config_path() {
-  static const std::string path = [] {
+// One file per process, rewritten for every input, and removed when the process exits.
+struct ConfigFile {
+  std::string path;
+  ConfigFile() {
     char pattern[] = "/tmp/snapfs-fuzz-config-XXXXXX";
     int fd = mkstemp(pattern);
     if (fd < 0) abort();
     close(fd);
-    return std::string(pattern);
-  }();
-  return path;
+    path = pattern;
+  }
+  ~ConfigFile() { unlink(path.c_str()); }
+  ConfigFile(const ConfigFile&) = delete;
+  ConfigFile& operator=(const ConfigFile&) = delete;
+};
+
+const std::string& config_path() {
+  static const ConfigFile file;
+  return file.path;
 }
 
 }  // namespace
