@@ -7,25 +7,21 @@
 #include <fstream>
 
 #include "providers/common/strings.h"
+#include "tests/support/process.h"
 
 namespace snapfs {
 namespace {
 
 class ConfigTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/snapfs-config-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
   std::string Write(const std::string& text, mode_t mode) {
     std::string path = dir_ + "/snapfs.conf";
     std::ofstream(path) << text;
     chmod(path.c_str(), mode);
     return path;
   }
-  std::string dir_;
+  test::TempDir files_;
+  const std::string dir_ = files_.path();
 };
 
 TEST_F(ConfigTest, ReadsSectionsAsRemotesWithInlineComments) {

@@ -7,13 +7,13 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "fs/namespace.h"
+#include "tests/support/process.h"
 #include "tests/unit/fake_provider.h"
 
 namespace snapfs::test {
@@ -23,9 +23,6 @@ inline constexpr const char* kSnaps = "/nas/nas-1/partition1/.snapshots";
 class ContentFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/snapfs-content-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    export_ = tmpl;
     for (const char* dir : {"/.zfs", "/.zfs/snapshot", "/.zfs/snapshot/daily"}) {
       ASSERT_EQ(mkdir((export_ + dir).c_str(), 0755), 0);
     }
@@ -46,10 +43,7 @@ class ContentFixture : public ::testing::Test {
     options.prefetch = 0;
     ns_ = std::make_unique<Namespace>(std::move(remotes), options, notifier());
   }
-  void TearDown() override {
-    ns_.reset();
-    std::system(("rm -rf " + export_).c_str());
-  }
+  void TearDown() override { ns_.reset(); }
   // More files or snapshots for a test suite, before the namespace is made.
   virtual void Prepare() {}
   // What the namespace tells the kernel through; none by default.
@@ -84,7 +78,8 @@ class ContentFixture : public ::testing::Test {
     return fake_->list_services_calls + fake_->list_volumes_calls + fake_->list_snapshots_calls;
   }
 
-  std::string export_;
+  TempDir files_;
+  const std::string export_ = files_.path();
   FakeProvider* fake_ = nullptr;
   std::unique_ptr<Namespace> ns_;
 };

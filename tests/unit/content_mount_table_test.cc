@@ -6,6 +6,7 @@
 
 #include "fs/content/mount_table.h"
 #include "fs/mountinfo.h"
+#include "tests/support/process.h"
 
 namespace snapfs::content {
 namespace {
@@ -53,16 +54,10 @@ TEST(MountTableParse, NormalizeExport) {
 
 class MountTableFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/snapfs-mountinfo-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    path_ = dir_ + "/mountinfo";
-  }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
   void Write(const std::string& text) { std::ofstream(path_, std::ios::trunc) << text; }
-  std::string dir_;
-  std::string path_;
+  test::TempDir files_;
+  const std::string dir_ = files_.path();
+  const std::string path_ = dir_ + "/mountinfo";
 };
 
 TEST_F(MountTableFile, TheMostRecentMountWinsAndChangesAreSeen) {

@@ -1,30 +1,25 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <cstdlib>
 #include <fstream>
 
 #include "fs/config.h"
 #include "fs/content/resolver.h"
+#include "tests/support/process.h"
 
 namespace snapfs::content {
 namespace {
 
 class ContentConfigTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/snapfs-content-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
   std::string Write(const std::string& name, const std::string& text) {
     std::string path = dir_ + "/" + name;
     std::ofstream(path) << text;
     chmod(path.c_str(), 0600);
     return path;
   }
-  std::string dir_;
+  test::TempDir files_;
+  const std::string dir_ = files_.path();
 };
 
 TEST_F(ContentConfigTest, TheKeysAreAcceptedForNasTypesOnly) {

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "fs/namespace.h"
+#include "tests/support/process.h"
 #include "tests/unit/read_bytes.h"
 
 namespace snapfs::content {
@@ -33,9 +34,6 @@ class RecordingNotifier : public KernelNotifier {
 class ContentTreeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/snapfs-tree-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     chmod(dir_.c_str(), 0755);
     std::ofstream(dir_ + "/a.txt") << "old bytes\n";
     chmod((dir_ + "/a.txt").c_str(), 0640);
@@ -51,7 +49,6 @@ class ContentTreeTest : public ::testing::Test {
   void TearDown() override {
     current_caller() = {};
     tree_.reset();
-    std::system(("rm -rf " + dir_).c_str());
   }
   OpContext Ctx(int ms = 5000) { return OpContext(std::chrono::milliseconds(ms)); }
   EntryReply Lookup(std::uint64_t parent, const std::string& name, int* rc) {
@@ -68,7 +65,8 @@ class ContentTreeTest : public ::testing::Test {
     tree_->release(fh);
     return test::bytes_of(&data);
   }
-  std::string dir_;
+  test::TempDir files_;
+  const std::string dir_ = files_.path();
   RecordingNotifier notifier_;
   std::unique_ptr<ContentTree> tree_;
 };
@@ -385,9 +383,8 @@ TEST_F(ContentTreeTest, AMissingSnapshotDirectoryLeavesNoNegativeEntry) {
 }
 
 TEST(BackingPoolTest, ABlockedCallAnswersAtItsDeadlineAndOthersGoOn) {
-  char tmpl[] = "/tmp/snapfs-fifo-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const std::string fifo = std::string(tmpl) + "/fifo";
+  test::TempDir files;
+  const std::string fifo = files.path() + "/fifo";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   BackingPool pool(4);
   {
@@ -408,7 +405,6 @@ TEST(BackingPoolTest, ABlockedCallAnswersAtItsDeadlineAndOthersGoOn) {
   // Lets the stuck call end.
   int w = open(fifo.c_str(), O_WRONLY);
   if (w >= 0) close(w);
-  std::system(("rm -rf " + std::string(tmpl)).c_str());
 }
 
 TEST(BackingPoolTest, ThreadsAreBounded) {

@@ -1,26 +1,20 @@
 // The snapshots a volume's `.zfs/snapshot` directory holds beyond those its API lists.
-#include "fs/content/unlisted.h"
-
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <fstream>
+
+#include "fs/content/unlisted.h"
+#include "tests/support/process.h"
 
 namespace snapfs::content {
 namespace {
 
 class UnlistedTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/snapfs-unlisted-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
   void MakeDir(const std::string& name, std::int64_t mtime_s) {
     const std::string path = dir_ + "/" + name;
     ASSERT_EQ(mkdir(path.c_str(), 0755), 0);
@@ -28,7 +22,8 @@ class UnlistedTest : public ::testing::Test {
     ASSERT_EQ(utimes(path.c_str(), times), 0);
   }
   OpContext Ctx() { return OpContext(std::chrono::milliseconds(5000)); }
-  std::string dir_;
+  test::TempDir files_;
+  const std::string dir_ = files_.path();
   BackingPool pool_{2};
 };
 
