@@ -136,6 +136,32 @@ void BackingPool::submit(const std::shared_ptr<Job>& job) NO_THREAD_SAFETY_ANALY
   state_->work_cv.notify_one();
 }
 
+// A backing call may take long (a disk read, a dead NFS server): the thread's duty to the FUSE
+// loop (reading the device, or serving a ring) then goes to another worker, so that the other
+// requests, the next READs of the same file among them, are served meanwhile. A call that ends
+// within kHandOverAfter (pages already cached: tens of microseconds) is answered without: a
+// hand-over costs a thread's wakeup, which a fast backing file does not repay (1 GiB from a file
+// on a RAM-backed loop device, two CPUs: 1,350-1,900 MiB/s with every READ handed over,
+// 1,800-2,800 with this wait), while reads that wait for a disk overlap (this VM's disk:
+// 850-1,500 MiB/s against 370-1,650, mostly 450-700, one READ at a time).
+int wait_for_backing(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
+                     const std::function<bool()>& done, const OpContext& ctx) {
+  const auto hand_over_at = OpContext::Clock::now() + BackingPool::kHandOverAfter;
+  if (!cv.wait_until(lock, std::min(ctx.deadline(), hand_over_at), done)) {
+    lock.unlock();
+    WaitNotice::before_waiting();
+    lock.lock();
+  }
+  // A cancellation is seen within the slice.
+  while (!done()) {
+    if (ctx.cancelled()) return EINTR;
+    const auto now = OpContext::Clock::now();
+    if (now >= ctx.deadline()) return ETIMEDOUT;
+    cv.wait_until(lock, std::min(ctx.deadline(), now + std::chrono::milliseconds(100)));
+  }
+  return 0;
+}
+
 int BackingPool::run(const Caller& caller, const OpContext& ctx, std::function<int()> work,
                      std::function<void()> abandoned) {
   auto job = std::make_shared<Job>();
@@ -145,33 +171,11 @@ int BackingPool::run(const Caller& caller, const OpContext& ctx, std::function<i
   UniqueLock lock(state_->mu);
   if (state_->stopping) return ENOTCONN;
   submit(job);
-  // A backing call may take long (a disk read, a dead NFS server): the thread's duty to the FUSE
-  // loop (reading the device, or serving a ring) then goes to another worker, so that the other
-  // requests, the next READs of the same file among them, are served meanwhile. A call that
-  // ends within kHandOverAfter (pages already cached: tens of microseconds) is answered without:
-  // a hand-over costs a thread's wakeup, which a fast backing file does not repay (1 GiB from a
-  // file on a RAM-backed loop device, two CPUs: 1,350-1,900 MiB/s with every READ handed over,
-  // 1,800-2,800 with this wait), while reads that wait for a disk overlap (this VM's disk:
-  // 850-1,500 MiB/s against 370-1,650, mostly 450-700, one READ at a time).
-  const auto hand_over_at = OpContext::Clock::now() + kHandOverAfter;
-  job->done_cv.wait_until(lock.native(), std::min(ctx.deadline(), hand_over_at),
-                          [&job]() NO_THREAD_SAFETY_ANALYSIS { return job->done; });
-  if (!job->done) {
-    lock.unlock();
-    WaitNotice::before_waiting();
-    lock.lock();
-  }
-  // Woken by its job's end; a cancellation is seen within the slice.
-  while (!job->done) {
-    if (ctx.cancelled()) break;
-    const auto now = OpContext::Clock::now();
-    if (now >= ctx.deadline()) break;
-    job->done_cv.wait_until(lock.native(),
-                            std::min(ctx.deadline(), now + std::chrono::milliseconds(100)));
-  }
-  if (job->done) return job->rc;
+  const int rc = wait_for_backing(
+      lock.native(), job->done_cv, [&job]() NO_THREAD_SAFETY_ANALYSIS { return job->done; }, ctx);
+  if (rc == 0) return job->rc;
   job->gone = true;
-  return ctx.cancelled() ? EINTR : ETIMEDOUT;
+  return rc;
 }
 
 void BackingPool::post(std::function<void()> work) {

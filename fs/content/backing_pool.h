@@ -55,6 +55,13 @@ class AsCaller {
   std::vector<gid_t> saved_groups_;
 };
 
+// Waits on `cv` (notified under the mutex `lock` holds) until `done()`, `ctx`'s deadline or its
+// cancellation: 0, ETIMEDOUT or EINTR. After BackingPool::kHandOverAfter without `done()`, the
+// waiting thread hands its FUSE duty over first (backing_pool.cc says why). For a caller waiting
+// on a backing call, whoever makes it.
+int wait_for_backing(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
+                     const std::function<bool()>& done, const OpContext& ctx);
+
 class BackingPool {
  public:
   // How long a caller waits for its call before handing its FUSE duty over (run()).

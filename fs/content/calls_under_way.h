@@ -37,7 +37,7 @@ class CallsUnderWay {
   // True when a call under way has run for longer than `ctx` leaves to wait: the caller is
   // answered ETIMEDOUT without a call.
   bool stuck_for(const OpContext& ctx);
-  // Calls answered so (for tests and the log).
+  // Calls answered so (for tests).
   std::uint64_t refused() const;
 
  private:

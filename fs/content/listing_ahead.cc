@@ -9,7 +9,6 @@
 #include "fs/content/backing_files.h"
 #include "fs/namespace/tree.h"
 #include "providers/common/thread_annotations.h"
-#include "providers/common/wait_notice.h"
 
 namespace snapfs::content {
 
@@ -52,16 +51,22 @@ struct ListingAhead::State {
   std::uint64_t taken GUARDED_BY(mu) = 0;
   std::uint64_t listed GUARDED_BY(mu) = 0;
 
+  using Slot = std::map<Key, std::shared_ptr<Listing>>::iterator;
+  // Takes a listing out of the window (its entries counted there once it is done); the next.
+  Slot drop(Slot it) REQUIRES(mu) {
+    if (it->second->done) window_entries -= it->second->entries.size();
+    return window.erase(it);
+  }
+  // Drops the listings made, and not under way, for which `gone` holds.
+  template <typename Gone>
+  void drop_done_if(Gone gone) REQUIRES(mu) {
+    for (auto it = window.begin(); it != window.end();) {
+      it = it->second->done && gone(*it->second) ? drop(it) : std::next(it);
+    }
+  }
   // Drops the listings nobody took within kKeep.
   void expire(Clock::time_point now) REQUIRES(mu) {
-    for (auto it = window.begin(); it != window.end();) {
-      if (it->second->done && now - it->second->done_at > kKeep) {
-        window_entries -= it->second->entries.size();
-        it = window.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    drop_done_if([now](const Listing& l) { return now - l.done_at > kKeep; });
   }
 
   // Room in the window and a wish not already there: the next directory to list, entered in
@@ -169,25 +174,15 @@ int ListingAhead::take(std::uint64_t root, const std::string& path, const Caller
   }
   if (!same_caller(*it->second->caller, caller)) return kNotAhead;
   std::shared_ptr<Listing> listing = it->second;
-  if (!listing->done) {
-    // Under way: as long to wait as the call this thread would make itself, and the FUSE
-    // loop's duty goes to another thread first (backing_pool.cc says why).
-    lock.unlock();
-    WaitNotice::before_waiting();
-    lock.lock();
-    while (!listing->done && !ctx.cancelled()) {
-      const auto now = OpContext::Clock::now();
-      if (now >= ctx.deadline()) break;
-      state_->done_cv.wait_until(lock.native(),
-                                 std::min(ctx.deadline(), now + std::chrono::milliseconds(100)));
-    }
-    if (!listing->done) return ctx.cancelled() ? EINTR : ETIMEDOUT;
+  // Under way: as long to wait as the call this thread would make itself.
+  if (int rc = wait_for_backing(
+          lock.native(), state_->done_cv,
+          [&listing]() NO_THREAD_SAFETY_ANALYSIS { return listing->done; }, ctx);
+      rc != 0) {
+    return rc;
   }
   it = state_->window.find(Key{root, path});
-  if (it != state_->window.end() && it->second == listing) {
-    state_->window_entries -= listing->entries.size();
-    state_->window.erase(it);
-  }
+  if (it != state_->window.end() && it->second == listing) state_->drop(it);
   ++state_->taken;
   *entries = std::move(listing->entries);
   start_listers();
@@ -199,27 +194,15 @@ void ListingAhead::drop_root(std::uint64_t root) {
   for (auto it = state_->wishes.begin(); it != state_->wishes.end();) {
     it = it->root == root ? state_->wishes.erase(it) : std::next(it);
   }
-  auto first = state_->window.lower_bound(Key{root, std::string()});
-  auto last = first;
-  while (last != state_->window.end() && last->first.first == root) {
-    if (last->second->done) state_->window_entries -= last->second->entries.size();
-    ++last;
-  }
-  state_->window.erase(first, last);
+  auto it = state_->window.lower_bound(Key{root, std::string()});
+  while (it != state_->window.end() && it->first.first == root) it = state_->drop(it);
   start_listers();
 }
 
 void ListingAhead::clear() {
   MutexLock lock(state_->mu);
   state_->wishes.clear();
-  for (auto it = state_->window.begin(); it != state_->window.end();) {
-    if (it->second->done) {
-      state_->window_entries -= it->second->entries.size();
-      it = state_->window.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  state_->drop_done_if([](const Listing&) { return true; });
 }
 
 std::uint64_t ListingAhead::taken() const {
